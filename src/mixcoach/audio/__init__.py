@@ -1,0 +1,1 @@
+"""Audio: decode once, measure everything from the shared frame. Knows nothing above it."""

@@ -1,0 +1,122 @@
+"""Compose the measurements: one decode, one shared frame, every meter fed block by block.
+
+Pure: a path in, :class:`Measurements` out. No database, no network, no genre judgement.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from mixcoach.audio.decode import open_audio
+from mixcoach.audio.defects import Defects, DefectsMeter
+from mixcoach.audio.dynamics import Dynamics, DynamicsMeter
+from mixcoach.audio.frame import Block, FrameSpec, Meter, channel_layout, frame_blocks, run_meters
+from mixcoach.audio.loudness import Loudness, LoudnessMeter
+from mixcoach.audio.model import Model
+from mixcoach.audio.rhythm import Rhythm, RhythmMeter
+from mixcoach.audio.spectrum import Spectrum, SpectrumMeter
+from mixcoach.audio.stereo import Stereo, StereoMeter
+from mixcoach.audio.tonality import Tonality, TonalityMeter
+from mixcoach.errors import AudioError
+
+#: ``progress(stage, fraction)``: stage is a short word ("decoding", "measuring"...), fraction 0..1.
+ProgressFn = Callable[[str, float], None]
+
+
+class FileInfo(Model):
+    path: str  # as given by the caller
+    format: str  # recognised from the content, not the name
+    codec: str
+    sample_rate_hz: int
+    bit_depth: int | None
+    sample_format: str  # "int", "float" or "lossy"
+    bitrate_kbps: float | None
+    channels: int
+    channel_layout: list[str]
+    duration_s: float  # of the audio actually decoded
+    size_bytes: int
+
+
+class Measurements(Model):
+    file: FileInfo
+    loudness: Loudness
+    dynamics: Dynamics
+    spectrum: Spectrum
+    stereo: Stereo
+    rhythm: Rhythm
+    tonality: Tonality
+    defects: Defects
+    notes: list[str]
+
+
+def measure(
+    path: str | os.PathLike[str],
+    *,
+    progress: ProgressFn | None = None,
+    block_seconds: float = 10.0,
+) -> Measurements:
+    """Decode ``path`` once and measure it. Raises :class:`AudioError` for unreadable files."""
+    report = progress or (lambda stage, fraction: None)
+    with open_audio(path) as source:
+        info = source.info
+        spec = FrameSpec.for_stream(
+            sample_rate_hz=info.sample_rate_hz,
+            channels=info.channels,
+            total_frames=info.frames,
+            block_seconds=block_seconds,
+        )
+        loudness = LoudnessMeter(spec)
+        dynamics = DynamicsMeter(spec)
+        spectrum = SpectrumMeter(spec)
+        stereo = StereoMeter(spec)
+        rhythm = RhythmMeter(spec)
+        tonality = TonalityMeter(spec)
+        defects = DefectsMeter(spec)
+        meters: list[Meter] = [loudness, dynamics, spectrum, stereo, rhythm, tonality, defects]
+        decoded = 0
+
+        def on_block(block: Block) -> None:
+            nonlocal decoded
+            decoded += block.samples.shape[1]
+            report("measuring", min(decoded / max(info.frames, 1), 1.0))
+
+        report("decoding", 0.0)
+        blocks = frame_blocks(spec, source.blocks(block_frames=spec.block_frames))
+        run_meters(blocks, meters, on_block=on_block)
+
+    if decoded == 0:
+        raise AudioError(f"{path}: the file holds no audio samples.")
+    notes: list[str] = []
+    if info.frames and abs(decoded - info.frames) > info.sample_rate_hz // 10:
+        notes.append(
+            f"The header announces {info.frames / info.sample_rate_hz:.2f} s but "
+            f"{decoded / info.sample_rate_hz:.2f} s of audio could be decoded; the file may be truncated."
+        )
+    loudness_result = loudness.result()
+    measurements = Measurements(
+        file=FileInfo(
+            path=os.fspath(path) if isinstance(path, (str, Path)) else str(path),
+            format=info.format,
+            codec=info.codec,
+            sample_rate_hz=info.sample_rate_hz,
+            bit_depth=info.bit_depth,
+            sample_format=info.sample_format,
+            bitrate_kbps=None if info.bitrate_kbps is None else round(info.bitrate_kbps, 1),
+            channels=info.channels,
+            channel_layout=list(channel_layout(info.channels)),
+            duration_s=round(decoded / info.sample_rate_hz, 4),
+            size_bytes=info.size_bytes,
+        ),
+        loudness=loudness_result,
+        dynamics=dynamics.result(loudness=loudness_result),
+        spectrum=spectrum.result(),
+        stereo=stereo.result(),
+        rhythm=rhythm.result(),
+        tonality=tonality.result(),
+        defects=defects.result(),
+        notes=notes,
+    )
+    report("measuring", 1.0)
+    return measurements
