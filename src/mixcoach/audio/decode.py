@@ -208,9 +208,15 @@ def _open_with_ffmpeg(path: Path, size: int) -> AudioSource:
     try:
         container = av.open(str(path), mode="r")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        claimed = _claimed_format(path)
+        if claimed:
+            raise AudioError(
+                f"{path}: starts like a {claimed} file but its header is damaged or truncated, "
+                "so no audio can be decoded."
+            ) from exc
         raise AudioError(
-            f"{path}: not an audio file Mixcoach can read (the content is neither WAV, AIFF, FLAC, "
-            f"OGG, MP3 nor another format FFmpeg decodes: {_first_line(exc)})."
+            f"{path}: not an audio file Mixcoach can read (its content is not WAV, AIFF, FLAC, "
+            f"OGG, MP3, M4A or another format FFmpeg decodes: {_reason(exc)})."
         ) from exc
     if not container.streams.audio:
         container.close()
@@ -226,7 +232,7 @@ def _open_with_ffmpeg(path: Path, size: int) -> AudioSource:
         seconds = container.duration / 1_000_000
     else:
         seconds = 0.0
-    bits = stream.codec_context.bits_per_raw_sample or None
+    bits = getattr(stream.codec_context, "bits_per_raw_sample", None) or None
     info = AudioInfo(
         format=fmt,
         codec=codec,
@@ -241,6 +247,31 @@ def _open_with_ffmpeg(path: Path, size: int) -> AudioSource:
     return AudioSource(path, info, container, "ffmpeg")
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+#: Leading bytes of the containers Mixcoach reads, to name a file whose header is damaged.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"RIFF", "WAV"),
+    (b"RF64", "WAV"),
+    (b"FORM", "AIFF"),
+    (b"fLaC", "FLAC"),
+    (b"OggS", "OGG"),
+    (b"ID3", "MP3"),
+)
+
+
+def _claimed_format(path: Path) -> str | None:
+    with path.open("rb") as handle:
+        head = handle.read(12)
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    if head[4:8] == b"ftyp":
+        return "M4A/MP4"
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    strerror = getattr(exc, "strerror", None)  # FFmpeg errors carry a clean message here
+    if isinstance(strerror, str) and strerror:
+        return strerror[0].lower() + strerror[1:]
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
