@@ -219,8 +219,9 @@ def _open_with_ffmpeg(path: Path, size: int) -> AudioSource:
             f"OGG, MP3, M4A or another format FFmpeg decodes: {_reason(exc)})."
         ) from exc
     if not container.streams.audio:
+        kind = container.format.long_name or container.format.name
         container.close()
-        raise AudioError(f"{path}: the file holds no audio stream.")
+        raise AudioError(f"{path}: not an audio file Mixcoach can read: it is {kind}, with no audio stream.")
     stream = container.streams.audio[0]
     codec = stream.codec_context.name
     fmt_names = container.format.name.split(",")
