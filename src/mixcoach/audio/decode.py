@@ -211,7 +211,7 @@ def _open_with_ffmpeg(path: Path, size: int) -> AudioSource:
         claimed = _claimed_format(path)
         if claimed:
             raise AudioError(
-                f"{path}: starts like a {claimed} file but its header is damaged or truncated, "
+                f"{path}: starts like {claimed} file but its header is damaged or truncated, "
                 "so no audio can be decoded."
             ) from exc
         raise AudioError(
@@ -250,12 +250,12 @@ def _open_with_ffmpeg(path: Path, size: int) -> AudioSource:
 
 #: Leading bytes of the containers Mixcoach reads, to name a file whose header is damaged.
 _MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"RIFF", "WAV"),
-    (b"RF64", "WAV"),
-    (b"FORM", "AIFF"),
-    (b"fLaC", "FLAC"),
-    (b"OggS", "OGG"),
-    (b"ID3", "MP3"),
+    (b"RIFF", "a WAV"),
+    (b"RF64", "a WAV"),
+    (b"FORM", "an AIFF"),
+    (b"fLaC", "a FLAC"),
+    (b"OggS", "an OGG"),
+    (b"ID3", "an MP3"),
 )
 
 
@@ -266,7 +266,7 @@ def _claimed_format(path: Path) -> str | None:
         if head.startswith(magic):
             return name
     if head[4:8] == b"ftyp":
-        return "M4A/MP4"
+        return "an M4A/MP4"
     return None
 
 
