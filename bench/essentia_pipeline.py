@@ -14,14 +14,24 @@ import essentia.standard as es
 
 def main(path: str) -> None:
     stereo, sample_rate, channels, *_ = es.AudioLoader(filename=path)()
-    momentary, short_term, integrated, lra = es.LoudnessEBUR128(sampleRate=sample_rate)(stereo)
+    _momentary, _short_term, integrated, lra = es.LoudnessEBUR128(sampleRate=sample_rate)(stereo)
     mono = es.MonoMixer()(stereo, channels)
-    key, scale, strength = es.KeyExtractor(sampleRate=sample_rate)(mono)
+    key, scale, _strength = es.KeyExtractor(sampleRate=sample_rate)(mono)
     bpm, *_ = es.RhythmExtractor2013(method="multifeature")(
-        es.Resample(inputSampleRate=sample_rate, outputSampleRate=44100)(mono) if sample_rate != 44100 else mono
+        es.Resample(inputSampleRate=sample_rate, outputSampleRate=44100)(mono)
+        if sample_rate != 44100
+        else mono
     )
-    print(json.dumps({"integrated_lufs": float(integrated), "loudness_range_lu": float(lra),
-                      "key": f"{key} {scale}", "tempo_bpm": float(bpm)}))
+    print(
+        json.dumps(
+            {
+                "integrated_lufs": float(integrated),
+                "loudness_range_lu": float(lra),
+                "key": f"{key} {scale}",
+                "tempo_bpm": float(bpm),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

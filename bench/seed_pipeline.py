@@ -25,12 +25,24 @@ def main(path: str) -> None:
     loudness = pyloudnorm.Meter(sr).integrated_loudness(np.atleast_2d(stereo).T)
     tempo, _ = librosa.beat.beat_track(y=mono, sr=sr)
     chroma = librosa.feature.chroma_cqt(y=mono, sr=sr).mean(axis=1)
-    scores = [(np.corrcoef(np.roll(p, k), chroma)[0, 1], k, m) for m, p in (("major", MAJOR), ("minor", MINOR)) for k in range(12)]
+    scores = [
+        (np.corrcoef(np.roll(p, k), chroma)[0, 1], k, m)
+        for m, p in (("major", MAJOR), ("minor", MINOR))
+        for k in range(12)
+    ]
     _, tonic, mode = max(scores)
     spectrum = np.abs(librosa.stft(mono)) ** 2
     centroid = librosa.feature.spectral_centroid(S=np.sqrt(spectrum), sr=sr).mean()
-    print(json.dumps({"integrated_lufs": loudness, "tempo_bpm": float(np.atleast_1d(tempo)[0]),
-                      "key": f"{NAMES[tonic]} {mode}", "centroid_hz": float(centroid)}))
+    print(
+        json.dumps(
+            {
+                "integrated_lufs": loudness,
+                "tempo_bpm": float(np.atleast_1d(tempo)[0]),
+                "key": f"{NAMES[tonic]} {mode}",
+                "centroid_hz": float(centroid),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

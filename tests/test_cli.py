@@ -17,7 +17,11 @@ from mixcoach.findings.model import FINDING_CODES
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mixcoach.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+        [sys.executable, "-m", "mixcoach.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
     )
 
 
@@ -27,7 +31,11 @@ def tracks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     rng = np.random.default_rng(7)
     noise = rng.standard_normal((2, 44100 * 6)) * 0.05
     return {
-        "tone": write(folder / "tone.wav", sine(dbfs=-23, seconds=6, sample_rate_hz=44100), sample_rate_hz=44100),
+        "tone": write(
+            folder / "tone.wav",
+            sine(dbfs=-23, seconds=6, sample_rate_hz=44100),
+            sample_rate_hz=44100,
+        ),
         "noise": write(folder / "noise.flac", noise, sample_rate_hz=44100, subtype="PCM_24"),
         "bad": (folder / "notes.wav").resolve(),
     }
@@ -49,14 +57,27 @@ def test_json_lines_in_order_and_errors_do_not_stop_the_others(tracks: dict[str,
 
 
 def test_json_document_carries_the_contract_fields(tracks: dict[str, Path]) -> None:
-    result = run("analyze", str(tracks["tone"]), "--json", "--genre", "pop", "--type", "master_review")
+    result = run(
+        "analyze", str(tracks["tone"]), "--json", "--genre", "pop", "--type", "master_review"
+    )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["schema_version"]
-    assert doc["request"] == {"feedback_type": "master_review", "genre": "pop", "subgenre": None, "genre_label": doc["request"]["genre_label"]}
+    assert doc["request"] == {
+        "feedback_type": "master_review",
+        "genre": "pop",
+        "subgenre": None,
+        "genre_label": doc["request"]["genre_label"],
+    }
     loudness = doc["loudness"]
     assert loudness["integrated_lufs"] == pytest.approx(-23.0, abs=0.1)
-    for name in ("loudness_range_lu", "true_peak_dbtp", "sample_peak_dbfs", "short_term_max_lufs", "momentary_max_lufs"):
+    for name in (
+        "loudness_range_lu",
+        "true_peak_dbtp",
+        "sample_peak_dbfs",
+        "short_term_max_lufs",
+        "momentary_max_lufs",
+    ):
         assert name in loudness
     assert loudness["sample_peak_dbfs"] == pytest.approx(-23.0, abs=0.05)
     assert "tempo_bpm" in doc["rhythm"]
@@ -83,7 +104,10 @@ def test_reference_comparison_in_json(tracks: dict[str, Path]) -> None:
     doc = json.loads(result.stdout)
     reference = doc["reference"]
     assert reference["measurements"]["file"]["path"] == str(tracks["noise"])
-    difference = doc["loudness"]["integrated_lufs"] - reference["measurements"]["loudness"]["integrated_lufs"]
+    difference = (
+        doc["loudness"]["integrated_lufs"]
+        - reference["measurements"]["loudness"]["integrated_lufs"]
+    )
     assert reference["comparison"]["loudness_difference_lu"] == pytest.approx(difference, abs=0.05)
 
 

@@ -78,7 +78,8 @@ def analyze(
     reference: Measurements | None = None
     if reference_path is not None:
         reference = measure(
-            reference_path, progress=lambda stage, f: report("measuring reference", share + f * share)
+            reference_path,
+            progress=lambda stage, f: report("measuring reference", share + f * share),
         )
     report("judging", 1.0)
     return assemble(track, profile=profile, feedback_type=feedback_type, reference=reference)

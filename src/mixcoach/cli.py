@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
 
     analyze = commands.add_parser(
         "analyze",
-        help="measure audio files and report loudness, dynamics, balance, stereo, tempo, key, defects",
+        help="measure audio files: loudness, dynamics, balance, stereo, tempo, key, defects",
         description="Measure audio files (WAV, AIFF, FLAC, OGG, MP3, M4A...) and judge them "
         "against a genre profile for the chosen feedback type.",
     )

@@ -34,11 +34,15 @@ def run_analyze(
         return 2
 
     failed = False
-    with _Progress(len(files) + (reference is not None), enabled=_wants_progress(files, reference)) as bar:
+    with _Progress(
+        len(files) + (reference is not None), enabled=_wants_progress(files, reference)
+    ) as bar:
         reference_measurements: Measurements | None = None
         if reference is not None:
             try:
-                reference_measurements = measure(reference, progress=bar.tracker(f"{reference} (reference)"))
+                reference_measurements = measure(
+                    reference, progress=bar.tracker(f"{reference} (reference)")
+                )
             except MixcoachError as exc:
                 _error(f"reference {exc.message}")
                 return 1
@@ -46,7 +50,10 @@ def run_analyze(
             try:
                 track = measure(path, progress=bar.tracker(path))
                 analysis = assemble(
-                    track, profile=profile, feedback_type=feedback_type, reference=reference_measurements
+                    track,
+                    profile=profile,
+                    feedback_type=feedback_type,
+                    reference=reference_measurements,
                 )
             except MixcoachError as exc:
                 failed = True

@@ -1,4 +1,4 @@
-"""The terminal report of one Analysis: a metric table with targets and status, then the findings."""
+"""The terminal report of one Analysis: metrics with targets and status, then the findings."""
 
 from __future__ import annotations
 
@@ -13,15 +13,29 @@ from mixcoach.audio.model import TimeRange
 from mixcoach.findings.judge import MetricStatus
 from mixcoach.findings.model import Finding
 
-_STATUS_STYLE = {"ok": "green", "low": "yellow", "high": "yellow", "warning": "red", "unknown": "dim"}
+_STATUS_STYLE = {
+    "ok": "green",
+    "low": "yellow",
+    "high": "yellow",
+    "warning": "red",
+    "unknown": "dim",
+}
 _SEVERITY_STYLE = {"problem": "bold red", "warning": "red", "suggestion": "yellow", "info": "cyan"}
-_FEEDBACK_LABEL = {"mixdown": "mixdown", "mastering": "mix for mastering", "master_review": "master"}
+_FEEDBACK_LABEL = {
+    "mixdown": "mixdown",
+    "mastering": "mix for mastering",
+    "master_review": "master",
+}
 _MAX_RANGES_SHOWN = 4
 
 
 def render_analysis(analysis: Analysis) -> Group:
     """Everything a producer reads in the terminal for one file."""
-    parts: list[Any] = [_header(analysis), _metrics_table(analysis.metrics), _findings(analysis.findings)]
+    parts: list[Any] = [
+        _header(analysis),
+        _metrics_table(analysis.metrics),
+        _findings(analysis.findings),
+    ]
     if analysis.reference is not None:
         parts.append(_reference(analysis.reference))
     notes = [*analysis.notes, *_measurement_notes(analysis)]
@@ -43,7 +57,8 @@ def _header(analysis: Analysis) -> Text:
         f"{format_time(info.duration_s)}"
     )
     text.append(
-        f"\nJudged as a {_FEEDBACK_LABEL[request.feedback_type]} for {request.genre_label}", style="dim"
+        f"\nJudged as a {_FEEDBACK_LABEL[request.feedback_type]} for {request.genre_label}",
+        style="dim",
     )
     return text
 
@@ -94,8 +109,15 @@ def _reference(reference: Reference) -> Text:
 
 def _measurement_notes(analysis: Analysis) -> list[str]:
     notes: list[str] = []
-    for block in (analysis.loudness, analysis.dynamics, analysis.spectrum, analysis.stereo,
-                  analysis.rhythm, analysis.tonality, analysis.defects):
+    for block in (
+        analysis.loudness,
+        analysis.dynamics,
+        analysis.spectrum,
+        analysis.stereo,
+        analysis.rhythm,
+        analysis.tonality,
+        analysis.defects,
+    ):
         notes.extend(block.notes)
     return notes
 
@@ -107,7 +129,9 @@ def format_time(seconds: float) -> str:
 
 
 def format_ranges(ranges: list[TimeRange]) -> str:
-    shown = ", ".join(f"{format_time(r.start_s)}-{format_time(r.end_s)}" for r in ranges[:_MAX_RANGES_SHOWN])
+    shown = ", ".join(
+        f"{format_time(r.start_s)}-{format_time(r.end_s)}" for r in ranges[:_MAX_RANGES_SHOWN]
+    )
     extra = len(ranges) - _MAX_RANGES_SHOWN
     return shown + (f" and {extra} more" if extra > 0 else "")
 
@@ -117,7 +141,11 @@ def format_value(value: float | str | None, unit: str) -> str:
         return "n/a"
     if isinstance(value, str):
         return value
-    return f"{value:.1f} {unit}".strip() if abs(value) >= 0.1 or value == 0 else f"{value:.3f} {unit}".strip()
+    return (
+        f"{value:.1f} {unit}".strip()
+        if abs(value) >= 0.1 or value == 0
+        else f"{value:.3f} {unit}".strip()
+    )
 
 
 def format_target(low: float | None, high: float | None, unit: str) -> str:

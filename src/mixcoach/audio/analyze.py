@@ -92,7 +92,8 @@ def measure(
     if info.frames and abs(decoded - info.frames) > info.sample_rate_hz // 10:
         notes.append(
             f"The header announces {info.frames / info.sample_rate_hz:.2f} s but "
-            f"{decoded / info.sample_rate_hz:.2f} s of audio could be decoded; the file may be truncated."
+            f"{decoded / info.sample_rate_hz:.2f} s of audio could be decoded; "
+            "the file may be truncated."
         )
     loudness_result = loudness.result()
     measurements = Measurements(

@@ -52,7 +52,9 @@ MAX_SAMPLE_RATE_HZ = 384_000
 class AudioInfo:
     """What the container says about the audio, read before any sample is decoded."""
 
-    format: str  # container as recognised from content: "wav", "aiff", "flac", "ogg", "mp3", "m4a"...
+    format: (
+        str  # container as recognised from content: "wav", "aiff", "flac", "ogg", "mp3", "m4a"...
+    )
     codec: str  # "pcm_16", "float", "vorbis", "mp3", "aac"...
     sample_rate_hz: int
     channels: int
@@ -108,7 +110,9 @@ class AudioSource:
                 if data.shape[0] < block_frames:
                     return
         except RuntimeError as exc:  # libsndfile reports decode failures mid-stream this way
-            raise AudioError(f"{self.path}: the audio data is damaged and stops decoding ({exc}).") from exc
+            raise AudioError(
+                f"{self.path}: the audio data is damaged and stops decoding ({exc})."
+            ) from exc
 
     def _ffmpeg_chunks(self) -> Iterator[np.ndarray]:
         import av
@@ -124,7 +128,9 @@ class AudioSource:
             for out in resampler.resample(None):
                 yield out.to_ndarray().reshape(self.info.channels, -1)
         except av.error.FFmpegError as exc:
-            raise AudioError(f"{self.path}: the audio data is damaged and stops decoding ({exc}).") from exc
+            raise AudioError(
+                f"{self.path}: the audio data is damaged and stops decoding ({exc})."
+            ) from exc
 
     @staticmethod
     def _rebuffer(chunks: Iterator[np.ndarray], block_frames: int) -> Iterator[np.ndarray]:
@@ -221,7 +227,9 @@ def _open_with_ffmpeg(path: Path, size: int) -> AudioSource:
     if not container.streams.audio:
         kind = container.format.long_name or container.format.name
         container.close()
-        raise AudioError(f"{path}: not an audio file Mixcoach can read: it is {kind}, with no audio stream.")
+        raise AudioError(
+            f"{path}: not an audio file Mixcoach can read: it is {kind}, with no audio stream."
+        )
     stream = container.streams.audio[0]
     codec = stream.codec_context.name
     fmt_names = container.format.name.split(",")

@@ -75,7 +75,9 @@ class FrameSpec:
         return np.fft.rfftfreq(self.n_fft, d=1.0 / self.sample_rate_hz)
 
     def window(self) -> np.ndarray:
-        return (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(self.n_fft) / self.n_fft)).astype(np.float32)
+        return (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(self.n_fft) / self.n_fft)).astype(
+            np.float32
+        )
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ class BlockFramer:
         self.spec = spec
         self._window = spec.window()
         half = spec.n_fft // 2
-        # Samples of ``pair`` not yet consumed by a frame, starting at file position ``_buffer_start``.
+        # Samples of ``pair`` not yet consumed by a frame; the first is at ``_buffer_start``.
         self._buffer = np.zeros((spec.pair_channels, half), dtype=np.float32)
         self._buffer_start = -half
         self._next_frame = 0
@@ -152,7 +154,9 @@ class BlockFramer:
         end = self._position + samples.shape[1]
         if is_last:
             buffer = np.concatenate([buffer, np.zeros((buffer.shape[0], half), np.float32)], axis=1)
-            last_frame = (end - 1) // spec.hop if end > 0 else -1  # every frame centred inside the file
+            last_frame = (
+                (end - 1) // spec.hop if end > 0 else -1
+            )  # every frame centred inside the file
         else:
             last_frame = (end - half) // spec.hop  # frames whose right edge has been decoded
         count = max(0, last_frame - self._next_frame + 1)
@@ -197,7 +201,9 @@ def frame_blocks(spec: FrameSpec, raw_blocks: Iterator[np.ndarray]) -> Iterator[
     yield framer.frame(previous, is_last=True)
 
 
-def run_meters(blocks: Iterator[Block], meters: list[Meter], *, on_block: Callable[[Block], None]) -> None:
+def run_meters(
+    blocks: Iterator[Block], meters: list[Meter], *, on_block: Callable[[Block], None]
+) -> None:
     """Feed every block to every meter, in order, calling ``on_block`` after each block."""
     for block in blocks:
         for meter in meters:
