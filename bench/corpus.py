@@ -38,7 +38,15 @@ def five_minute_track() -> Path:
         parts.append(audio)
         if sum(len(p) for p in parts) >= needed:
             break
-    sf.write(str(target), np.concatenate(parts)[:needed], rate, subtype="VORBIS")
+    audio = np.concatenate(parts)[:needed]
+    partial = target.with_suffix(".partial")
+    # libsndfile's Vorbis encoder silently writes nothing when handed minutes in one call.
+    with sf.SoundFile(
+        str(partial), "w", samplerate=rate, channels=2, format="OGG", subtype="VORBIS"
+    ) as out:
+        for start in range(0, len(audio), rate):
+            out.write(audio[start : start + rate])
+    partial.rename(target)
     return target
 
 

@@ -1,0 +1,1 @@
+"""Exports: preset files for plugins (:mod:`mixcoach.export.presets`) and the PDF report."""

@@ -1,0 +1,131 @@
+"""Preset derivation: each setting follows from the measurements by its stated formula."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import builders as b
+import pytest
+
+from mixcoach.feedback.offline import OfflineEngine
+from mixcoach.feedback.presets import LOW_END_SPLIT_HZ, q_to_octaves, side_gain_percent
+
+ENGINE = OfflineEngine()
+
+
+@pytest.mark.parametrize(("kind", "limit"), [("mixdown", 6.0), ("master_review", 3.0)])
+@pytest.mark.parametrize("change_db", [3.0, 9.0])
+def test_a_band_excess_is_cut_back_to_the_edge_of_its_range(
+    kind: str, limit: float, change_db: float
+) -> None:
+    analysis = b.spectral(b.clean(kind), "low_mid", change_db, "muddy")  # type: ignore[arg-type]
+    band = next(x for x in analysis.spectrum.bands if x.name == "low_mid")
+    assert band.delta_db is not None and band.delta_db > 0
+    (move,) = ENGINE.presets(analysis).eq
+    assert move.kind == "bell" and move.finding_codes == ["muddy"]
+    assert move.gain_db == pytest.approx(-min(band.delta_db, limit), abs=0.05)
+    assert move.frequency_hz == pytest.approx(math.sqrt(250 * 500), abs=0.05)
+    # A one-octave band: Q = sqrt(2) / (2 - 1), and back to one octave of bandwidth.
+    assert move.q == pytest.approx(math.sqrt(2), abs=0.005)
+    assert move.bandwidth_octaves == pytest.approx(1.0, abs=0.005)
+
+
+@pytest.mark.parametrize(
+    ("band", "change", "code", "kind", "frequency"),
+    [
+        ("air", 6.0, "too_bright", "high_shelf", 6000.0),
+        ("air", -8.0, "too_dull", "high_shelf", 6000.0),
+        ("sub", 8.0, "too_boomy", "low_shelf", 60.0),
+    ],
+)
+def test_the_outer_bands_get_shelves_at_their_inner_edge(
+    band: str, change: float, code: str, kind: str, frequency: float
+) -> None:
+    (move,) = ENGINE.presets(b.spectral(b.clean(), band, change, code)).eq
+    assert (move.kind, move.frequency_hz) == (kind, frequency)
+    assert math.copysign(1, move.gain_db) == -math.copysign(1, change)
+
+
+def test_a_resonance_in_a_flagged_band_gets_a_narrow_cut_of_half_its_prominence() -> None:
+    moves = ENGINE.presets(b.resonant(b.clean())).eq
+    resonance = next(m for m in moves if m.frequency_hz == 3150.0)
+    assert (resonance.gain_db, resonance.q) == (-3.5, 6.0)
+
+
+def test_no_presets_on_a_clean_track() -> None:
+    for kind in ("mixdown", "master_review"):
+        assert ENGINE.presets(b.clean(kind)).is_empty()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("tempo", "attack", "release"),
+    [
+        (120.0, 30.0, 250.0),  # a 64th note is 31 ms, capped at 30; an eighth note is 250 ms
+        (174.0, 22.0, 172.0),
+        (70.0, 30.0, 429.0),
+        (None, 30.0, 250.0),
+    ],
+)
+def test_compressor_timing_follows_the_tempo(
+    tempo: float | None, attack: float, release: float
+) -> None:
+    analysis = b.with_changes(
+        b.clean(tempo_bpm=tempo),
+        b.finding(
+            "under_compressed", b.evidence("loudness.loudness_range_lu", 13.5, "LU", 4.0, 9.0)
+        ),
+    )
+    compressor = ENGINE.presets(analysis).compressor
+    assert compressor is not None
+    assert (compressor.attack_ms, compressor.release_ms) == (attack, release)
+    # Threshold: the 75th percentile of the short-term loudness; ratio: 13.5 / 9 LU.
+    levels = sorted(v for v in analysis.loudness.short_term_lufs.values if v is not None)
+    assert compressor.threshold_dbfs == levels[round(0.75 * (len(levels) - 1))]
+    assert compressor.ratio == 1.5
+
+
+def test_the_limiter_ceiling_is_the_strictest_guidance_and_the_gain_reaches_the_range() -> None:
+    limiter = ENGINE.presets(b.too_quiet(b.clean())).limiter
+    assert limiter is not None
+    assert limiter.input_gain_db == pytest.approx(-11.0 - -16.3, abs=0.05)
+    assert limiter.target_lufs == -11.0
+    # At -11 LUFS the master is louder than Spotify's -14 LUFS: its stricter -2 dBTP applies.
+    assert limiter.ceiling_dbtp == -2.0
+
+
+def test_width_moves_fold_the_low_end_or_reach_the_target_width() -> None:
+    (fold,) = ENGINE.presets(b.wide_low_end(b.clean())).stereo
+    assert (fold.high_hz, fold.width_percent) == (LOW_END_SPLIT_HZ, 0.0)
+    narrow = b.with_changes(
+        b.clean(),
+        b.finding("stereo_too_narrow", b.evidence("stereo.width", 0.05, "", 0.1, 0.35)),
+        stereo=b.clean().stereo.model_copy(update={"width": 0.05}),
+    )
+    (widen,) = ENGINE.presets(narrow).stereo
+    assert widen.width_percent == round(side_gain_percent(width=0.05, target=0.1))
+    mono = ENGINE.presets(b.mono_folded(b.clean()))
+    assert mono.stereo == [] and "no side signal to widen" in mono.notes[0]
+
+
+@pytest.mark.parametrize(("width", "target"), [(0.05, 0.1), (0.4, 0.3), (0.2, 0.2)])
+def test_side_gain_turns_the_width_into_the_target(width: float, target: float) -> None:
+    gain = (side_gain_percent(width=width, target=target) / 100) ** 2
+    # Width is S / (M + S); scaling S by gain must give the target.
+    mid, side = 1 - width, width
+    assert gain * side / (mid + gain * side) == pytest.approx(target, rel=1e-12)
+
+
+def test_side_gain_refuses_widths_it_cannot_reach() -> None:
+    with pytest.raises(ValueError, match=re.escape("strictly between 0 and 1, got 0.0, 0.2")):
+        side_gain_percent(width=0.0, target=0.2)
+
+
+@pytest.mark.parametrize(("q", "octaves"), [(math.sqrt(2), 1.0), (2.871, 0.5), (0.667, 2.0)])
+def test_q_and_bandwidth_agree(q: float, octaves: float) -> None:
+    assert q_to_octaves(q) == pytest.approx(octaves, abs=0.002)
+
+
+def test_q_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="q must be positive, got 0"):
+        q_to_octaves(0)
