@@ -1,4 +1,2 @@
-"""Findings: rules that turn measurements (+ reference, genre profile, feedback type) into Findings.
-
-STUB: the rules, the metric table and the reference comparison are to be implemented.
-"""
+"""Findings: rules that turn measurements (+ reference, genre profile, feedback type) into
+Findings, the metric table and the reference comparison. :func:`judge` is the entry point."""

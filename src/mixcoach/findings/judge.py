@@ -1,40 +1,44 @@
 """Judge measurements against a genre profile and feedback type (and a reference): Findings, the
 metric table with targets and status, and the reference comparison.
 
-STUB: to be implemented. The names below are the contract the rest of Mixcoach calls.
+Pure functions of their inputs: every threshold comes from the genre profile or from
+``knowledge/data/thresholds.toml`` (see :mod:`mixcoach.findings.grading`).
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
 from mixcoach.audio.analyze import Measurements
 from mixcoach.audio.model import Model
 from mixcoach.audio.spectrum import Spectrum
-from mixcoach.findings.model import FeedbackType, Finding
+from mixcoach.errors import InputError
+from mixcoach.findings import file_rules, level_rules, stereo_rules
+from mixcoach.findings.grading import Context
+from mixcoach.findings.metrics import MetricStatus, metric_table
+from mixcoach.findings.model import FEEDBACK_TYPES, FINDING_CODES, SEVERITIES, FeedbackType, Finding
+from mixcoach.findings.reference import ReferenceComparison, compare, reference_findings
+from mixcoach.findings.spectral import fill_targets, spectral_findings
 from mixcoach.knowledge.genres import GenreProfile
+from mixcoach.knowledge.thresholds import thresholds
 
+__all__ = ["Judgement", "MetricStatus", "ReferenceComparison", "judge"]
 
-class MetricStatus(Model):
-    metric: str  # dotted path into the Analysis, e.g. "loudness.integrated_lufs"
-    label: str  # "Integrated loudness"
-    value: float | str | None
-    unit: str
-    target_low: float | None
-    target_high: float | None
-    status: Literal["ok", "low", "high", "warning", "unknown"]
-    note: str  # one line a producer understands
-
-
-class ReferenceComparison(Model):
-    """Differences that matter between the track and its reference (track minus reference)."""
-
-    loudness_difference_lu: float | None
-    gain_to_match_db: float | None
+_RULES = (
+    level_rules.clipping,
+    level_rules.true_peak,
+    level_rules.loudness,
+    level_rules.dynamics,
+    stereo_rules.width,
+    stereo_rules.phase,
+    stereo_rules.low_end,
+    stereo_rules.balance,
+    file_rules.dc_offset,
+    file_rules.silence,
+    file_rules.resolution,
+)
 
 
 class Judgement(Model):
-    findings: list[Finding]
+    findings: list[Finding]  # most severe first
     metrics: list[MetricStatus]
     spectrum: Spectrum  # the track's spectrum with the genre targets and deltas filled in
     comparison: ReferenceComparison | None
@@ -47,4 +51,22 @@ def judge(
     feedback_type: FeedbackType,
     reference: Measurements | None = None,
 ) -> Judgement:
-    raise NotImplementedError
+    """Findings, metric table, filled spectrum and (with a reference) the comparison."""
+    if feedback_type not in FEEDBACK_TYPES:
+        raise InputError(
+            f"Unknown feedback type {feedback_type!r}; choose one of {', '.join(FEEDBACK_TYPES)}."
+        )
+    ctx = Context(track=track, profile=profile, feedback_type=feedback_type, limits=thresholds())
+    spectrum, _ = fill_targets(track.spectrum, profile)
+    findings = [finding for rule in _RULES for finding in rule(ctx)]
+    findings += spectral_findings(ctx, spectrum)
+    comparison = None
+    if reference is not None:
+        comparison = compare(
+            track, reference, tempo_fraction=ctx.limits.value("reference.tempo_fraction")
+        )
+        findings += reference_findings(ctx, comparison)
+    findings.sort(key=lambda f: (-SEVERITIES.index(f.severity), FINDING_CODES.index(f.code)))
+    return Judgement(
+        findings=findings, metrics=metric_table(ctx), spectrum=spectrum, comparison=comparison
+    )

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from mixcoach.audio.model import Model, TimeRange
+from mixcoach.knowledge.thresholds import FEEDBACK_TYPES, SEVERITIES, FeedbackType, Severity
 
-FeedbackType = Literal["mixdown", "mastering", "master_review"]
-FEEDBACK_TYPES: tuple[FeedbackType, ...] = ("mixdown", "mastering", "master_review")
+__all__ = [
+    "FEEDBACK_TYPES",
+    "FINDING_CODES",
+    "SEVERITIES",
+    "Evidence",
+    "FeedbackType",
+    "Finding",
+    "Severity",
+]
 
-Severity = Literal["info", "suggestion", "warning", "problem"]
-
-#: The fixed vocabulary. A new code is a contract change: add it here and in docs/analysis-schema.md.
+#: The fixed vocabulary. A new code is a contract change: add it here, in docs/analysis-schema.md
+#: and in knowledge/data/thresholds.toml [codes] (the feedback types it matters for).
 FINDING_CODES: tuple[str, ...] = (
     "clipping",
     "true_peak_over",

@@ -1,4 +1,2 @@
-"""Knowledge: genre profiles and platform targets (data files with their sources, and loaders).
-
-STUB: to be implemented.
-"""
+"""Knowledge: genre profiles, streaming-platform targets and generic thresholds (TOML data files
+under ``data/``, each figure with its source), and the loaders that read them."""
