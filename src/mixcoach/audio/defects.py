@@ -29,7 +29,7 @@ import numpy as np
 
 from mixcoach.audio.frame import Block, FrameSpec
 from mixcoach.audio.model import Model, TimeRange
-from mixcoach.audio.spectrum import FixedWindows
+from mixcoach.audio.windows import FixedWindows
 
 CLIP_TOLERANCE = 1e-4
 CLIP_FLATNESS = 2e-6

@@ -41,7 +41,7 @@ import numpy as np
 from mixcoach.audio.frame import Block, FrameSpec, channel_layout
 from mixcoach.audio.loudness import Loudness
 from mixcoach.audio.model import Model
-from mixcoach.audio.spectrum import FixedWindows
+from mixcoach.audio.windows import FixedWindows
 
 BASE_WINDOW_SECONDS = 0.005
 #: The TT DR meter's 3-second windows, in base windows.

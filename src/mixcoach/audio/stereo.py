@@ -24,7 +24,8 @@ import numpy as np
 
 from mixcoach.audio.frame import Block, FrameSpec
 from mixcoach.audio.model import Model, Series, TimeRange
-from mixcoach.audio.spectrum import BANDS, FixedWindows, band_weights, segment_frames
+from mixcoach.audio.spectrum import BANDS, band_weights, segment_frames
+from mixcoach.audio.windows import FixedWindows
 
 #: The low end whose width matters for vinyl cutting, mono club systems and mix translation.
 LOW_END_HZ = (20.0, 120.0)
