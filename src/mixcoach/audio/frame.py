@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+import scipy.fft
 
 #: Channel names by channel count, in WAV (WAVE_FORMAT_EXTENSIBLE) order.
 _LAYOUTS: dict[int, tuple[str, ...]] = {
@@ -165,7 +166,9 @@ class BlockFramer:
         if count:
             views = np.lib.stride_tricks.sliding_window_view(buffer, spec.n_fft, axis=1)
             frames = views[:, offset : offset + (count - 1) * spec.hop + 1 : spec.hop, :]
-            spectra = np.fft.rfft(frames * self._window, axis=-1).astype(np.complex64)
+            # scipy's pocketfft keeps float32 in complex64 and is about twice NumPy's speed here;
+            # two workers use the second core while the meters wait for this transform.
+            spectra = scipy.fft.rfft(frames * self._window, axis=-1, workers=2)
             spectra = np.ascontiguousarray(spectra.transpose(0, 2, 1))
         else:
             spectra = np.zeros((buffer.shape[0], half + 1, 0), dtype=np.complex64)
