@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from mixcoach.findings.model import FeedbackType
 
 
+_PIPED_WIDTH = 110
+
+
 def run_analyze(
     files: Sequence[str],
     *,
@@ -140,7 +143,9 @@ class _Progress:
             return
         from rich.console import Console
 
-        Console(soft_wrap=False).print(renderable)
+        # Piped or redirected output has no width of its own; give the table room to breathe.
+        console = Console() if sys.stdout.isatty() else Console(width=_PIPED_WIDTH)
+        console.print(renderable)
 
 
 def _render(analysis: Analysis) -> Any:

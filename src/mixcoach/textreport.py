@@ -77,25 +77,24 @@ def _metrics_table(metrics: list[MetricStatus]) -> Table:
             format_value(metric.value, metric.unit),
             format_target(metric.target_low, metric.target_high, metric.unit),
             Text(metric.status, style=style),
-            metric.note,
+            "" if metric.status == "ok" else metric.note,  # explain only what needs a look
         )
     return table
 
 
-def _findings(findings: list[Finding]) -> Text:
-    text = Text()
+def _findings(findings: list[Finding]) -> Group:
     if not findings:
-        text.append("\nNo findings: nothing here needs attention.", style="green")
-        return text
-    text.append(f"\nFindings ({len(findings)})", style="bold")
+        return Group(Text("\nNo findings: nothing here needs attention.", style="green"))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
     for finding in findings:
-        text.append("\n  ")
-        text.append(f"{finding.severity:<10}", style=_SEVERITY_STYLE.get(finding.severity, ""))
-        text.append(f" {finding.title}")
+        text = Text(finding.title)
         if finding.time_ranges:
             text.append(f"  [{format_ranges(finding.time_ranges)}]", style="dim")
-        text.append(f"\n             {finding.detail}", style="dim")
-    return text
+        text.append(f"\n{finding.detail}", style="dim")
+        grid.add_row(Text(finding.severity, style=_SEVERITY_STYLE.get(finding.severity, "")), text)
+    return Group(Text(f"\nFindings ({len(findings)})", style="bold"), grid)
 
 
 def _reference(reference: Reference) -> Text:
@@ -141,11 +140,10 @@ def format_value(value: float | str | None, unit: str) -> str:
         return "n/a"
     if isinstance(value, str):
         return value
-    return (
-        f"{value:.1f} {unit}".strip()
-        if abs(value) >= 0.1 or value == 0
-        else f"{value:.3f} {unit}".strip()
-    )
+    if float(value).is_integer() and not unit:
+        return str(int(value))  # counts
+    digits = 1 if abs(value) >= 0.1 else 3
+    return f"{value:.{digits}f} {unit}".strip()
 
 
 def format_target(low: float | None, high: float | None, unit: str) -> str:
