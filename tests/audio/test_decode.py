@@ -66,6 +66,7 @@ def test_lossless_formats_decode_exactly(
     assert info.channels == channels
     assert info.sample_rate_hz == 44100
     assert decoded.shape == audio.shape
+    assert info.frames == info.declared_frames == audio.shape[1]
     np.testing.assert_allclose(decoded, audio, atol=tolerance)
 
 

@@ -89,9 +89,10 @@ def measure(
     if decoded == 0:
         raise AudioError(f"{path}: the file holds no audio samples.")
     notes: list[str] = []
-    if info.frames and abs(decoded - info.frames) > info.sample_rate_hz // 10:
+    announced = max(info.frames, info.declared_frames)
+    if announced and announced - decoded > info.sample_rate_hz // 10:
         notes.append(
-            f"The header announces {info.frames / info.sample_rate_hz:.2f} s but "
+            f"The header announces {announced / info.sample_rate_hz:.2f} s but "
             f"{decoded / info.sample_rate_hz:.2f} s of audio could be decoded; "
             "the file may be truncated."
         )

@@ -58,7 +58,8 @@ class AudioInfo:
     codec: str  # "pcm_16", "float", "vorbis", "mp3", "aac"...
     sample_rate_hz: int
     channels: int
-    frames: int  # samples per channel (an estimate for some lossy streams)
+    frames: int  # samples per channel the decoder expects (an estimate for some lossy streams)
+    declared_frames: int  # samples per channel the header announces (more than frames: truncated)
     bit_depth: int | None  # None for lossy codecs
     sample_format: str  # "int", "float" or "lossy"
     bitrate_kbps: float | None
@@ -200,6 +201,7 @@ def _open_with_soundfile(path: Path, size: int) -> AudioSource | None:
         sample_rate_hz=int(reader.samplerate),
         channels=int(reader.channels),
         frames=int(reader.frames),
+        declared_frames=_wav_declared_frames(path) if fmt == "wav" else int(reader.frames),
         bit_depth=bit_depth,
         sample_format=sample_format,
         bitrate_kbps=bitrate,
@@ -248,6 +250,7 @@ def _open_with_ffmpeg(path: Path, size: int) -> AudioSource:
         sample_rate_hz=int(stream.rate or 0),
         channels=int(stream.channels),
         frames=round(seconds * (stream.rate or 0)),
+        declared_frames=round(seconds * (stream.rate or 0)),
         bit_depth=bits if lossless else None,
         sample_format="int" if lossless else "lossy",
         bitrate_kbps=(stream.bit_rate / 1000) if stream.bit_rate else None,
@@ -265,6 +268,31 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"OggS", "an OGG"),
     (b"ID3", "an MP3"),
 )
+
+
+def _wav_declared_frames(path: Path) -> int:
+    """Frames the RIFF ``data`` chunk announces (libsndfile quietly trusts the file size instead).
+
+    Returns -1 when the header has no usable size (streamed WAVs write 0 or 0xFFFFFFFF).
+    """
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return -1
+    position, block_align = 12, 0
+    while position + 8 <= len(head):
+        chunk, size = (
+            head[position : position + 4],
+            int.from_bytes(head[position + 4 : position + 8], "little"),
+        )
+        if chunk == b"fmt " and position + 22 <= len(head):
+            block_align = int.from_bytes(head[position + 20 : position + 22], "little")
+        if chunk == b"data":
+            if block_align == 0 or size in (0, 0xFFFFFFFF):
+                return -1
+            return size // block_align
+        position += 8 + size + (size & 1)
+    return -1
 
 
 def _claimed_format(path: Path) -> str | None:
