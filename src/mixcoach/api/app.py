@@ -1,0 +1,76 @@
+"""The FastAPI application: routers, the error shape, start-up and shutdown.
+
+``create_app(settings)`` builds the app without touching anything; its lifespan applies the
+migrations, sweeps unreferenced files, starts the job runner (and stops it at shutdown, putting
+interrupted analyses back in the queue).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from mixcoach import __version__
+from mixcoach.api.errors import install_error_handlers
+from mixcoach.api.routers import meta, reviews, sessions, tracks
+from mixcoach.api.state import AppState
+from mixcoach.config import Settings, get_settings
+
+#: The built web page, when there is one (served at /).
+WEB_DIR = Path(__file__).resolve().parents[1] / "web" / "dist"
+
+DESCRIPTION = """\
+Upload a track (and a reference) with what you want to know; Mixcoach measures it in the
+background and tells you what to change.
+
+1. `POST /api/sessions` gives a session id and token; send the token as
+   `Authorization: Bearer <token>` on every other call.
+2. `POST /api/reviews` uploads the audio (multipart) with the feedback type, genre and detail
+   level; it answers at once (202) with the review and its job.
+3. Follow the job at `GET /api/reviews/{id}/events` (Server-Sent Events) or `/job`, then read
+   `/analysis` and `/findings`.
+
+Every error has the same JSON shape: `{"error": {"code", "message", "details"}}`. Another
+session's resources answer 404, exactly as missing ones do.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app, configured by ``settings`` (default: the environment and ``.env``)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = await run_in_threadpool(AppState.start, settings)
+        state.hub.bind(asyncio.get_running_loop())
+        app.state.mixcoach = state
+        try:
+            yield
+        finally:
+            await run_in_threadpool(state.close)
+
+    app = FastAPI(
+        title="Mixcoach",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (meta, sessions, tracks, reviews):
+        app.include_router(module.router)
+    if (WEB_DIR / "index.html").exists():
+        app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
+    else:
+
+        @app.get("/", include_in_schema=False)
+        def root() -> RedirectResponse:
+            return RedirectResponse("/docs")
+
+    return app

@@ -1,0 +1,72 @@
+"""Dependencies, as ``Annotated`` aliases routes declare: ``SessionDep`` (a database session
+for reading), ``CurrentSession`` (the browser session the token names), ``StateDep``,
+``SettingsDep``. Tests swap them through ``app.dependency_overrides``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from mixcoach.api.errors import Unauthorized
+from mixcoach.api.state import AppState
+from mixcoach.config import Settings
+from mixcoach.storage.browser_sessions import session_for_token
+from mixcoach.storage.models import BrowserSession
+
+MISSING_TOKEN = (
+    "This needs a session token: create a session with POST /api/sessions and send its token "
+    "as `Authorization: Bearer <token>`."
+)
+UNKNOWN_TOKEN = "The session token is not known here; create a new session with POST /api/sessions."
+
+
+# Plain lookups are ``async``: a sync dependency costs a trip to the thread pool.
+async def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.mixcoach
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+async def get_settings_dep(state: StateDep) -> Settings:
+    return state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_db(state: StateDep) -> Iterator[Session]:
+    with state.database.session() as db:
+        yield db
+
+
+#: Closed when the route function returns, before a streamed response starts.
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="SessionToken",
+    description="The token from POST /api/sessions.",
+)
+
+
+def current_session(
+    state: StateDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> BrowserSession:
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized(MISSING_TOKEN)
+    # Its own short session: an upload streams for long and must not hold a connection.
+    with state.database.session() as db:
+        session = session_for_token(db, credentials.credentials)
+    if session is None:
+        raise Unauthorized(UNKNOWN_TOKEN)
+    return session
+
+
+CurrentSession = Annotated[BrowserSession, Depends(current_session)]

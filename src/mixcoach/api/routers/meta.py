@@ -1,0 +1,68 @@
+"""Health, version, and the options the upload form offers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Response
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from mixcoach import __version__
+from mixcoach.api.deps import SessionDep, SettingsDep, StateDep
+from mixcoach.api.errors import COMMON_RESPONSES
+from mixcoach.api.schemas import Genre, Health, Options, Subgenre, Version
+from mixcoach.feedback.model import DETAIL_LEVELS
+from mixcoach.findings.model import FEEDBACK_TYPES
+
+router = APIRouter(prefix="/api", tags=["service"], responses=COMMON_RESPONSES)
+
+
+@router.get(
+    "/health",
+    responses={503: {"model": Health, "description": "The database or the job runner is down."}},
+)
+def health(db: SessionDep, state: StateDep, response: Response) -> Health:
+    """Whether the database answers and the job runner is alive (503 when not)."""
+    database: Literal["ok", "unreachable"] = "ok"
+    try:
+        db.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        database = "unreachable"
+    jobs: Literal["running", "stopped"] = "running" if state.runner.alive else "stopped"
+    healthy = database == "ok" and jobs == "running"
+    if not healthy:
+        response.status_code = 503
+    return Health(status="ok" if healthy else "degraded", database=database, jobs=jobs)
+
+
+@router.get("/version")
+def version() -> Version:
+    from mixcoach.analysis import SCHEMA_VERSION
+
+    return Version(version=__version__, analysis_schema_version=SCHEMA_VERSION)
+
+
+@router.get("/options")
+def options(settings: SettingsDep) -> Options:
+    """Feedback types, detail levels, genres with their subgenres, and the upload limits."""
+    from mixcoach.knowledge.genres import list_profiles
+
+    profiles = list_profiles()
+    genres = {
+        p.genre: Genre(genre=p.genre, label=p.label, description=p.description, subgenres=[])
+        for p in profiles
+        if p.subgenre is None
+    }
+    for p in profiles:
+        if p.subgenre is not None:
+            genres[p.genre].subgenres.append(
+                Subgenre(subgenre=p.subgenre, label=p.label, description=p.description)
+            )
+    return Options(
+        feedback_types=list(FEEDBACK_TYPES),
+        detail_levels=list(DETAIL_LEVELS),
+        genres=list(genres.values()),
+        max_file_mb=settings.uploads.max_file_mb,
+        max_duration_minutes=settings.audio.max_duration_minutes,
+    )

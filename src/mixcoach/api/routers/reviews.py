@@ -1,0 +1,120 @@
+"""Reviews: upload a track (and reference) with the request, follow the analysis, read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from fastapi.sse import EventSourceResponse
+from sqlalchemy.orm import Session
+
+from mixcoach.analysis import Analysis
+from mixcoach.api import events
+from mixcoach.api.deps import CurrentSession, SessionDep, StateDep
+from mixcoach.api.errors import AUTH_RESPONSES, COMMON_RESPONSES, ErrorResponse, NotReady
+from mixcoach.api.schemas import JobOut, ReviewOut, upload_body
+from mixcoach.api.services import submit_review
+from mixcoach.findings.model import Finding
+from mixcoach.storage import reviews as store
+
+router = APIRouter(
+    prefix="/api/reviews", tags=["reviews"], responses={**COMMON_RESPONSES, **AUTH_RESPONSES}
+)
+
+ANALYSIS_RUNNING = "The analysis is not finished yet ({stage}, {percent:.0f}%)."
+ANALYSIS_FAILED = "The analysis failed: {error}"
+
+
+@router.post(
+    "",
+    status_code=202,
+    openapi_extra={"requestBody": upload_body()},
+    responses={
+        413: {"model": ErrorResponse, "description": "A file is past the upload size limit."},
+        415: {"model": ErrorResponse, "description": "A file is not audio Mixcoach can read."},
+    },
+)
+async def create_review(request: Request, state: StateDep, session: CurrentSession) -> ReviewOut:
+    """Upload a track (and a reference) with the request; the analysis is queued (or reused,
+    when the same content was analysed for the same request before). Follow it with
+    GET /api/reviews/{id}/events or /job."""
+    return ReviewOut.of(await submit_review(request, state, session))
+
+
+@router.get("")
+def list_reviews(db: SessionDep, session: CurrentSession) -> list[ReviewOut]:
+    """The session's reviews, newest first."""
+    return [ReviewOut.of(row) for row in store.list_reviews(db, session_id=session.id)]
+
+
+@router.get("/{review_id}")
+def get_review(review_id: str, db: SessionDep, session: CurrentSession) -> ReviewOut:
+    return ReviewOut.of(store.get_review(db, session_id=session.id, review_id=review_id))
+
+
+@router.get("/{review_id}/job")
+def get_job(review_id: str, db: SessionDep, session: CurrentSession) -> JobOut:
+    """The analysis's state, stage and progress."""
+    return JobOut.of(store.review_job(db, session_id=session.id, review_id=review_id))
+
+
+@router.get(
+    "/{review_id}/events",
+    response_model=None,
+    responses={
+        200: {
+            "description": "Server-Sent Events: `progress` events whose data is a JobOut, "
+            "until the state is `done` or `failed`.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def review_events(
+    review_id: str, db: SessionDep, session: CurrentSession, state: StateDep
+) -> EventSourceResponse:
+    """The analysis's progress as it happens, as Server-Sent Events."""
+    job = store.review_job(db, session_id=session.id, review_id=review_id)
+    return EventSourceResponse(events.job_events(state, job.analysis_id))
+
+
+def _document(db: Session, session_id: str, review_id: str) -> dict[str, Any]:
+    analysis = store.get_review(db, session_id=session_id, review_id=review_id).analysis
+    if analysis.state == "failed":
+        raise NotReady(ANALYSIS_FAILED.format(error=analysis.error))
+    if analysis.document is None:
+        raise NotReady(
+            ANALYSIS_RUNNING.format(stage=analysis.stage, percent=analysis.progress_percent)
+        )
+    return analysis.document
+
+
+_NOT_READY: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "Not finished yet, or failed."}
+}
+
+
+@router.get(
+    "/{review_id}/analysis",
+    response_class=JSONResponse,
+    responses={200: {"model": Analysis, "description": "The Analysis document."}, **_NOT_READY},
+)
+def get_analysis(review_id: str, db: SessionDep, session: CurrentSession) -> JSONResponse:
+    """The Analysis document (see docs/analysis-schema.md), once the analysis is done."""
+    return JSONResponse(_document(db, session.id, review_id))
+
+
+@router.get(
+    "/{review_id}/findings",
+    response_class=JSONResponse,
+    responses={200: {"model": list[Finding], "description": "The findings."}, **_NOT_READY},
+)
+def get_findings(review_id: str, db: SessionDep, session: CurrentSession) -> JSONResponse:
+    """The findings of the analysis: what is wrong or worth knowing, with its evidence."""
+    return JSONResponse(_document(db, session.id, review_id)["findings"])
+
+
+@router.delete("/{review_id}", status_code=204)
+def delete_review(review_id: str, session: CurrentSession, state: StateDep) -> None:
+    """Delete the review with its feedback, chat and exports (its tracks stay)."""
+    store.delete_review(state.database, state.store, session_id=session.id, review_id=review_id)

@@ -1,0 +1,239 @@
+"""What the API sends and receives (its OpenAPI schema is generated from these models)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mixcoach.feedback.model import DetailLevel
+from mixcoach.findings.model import FeedbackType
+from mixcoach.storage.jobs import JobStatus
+from mixcoach.storage.models import Analysis, StoredFile, Track
+from mixcoach.storage.reviews import ReviewRow
+
+JobStateName = Literal["queued", "running", "done", "failed"]
+
+
+class Out(BaseModel):
+    # A string under a field is its description in the OpenAPI schema.
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class Health(Out):
+    status: Literal["ok", "degraded"]
+    """`ok` when the database answers and the job runner is alive (HTTP 200), else 503."""
+    database: Literal["ok", "unreachable"]
+    """Whether a query on the database succeeded just now."""
+    jobs: Literal["running", "stopped"]
+    """Whether the job runner (which hands analyses to the workers) is alive."""
+
+
+class Version(Out):
+    version: str
+    """Mixcoach's version."""
+    analysis_schema_version: str
+    """The `schema_version` of the Analysis documents this server writes."""
+
+
+class Subgenre(Out):
+    subgenre: str
+    """The value to send as `subgenre`."""
+    label: str
+    """The name to show, e.g. `EDM / House`."""
+    description: str
+    """One sentence saying what the profile is for."""
+
+
+class Genre(Out):
+    genre: str
+    """The value to send as `genre`."""
+    label: str
+    """The name to show."""
+    description: str
+    """One sentence saying what the profile is for."""
+    subgenres: list[Subgenre]
+    """The subgenres that can be sent with this genre."""
+
+
+class Options(Out):
+    """Everything the upload form offers, and its limits."""
+
+    feedback_types: list[FeedbackType]
+    """What a track can be judged as: a mixdown, a mix going to mastering, a finished master."""
+    detail_levels: list[DetailLevel]
+    """How much the feedback says: the few things that matter most, everything, or numbers."""
+    genres: list[Genre]
+    """The genre profiles, each with its subgenres."""
+    max_file_mb: float
+    """Largest accepted file, per file, in MB (10^6 bytes)."""
+    max_duration_minutes: float
+    """Longest accepted track, in minutes."""
+
+
+class SessionCreated(Out):
+    id: str
+    """The session's id (safe to show)."""
+    token: str
+    """Send as `Authorization: Bearer <token>`. Shown only now; the server keeps its hash."""
+    created_at: datetime
+    """When the session was created (UTC)."""
+
+
+class SessionInfo(Out):
+    id: str
+    """The session's id."""
+    created_at: datetime
+    """When the session was created (UTC)."""
+
+
+class TrackOut(Out):
+    id: str
+    """The track's id in this session."""
+    filename: str
+    """The name the file was uploaded with (without any folder)."""
+    sha256: str
+    """Hash of the content: the same content is stored once and analysed once."""
+    size_bytes: int
+    """Size of the file as uploaded."""
+    format: str
+    """Container, recognised from the content (not the name): `wav`, `flac`, `mp3`, `m4a`..."""
+    codec: str
+    """How the audio is encoded: `pcm_16`, `float`, `vorbis`, `mp3`, `aac`..."""
+    sample_rate_hz: int
+    """Samples per second per channel."""
+    channels: int
+    """1 for mono, 2 for stereo, 6 for 5.1..."""
+    bit_depth: int | None
+    """Bits per sample of lossless audio; None for lossy codecs."""
+    duration_s: float
+    """Length as the container announces it, in seconds."""
+    created_at: datetime
+    """When the track was first uploaded in this session (UTC)."""
+
+    @classmethod
+    def of(cls, track: Track, stored: StoredFile) -> TrackOut:
+        return cls(
+            id=track.id,
+            filename=track.filename,
+            sha256=stored.sha256,
+            size_bytes=stored.size_bytes,
+            format=stored.format,
+            codec=stored.codec,
+            sample_rate_hz=stored.sample_rate_hz,
+            channels=stored.channels,
+            bit_depth=stored.bit_depth,
+            duration_s=stored.duration_s,
+            created_at=track.created_at,
+        )
+
+
+class TrackRef(Out):
+    id: str
+    """The track's id (GET /api/tracks/{id})."""
+    filename: str
+    """The name the file was uploaded with."""
+
+
+class JobOut(Out):
+    state: JobStateName
+    """`queued` → `running` → `done`, or `failed` (see `error`)."""
+    stage: str
+    """What the analysis is doing: `queued`, `starting`, `decoding`, `measuring`..."""
+    progress_percent: float = Field(ge=0, le=100)
+    """How far the analysis is, 0 to 100 (100 once done)."""
+    error: str | None
+    """Why the analysis failed, in a sentence for the producer; None unless failed."""
+    updated_at: datetime
+    """When the state, stage or progress last changed (UTC)."""
+
+    @classmethod
+    def of(cls, status: JobStatus | Analysis) -> JobOut:
+        return cls.model_validate(status, from_attributes=True)
+
+
+class ReviewOut(Out):
+    id: str
+    """The review's id."""
+    created_at: datetime
+    """When it was asked for (UTC)."""
+    feedback_type: FeedbackType
+    """What the track is judged as."""
+    genre: str | None
+    """The genre profile judged against (`general` when none was chosen)."""
+    subgenre: str | None
+    """The subgenre profile, if one was chosen."""
+    detail_level: DetailLevel
+    """How much the feedback says."""
+    track: TrackRef
+    """The track judged."""
+    reference: TrackRef | None
+    """The track it is compared with, if any."""
+    job: JobOut
+    """The analysis's state and progress."""
+
+    @classmethod
+    def of(cls, row: ReviewRow) -> ReviewOut:
+        return cls.model_validate(
+            {
+                **{name: getattr(row.review, name) for name in _REVIEW_COLUMNS},
+                "track": TrackRef(id=row.track.id, filename=row.track.filename),
+                "reference": None
+                if row.reference is None
+                else TrackRef(id=row.reference.id, filename=row.reference.filename),
+                "job": JobOut.of(row.analysis),
+            }
+        )
+
+
+_REVIEW_COLUMNS = ("id", "created_at", "feedback_type", "genre", "subgenre", "detail_level")
+
+
+class ReviewForm(BaseModel):
+    """The text fields of an upload."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    feedback_type: FeedbackType
+    """What the track is judged as: a mixdown, a mix going to mastering, a finished master."""
+    genre: str | None = Field(default=None, max_length=64)
+    """A genre from GET /api/options (or `genre/subgenre`); empty or absent: general."""
+    subgenre: str | None = Field(default=None, max_length=64)
+    """A subgenre of `genre` from GET /api/options."""
+    detail_level: DetailLevel = "detailed"
+    """How much the feedback says: `simple`, `detailed` or `pro`."""
+
+    @field_validator("genre", "subgenre")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+
+def upload_body() -> dict[str, Any]:
+    """The multipart body, documented by hand: it is parsed as a stream, not by FastAPI."""
+    form = ReviewForm.model_json_schema()
+    schema = {
+        "type": "object",
+        "description": "A track (and optionally a reference) with the request.",
+        "properties": {
+            "track": {"type": "string", "format": "binary", "description": "The audio to judge."},
+            "reference": {
+                "type": "string",
+                "format": "binary",
+                "description": "Optional: a track to compare with.",
+            },
+            **{name: _text_part(field) for name, field in form["properties"].items()},
+        },
+        "required": ["track", *form.get("required", [])],
+        "additionalProperties": False,
+    }
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
+def _text_part(field: dict[str, Any]) -> dict[str, Any]:
+    """A form field's schema as multipart carries it: text, or absent (never JSON null)."""
+    alternatives = [a for a in field.pop("anyOf", []) if a.get("type") != "null"]
+    if field.get("default", "") is None:
+        del field["default"]
+    return {**field, **(alternatives[0] if alternatives else {})}

@@ -1,0 +1,154 @@
+"""What the routes do, beyond parsing: submitting a review (upload, checks, rows, queue)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from mixcoach import __version__
+from mixcoach.api.errors import INVALID_REQUEST, FieldError
+from mixcoach.api.schemas import ReviewForm
+from mixcoach.api.state import AppState
+from mixcoach.api.upload import ReceivedFile, ReceivedForm, receive_form
+from mixcoach.audio.decode import open_audio
+from mixcoach.errors import AudioError, InputError
+from mixcoach.knowledge.genres import resolve_profile
+from mixcoach.storage.models import BrowserSession
+from mixcoach.storage.reviews import (
+    AnalysisRequest,
+    ReviewRow,
+    add_review,
+    get_review,
+    queue_analysis,
+)
+from mixcoach.storage.tracks import AudioFacts, add_file, add_track, forget_if_unreferenced
+
+FILE_FIELDS = frozenset({"track", "reference"})
+TRACK_REQUIRED = "a track file is required"
+EMPTY_FILE = "the file is empty (0 bytes)"
+TOO_LONG = (
+    "{filename} is {minutes:.1f} minutes long; Mixcoach analyses tracks up to {limit:g} minutes."
+)
+
+
+TEXT_FIELDS = frozenset(ReviewForm.model_fields)
+
+
+def analyzer_version() -> str:
+    """Part of every analysis key: a new Mixcoach or schema analyses again."""
+    from mixcoach.analysis import SCHEMA_VERSION
+
+    return f"{__version__}/{SCHEMA_VERSION}"
+
+
+async def submit_review(request: Request, state: AppState, session: BrowserSession) -> ReviewRow:
+    """Receive an upload and queue its analysis (or reuse the one already made)."""
+    form = await receive_form(
+        request,
+        state.store,
+        file_fields=FILE_FIELDS,
+        text_fields=TEXT_FIELDS,
+        max_file_bytes=int(state.settings.uploads.max_file_mb * 1e6),
+    )
+    try:
+        row = await run_in_threadpool(_store_review, state, session, form)
+    finally:
+        form.discard()  # whatever was not kept
+    if row.analysis.state == "queued":
+        state.runner.notify()
+    return row
+
+
+def _store_review(state: AppState, session: BrowserSession, form: ReceivedForm) -> ReviewRow:
+    fields = _check_form(form)
+    profile = resolve_profile(fields.genre, fields.subgenre)
+    facts = {
+        name: _inspect(received, max_minutes=state.settings.audio.max_duration_minutes)
+        for name, received in form.files.items()
+    }
+    kept: list[str] = []
+    try:
+        with state.database.writing() as db:
+            tracks = {}
+            for name, received in form.files.items():
+                sha = received.incoming.sha256
+                add_file(db, sha256=sha, facts=facts[name])
+                if state.store.keep(received.incoming):
+                    kept.append(sha)
+                tracks[name] = add_track(
+                    db, session_id=session.id, sha256=sha, filename=received.filename
+                )
+            reference = tracks.get("reference")
+            analysis = queue_analysis(
+                db,
+                AnalysisRequest(
+                    track_sha256=tracks["track"].file_sha256,
+                    reference_sha256=None if reference is None else reference.file_sha256,
+                    genre=profile.genre,
+                    subgenre=profile.subgenre,
+                    feedback_type=fields.feedback_type,
+                    analyzer_version=analyzer_version(),
+                ),
+            )
+            review = add_review(
+                db,
+                session_id=session.id,
+                track=tracks["track"],
+                reference=reference,
+                analysis=analysis,
+                detail_level=fields.detail_level,
+            )
+            return get_review(db, session_id=session.id, review_id=review.id)
+    except BaseException:
+        for sha in kept:
+            forget_if_unreferenced(state.database, state.store, sha)
+        raise
+
+
+def _check_form(form: ReceivedForm) -> ReviewForm:
+    """The form's fields, or one FieldError naming every problem at once."""
+    problems: list[tuple[str, str]] = []
+    fields: ReviewForm | None = None
+    try:
+        fields = ReviewForm.model_validate(form.fields)
+    except ValidationError as exc:
+        problems += [(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
+    track = form.files.get("track")
+    if track is None or (track.incoming.size_bytes == 0 and not track.filename):
+        problems.append(("track", TRACK_REQUIRED))
+    for name, received in form.files.items():
+        if received.incoming.size_bytes == 0 and (name, TRACK_REQUIRED) not in problems:
+            problems.append((name, EMPTY_FILE))
+    if problems or fields is None:
+        summary = "; ".join(f"{field}: {message}" for field, message in problems)
+        raise FieldError(INVALID_REQUEST.format(problems=summary), problems)
+    return fields
+
+
+def _inspect(received: ReceivedFile, *, max_minutes: float) -> AudioFacts:
+    """Open the file as audio (format from content) and take its facts; AudioError if it is
+    not audio Mixcoach can read, named as the producer named it."""
+    path: Path = received.incoming.path
+    try:
+        with open_audio(path) as source:
+            info = source.info
+    except AudioError as exc:
+        raise AudioError(exc.message.replace(str(path), received.filename)) from exc
+    if info.duration_s > max_minutes * 60:
+        raise InputError(
+            TOO_LONG.format(
+                filename=received.filename, minutes=info.duration_s / 60, limit=max_minutes
+            )
+        )
+    return AudioFacts(
+        size_bytes=received.incoming.size_bytes,
+        format=info.format,
+        codec=info.codec,
+        sample_rate_hz=info.sample_rate_hz,
+        channels=info.channels,
+        bit_depth=info.bit_depth,
+        duration_s=info.duration_s,
+    )

@@ -1,0 +1,219 @@
+"""Receiving an upload: the multipart body is parsed as it arrives and each file is streamed
+into the file store's ``incoming/`` folder, hashed on the way, with the size limit enforced
+as the bytes come (413 the moment a file passes it, not after the whole body is in memory).
+
+Nothing received here is kept: the caller keeps the files (``FileStore.keep``) once the request
+is known to be good, or ``ReceivedForm.discard()`` removes them. On any error in here, they are
+removed before the error leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
+
+from mixcoach.api.errors import FieldError, TooLarge, UnsupportedMediaType
+from mixcoach.storage.files import FileStore, IncomingFile
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
+
+MAX_FIELD_BYTES = 1024
+MAX_PARTS = 16
+#: Room in a request beyond its files: part headers, boundaries and the text fields.
+FORM_OVERHEAD_BYTES = 1 << 20
+#: After refusing an upload as too large, up to this much more of it is read and dropped so
+#: the client gets the answer rather than a reset connection.
+DRAIN_LIMIT_BYTES = 64 << 20
+
+NOT_MULTIPART = (
+    "Send the upload as multipart/form-data, with the audio in a file field named `track`."
+)
+FILE_TOO_LARGE = "{filename} is larger than the {limit_mb:g} MB limit for one file."
+REQUEST_TOO_LARGE = "The upload is larger than the {limit_mb:g} MB limit for one request."
+BAD_MULTIPART = "The upload is not valid multipart/form-data ({reason})."
+TRUNCATED = "The upload ended before the form was complete."
+
+
+@dataclass
+class ReceivedFile:
+    filename: str  # as the browser named it, without any folder
+    incoming: IncomingFile
+
+
+@dataclass
+class ReceivedForm:
+    fields: dict[str, str] = field(default_factory=dict)
+    files: dict[str, ReceivedFile] = field(default_factory=dict)
+
+    def discard(self) -> None:
+        for received in self.files.values():
+            received.incoming.discard()
+
+
+async def receive_form(
+    request: Request,
+    store: FileStore,
+    *,
+    file_fields: frozenset[str],
+    text_fields: frozenset[str],
+    max_file_bytes: int,
+) -> ReceivedForm:
+    """Parse a multipart upload; files named in ``file_fields`` go to ``store``'s incoming
+    folder, fields named in ``text_fields`` are returned as text; anything else is refused."""
+    content_type, options = parse_options_header(request.headers.get("content-type", ""))
+    boundary = options.get(b"boundary")
+    if content_type != b"multipart/form-data" or not boundary:
+        raise UnsupportedMediaType(NOT_MULTIPART)
+    max_request_bytes = max_file_bytes * len(file_fields) + FORM_OVERHEAD_BYTES
+    stream = request.stream()
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_request_bytes:
+        await _drain(stream)
+        raise TooLarge(REQUEST_TOO_LARGE.format(limit_mb=max_request_bytes / 1e6))
+
+    parts = _Parts(store, file_fields, text_fields, max_file_bytes)
+    try:
+        parser = MultipartParser(boundary, parts.callbacks())
+        async for chunk in stream:
+            parser.write(chunk)
+        parser.finalize()
+        if not parts.ended:
+            raise FieldError(TRUNCATED, [])
+    except TooLarge:
+        parts.form.discard()
+        await _drain(stream)
+        raise
+    except FormParserError as exc:
+        parts.form.discard()
+        raise FieldError(BAD_MULTIPART.format(reason=exc), []) from exc
+    except BaseException:
+        parts.form.discard()
+        raise
+    for received in parts.form.files.values():
+        received.incoming.close()
+    return parts.form
+
+
+async def _drain(stream: AsyncIterator[bytes]) -> None:
+    read = 0
+    async for chunk in stream:
+        read += len(chunk)
+        if read > DRAIN_LIMIT_BYTES:
+            return
+
+
+class _Parts:
+    """python-multipart callbacks: route each part to a file or a text field, with limits."""
+
+    def __init__(
+        self,
+        store: FileStore,
+        file_fields: frozenset[str],
+        text_fields: frozenset[str],
+        max_file_bytes: int,
+    ) -> None:
+        self.form = ReceivedForm()
+        self.ended = False
+        self._store = store
+        self._file_fields = file_fields
+        self._text_fields = text_fields
+        self._max_file_bytes = max_file_bytes
+        self._count = 0
+        self._header_name = b""
+        self._header_value = b""
+        self._disposition = b""
+        self._name = ""
+        self._file: ReceivedFile | None = None
+        self._text = bytearray()
+
+    def callbacks(self) -> MultipartCallbacks:
+        return {
+            "on_part_begin": self._part_begin,
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value_data,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+            "on_part_end": self._part_end,
+            "on_end": self._end,
+        }
+
+    def _part_begin(self) -> None:
+        self._count += 1
+        if self._count > MAX_PARTS:
+            raise FieldError(f"The upload has more than {MAX_PARTS} parts.", [])
+        self._disposition = b""
+        self._file = None
+        self._text.clear()
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_name += data[start:end]
+
+    def _header_value_data(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def _header_end(self) -> None:
+        if self._header_name.lower() == b"content-disposition":
+            self._disposition = self._header_value
+        self._header_name = self._header_value = b""
+
+    def _headers_finished(self) -> None:
+        _, options = parse_options_header(self._disposition)
+        name = options.get(b"name", b"").decode("utf-8", "replace")
+        if not name:
+            raise FieldError(BAD_MULTIPART.format(reason="a part has no field name"), [])
+        if name in self.form.fields or name in self.form.files:
+            raise FieldError(f"`{name}` was sent twice; send it once.", [(name, "sent twice")])
+        self._name = name
+        if name in self._file_fields:
+            filename = options.get(b"filename", b"").decode("utf-8", "replace")
+            self._file = ReceivedFile(_base_name(filename) or name, self._store.receive())
+            self.form.files[name] = self._file
+        elif name not in self._text_fields:
+            known = ", ".join(sorted(self._file_fields | self._text_fields))
+            raise FieldError(
+                f"`{name}` is not a field of this form (it takes {known}).",
+                [(name, "unknown field")],
+            )
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._file is None:
+            if len(self._text) + end - start > MAX_FIELD_BYTES:
+                raise FieldError(
+                    f"`{self._name}` is longer than {MAX_FIELD_BYTES} bytes.",
+                    [(self._name, "too long")],
+                )
+            self._text += data[start:end]
+            return
+        incoming = self._file.incoming
+        if incoming.size_bytes + end - start > self._max_file_bytes:
+            raise TooLarge(
+                FILE_TOO_LARGE.format(
+                    filename=self._file.filename, limit_mb=self._max_file_bytes / 1e6
+                )
+            )
+        incoming.write(data[start:end])
+
+    def _part_end(self) -> None:
+        if self._file is None:
+            try:
+                self.form.fields[self._name] = self._text.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise FieldError(
+                    f"`{self._name}` is not UTF-8 text.", [(self._name, "not UTF-8 text")]
+                ) from exc
+
+    def _end(self) -> None:
+        self.ended = True
+
+
+def _base_name(filename: str) -> str:
+    """The file's own name: browsers on Windows used to send the whole path."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in name if ch.isprintable())[:255]

@@ -1,0 +1,118 @@
+"""Settings: one typed object, read from the environment and a ``.env`` file.
+
+Every setting is listed, with a comment, in ``.env.example``; nothing else in Mixcoach reads the
+environment. Each group reads its own variables (``MIXCOACH_UPLOADS_MAX_FILE_MB``...); the few
+names other tools already use keep their usual spelling (``DATABASE_URL``, ``OPENAI_API_KEY``,
+``OPENAI_BASE_URL``). ``.env`` is read from the working directory through python-dotenv, and a
+variable set in the environment wins over the same name in ``.env``.
+
+``get_settings()`` builds the object once per process; tests build their own ``Settings(...)``
+and hand it to ``create_app``, or call ``get_settings.cache_clear()``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _group(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix=prefix,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,  # `NAME=` in .env means "use the default", as in .env.example
+        populate_by_name=True,
+    )
+
+
+class DatabaseSettings(BaseSettings):
+    """Where analyses, sessions and conversations are kept."""
+
+    model_config = _group("MIXCOACH_DATABASE_")
+
+    #: SQLAlchemy or libpq URL; empty means SQLite at ``<data_dir>/mixcoach.db``.
+    url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "MIXCOACH_DATABASE_URL")
+    )
+
+
+class UploadSettings(BaseSettings):
+    model_config = _group("MIXCOACH_UPLOADS_")
+
+    #: Largest accepted audio file, per file; a bigger upload gets HTTP 413.
+    max_file_mb: float = Field(default=500.0, gt=0)
+
+
+class AudioSettings(BaseSettings):
+    model_config = _group("MIXCOACH_AUDIO_")
+
+    #: Longest accepted track; a longer one is refused at upload, before any analysis.
+    max_duration_minutes: float = Field(default=60.0, gt=0)
+
+
+def _default_workers() -> int:
+    # Analyses are CPU-bound and run one per process; more processes than cores only queue.
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class JobSettings(BaseSettings):
+    model_config = _group("MIXCOACH_JOBS_")
+
+    #: Analysis worker processes (analyses that run at the same time).
+    workers: int = Field(default_factory=_default_workers, ge=1, le=64)
+    #: How many times an analysis interrupted by a restart is started again before it is failed.
+    max_attempts: int = Field(default=3, ge=1)
+
+
+class LLMSettings(BaseSettings):
+    """The feedback engine: offline (default, no network) or an OpenAI-compatible server."""
+
+    model_config = _group("MIXCOACH_LLM_")
+
+    engine: Literal["offline", "openai"] = "offline"
+    api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "MIXCOACH_LLM_API_KEY")
+    )
+    #: e.g. http://127.0.0.1:11434/v1 for Ollama; empty means the OpenAI API.
+    base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "MIXCOACH_LLM_BASE_URL")
+    )
+    model: str = "gpt-4o-mini"
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=3, ge=0)
+
+
+class Settings(BaseSettings):
+    model_config = _group("MIXCOACH_")
+
+    #: Uploaded audio, the SQLite database and exports live here.
+    data_dir: Path = Path("data")
+    #: Address and port ``mixcoach serve`` listens on.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    uploads: UploadSettings = Field(default_factory=UploadSettings)
+    audio: AudioSettings = Field(default_factory=AudioSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL in force: ``DATABASE_URL`` or SQLite under the data folder."""
+        if self.database.url is not None and self.database.url.get_secret_value().strip():
+            return self.database.url.get_secret_value().strip()
+        return f"sqlite:///{(self.data_dir / 'mixcoach.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

@@ -1,0 +1,151 @@
+"""Audio files on disk, stored once per content under their sha256.
+
+    <root>/incoming/<random>.part     being received; never referenced by a row
+    <root>/audio/ab/abcdef...         kept content, named by its sha256 (first two digits: folder)
+
+A file is received into ``incoming/`` while it is hashed, then renamed into place (atomic on one
+file system), so a half-received upload never has a content name; a deleted file leaves its name
+the same way, before the rows that refer to it go. ``sweep`` removes what no row refers to (left
+by a crash between a rename and its commit, or by a killed server).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import re
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class IncomingFile:
+    """A file being received: written in pieces, hashed as it goes, discarded unless kept."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.size_bytes = 0
+        self._hash = hashlib.sha256()
+        self._handle = path.open("xb")
+
+    def write(self, data: bytes) -> None:
+        self._handle.write(data)
+        self._hash.update(data)
+        self.size_bytes += len(data)
+
+    def close(self) -> None:
+        self._handle.close()
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+    def discard(self) -> None:
+        self._handle.close()
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> IncomingFile:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is not None:
+            self.discard()
+
+
+class FolderInUse(RuntimeError):
+    pass
+
+
+class FileStore:
+    """Content-addressed audio storage under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._incoming = root / "incoming"
+        self._audio = root / "audio"
+        self._incoming.mkdir(parents=True, exist_ok=True)
+        self._audio.mkdir(parents=True, exist_ok=True)
+        self._lock: IO[bytes] | None = None
+
+    def claim(self) -> None:
+        """Take the folder for this process alone, until :meth:`release`: a second server on
+        the same folder would sweep the first one's uploads in progress and steal its jobs.
+        Raises FolderInUse when another process holds it."""
+        handle = (self.root / ".lock").open("wb")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise FolderInUse(
+                f"Another Mixcoach server is using {self.root.resolve()}; stop it first, or give "
+                "this one its own MIXCOACH_DATA_DIR and database."
+            ) from None
+        self._lock = handle
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # closing drops the lock
+            self._lock = None
+
+    def receive(self) -> IncomingFile:
+        """A new, empty file in ``incoming/``, to be kept with :meth:`keep` or discarded."""
+        return IncomingFile(self._incoming / f"{uuid.uuid4().hex}.part")
+
+    def path(self, sha256: str) -> Path:
+        if not _SHA256.fullmatch(sha256):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return self._audio / sha256[:2] / sha256
+
+    def keep(self, incoming: IncomingFile) -> bool:
+        """Give the received file its content name. Returns False if that content was already
+        stored (the received copy is then discarded)."""
+        incoming.close()
+        target = self.path(incoming.sha256)
+        if target.exists():
+            incoming.discard()
+            return False
+        target.parent.mkdir(exist_ok=True)
+        os.replace(incoming.path, target)
+        return True
+
+    def delete(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+
+    def detach(self, sha256: str) -> Path | None:
+        """Take a kept file out of its content name (into ``incoming/``), so the rows that
+        refer to it can be deleted first; :meth:`restore` undoes it, :meth:`delete` finishes it.
+        Returns None when the file is not there."""
+        detached = self._incoming / f"{sha256}.{uuid.uuid4().hex}.deleted"
+        try:
+            os.replace(self.path(sha256), detached)
+        except FileNotFoundError:
+            return None
+        return detached
+
+    def restore(self, sha256: str, detached: Path) -> None:
+        target = self.path(sha256)
+        target.parent.mkdir(exist_ok=True)
+        os.replace(detached, target)
+
+    def stored(self) -> set[str]:
+        """The sha256 of every kept file."""
+        return {p.name for p in self._audio.glob("??/*") if _SHA256.fullmatch(p.name)}
+
+    def sweep(self, referenced: Iterable[str]) -> int:
+        """Delete every received-but-unkept file and every kept file not in ``referenced``.
+
+        Only for start-up, before uploads are accepted. Returns the number of files deleted.
+        """
+        keep = set(referenced)
+        doomed = list(self._incoming.iterdir())
+        doomed += [self.path(sha) for sha in self.stored() - keep]
+        for path in doomed:
+            path.unlink(missing_ok=True)
+        return len(doomed)

@@ -1,0 +1,175 @@
+"""The analysis queue as the job runner sees it: claim, progress, finish, fail, resume.
+
+Every transition is one conditional UPDATE, so a row changes state exactly once even when two
+runners (or a runner and a delete) race for it: ``queued → running → done | failed``, and
+``running → queued`` for a job interrupted by a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from mixcoach.storage.models import Analysis, utc_now
+
+INTERRUPTED_TOO_OFTEN = (
+    "The analysis was interrupted by {attempts} restarts of Mixcoach and was not started again; "
+    "upload the track again to retry."
+)
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """What a worker needs to run one analysis."""
+
+    analysis_id: str
+    track_sha256: str
+    reference_sha256: str | None
+    genre: str | None
+    subgenre: str | None
+    feedback_type: str
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    analysis_id: str
+    state: str
+    stage: str
+    progress_percent: float
+    error: str | None
+    updated_at: datetime
+
+
+def job_status(db: Session, analysis_id: str) -> JobStatus | None:
+    row = db.execute(
+        select(
+            Analysis.id,
+            Analysis.state,
+            Analysis.stage,
+            Analysis.progress_percent,
+            Analysis.error,
+            Analysis.updated_at,
+        ).where(Analysis.id == analysis_id)
+    ).first()
+    return None if row is None else JobStatus(*row)
+
+
+def resume_interrupted(db: Session, *, max_attempts: int) -> tuple[list[str], list[str]]:
+    """Queue again the analyses left running by a stopped server, failing those already started
+    ``max_attempts`` times (a job that brings the server down must not do it forever).
+    Returns the ids queued again and the ids failed."""
+    resumed: list[str] = []
+    failed: list[str] = []
+    interrupted = db.execute(
+        select(Analysis.id, Analysis.attempts).where(Analysis.state == "running")
+    )
+    for analysis_id, attempts in interrupted:
+        if attempts >= max_attempts:
+            message = INTERRUPTED_TOO_OFTEN.format(attempts=attempts)
+            _finish(db, analysis_id, "failed", error=message)
+            failed.append(analysis_id)
+        else:
+            db.execute(
+                update(Analysis)
+                .where(Analysis.id == analysis_id, Analysis.state == "running")
+                .values(state="queued", stage="queued", progress_percent=0.0, updated_at=utc_now())
+            )
+            resumed.append(analysis_id)
+    return resumed, failed
+
+
+def claim_next(db: Session) -> ClaimedJob | None:
+    """Take the oldest queued analysis and mark it running, or None when the queue is empty."""
+    while True:
+        candidate = db.scalar(
+            select(Analysis)
+            .where(Analysis.state == "queued")
+            .order_by(Analysis.created_at, Analysis.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if candidate is None:
+            return None
+        now = utc_now()
+        claimed = db.execute(
+            update(Analysis)
+            .where(Analysis.id == candidate.id, Analysis.state == "queued")
+            .values(
+                state="running",
+                stage="starting",
+                progress_percent=0.0,
+                attempts=Analysis.attempts + 1,
+                started_at=now,
+                updated_at=now,
+            )
+        )
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            return ClaimedJob(
+                analysis_id=candidate.id,
+                track_sha256=candidate.track_sha256,
+                reference_sha256=candidate.reference_sha256,
+                genre=candidate.genre,
+                subgenre=candidate.subgenre,
+                feedback_type=candidate.feedback_type,
+            )
+
+
+def record_progress(db: Session, analysis_id: str, *, stage: str, percent: float) -> None:
+    db.execute(
+        update(Analysis)
+        .where(Analysis.id == analysis_id, Analysis.state == "running")
+        .values(stage=stage, progress_percent=percent, updated_at=utc_now())
+    )
+
+
+def record_done(db: Session, analysis_id: str, document: dict[str, Any]) -> bool:
+    return _finish(db, analysis_id, "done", document=document)
+
+
+def record_failure(db: Session, analysis_id: str, message: str) -> bool:
+    return _finish(db, analysis_id, "failed", error=message)
+
+
+def requeue(db: Session, analysis_ids: list[str]) -> None:
+    """Put running analyses back in the queue at a clean shutdown; that start does not count
+    as an attempt, since the job did nothing wrong."""
+    db.execute(
+        update(Analysis)
+        .where(Analysis.id.in_(analysis_ids), Analysis.state == "running")
+        .values(
+            state="queued",
+            stage="queued",
+            progress_percent=0.0,
+            attempts=Analysis.attempts - 1,
+            updated_at=utc_now(),
+        )
+    )
+
+
+def _finish(
+    db: Session,
+    analysis_id: str,
+    state: str,
+    *,
+    error: str | None = None,
+    document: dict[str, Any] | None = None,
+) -> bool:
+    now = utc_now()
+    result = db.execute(
+        update(Analysis)
+        .where(Analysis.id == analysis_id, Analysis.state == "running")
+        .values(
+            state=state,
+            stage=state,
+            progress_percent=100.0 if state == "done" else Analysis.progress_percent,
+            error=error,
+            document=document,
+            finished_at=now,
+            updated_at=now,
+        )
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -1,0 +1,153 @@
+"""Reviews (what a producer asked) and the analyses they share."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, aliased
+
+from mixcoach.errors import NotFound
+from mixcoach.storage.database import Database, insert_ignore
+from mixcoach.storage.files import FileStore
+from mixcoach.storage.jobs import JobStatus
+from mixcoach.storage.models import Analysis, Export, Review, Track, utc_now
+
+REVIEW_NOT_FOUND = "Review {review_id} was not found."
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    """The inputs that decide an Analysis document: equal requests, equal documents."""
+
+    track_sha256: str
+    reference_sha256: str | None
+    genre: str | None
+    subgenre: str | None
+    feedback_type: str
+    analyzer_version: str
+
+    @property
+    def key(self) -> str:
+        canonical = json.dumps(
+            [
+                self.track_sha256,
+                self.reference_sha256,
+                self.genre,
+                self.subgenre,
+                self.feedback_type,
+                self.analyzer_version,
+            ]
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """A review with the names of its tracks and the state of its analysis."""
+
+    review: Review
+    track: Track
+    reference: Track | None
+    analysis: Analysis
+
+
+def queue_analysis(db: Session, request: AnalysisRequest) -> Analysis:
+    """The analysis for ``request``: the existing one, or a new queued one. A failed one is
+    queued again (its failure may have been passing: a killed worker, a full disk)."""
+    key = request.key
+    insert_ignore(db, Analysis, {"key": key, **request.__dict__})
+    analysis = db.scalar(select(Analysis).where(Analysis.key == key).with_for_update())
+    if analysis is None:
+        raise RuntimeError(f"analysis {key} vanished while it was being queued")
+    if analysis.state == "failed":
+        analysis.state, analysis.stage, analysis.progress_percent = "queued", "queued", 0.0
+        analysis.error, analysis.attempts, analysis.updated_at = None, 0, utc_now()
+    return analysis
+
+
+def add_review(
+    db: Session,
+    *,
+    session_id: str,
+    track: Track,
+    reference: Track | None,
+    analysis: Analysis,
+    detail_level: str,
+) -> Review:
+    review = Review(
+        session_id=session_id,
+        track_id=track.id,
+        reference_track_id=None if reference is None else reference.id,
+        analysis_id=analysis.id,
+        feedback_type=analysis.feedback_type,
+        genre=analysis.genre,
+        subgenre=analysis.subgenre,
+        detail_level=detail_level,
+    )
+    db.add(review)
+    db.flush()
+    return review
+
+
+# Built once: a new alias per call defeats SQLAlchemy's statement cache (twice as slow).
+_Reference = aliased(Track, name="reference")
+_REVIEW_ROWS = (
+    select(Review, Track, _Reference, Analysis)
+    .join(Track, Track.id == Review.track_id)
+    .outerjoin(_Reference, _Reference.id == Review.reference_track_id)
+    .join(Analysis, Analysis.id == Review.analysis_id)
+    .order_by(Review.created_at.desc(), Review.id)
+)
+
+
+def _review_rows(db: Session, *, session_id: str, review_id: str | None) -> Sequence[ReviewRow]:
+    query = _REVIEW_ROWS.where(Review.session_id == session_id)
+    if review_id is not None:
+        query = query.where(Review.id == review_id)
+    return [ReviewRow(*row) for row in db.execute(query)]
+
+
+def get_review(db: Session, *, session_id: str, review_id: str) -> ReviewRow:
+    """A session's review; another session's review is not found, exactly like a missing one."""
+    rows = _review_rows(db, session_id=session_id, review_id=review_id)
+    if not rows:
+        raise NotFound(REVIEW_NOT_FOUND.format(review_id=review_id))
+    return rows[0]
+
+
+def review_job(db: Session, *, session_id: str, review_id: str) -> JobStatus:
+    """The state of a session's review's analysis: one small query, for frequent polling."""
+    row = db.execute(
+        select(
+            Analysis.id,
+            Analysis.state,
+            Analysis.stage,
+            Analysis.progress_percent,
+            Analysis.error,
+            Analysis.updated_at,
+        )
+        .join(Review, Review.analysis_id == Analysis.id)
+        .where(Review.id == review_id, Review.session_id == session_id)
+    ).first()
+    if row is None:
+        raise NotFound(REVIEW_NOT_FOUND.format(review_id=review_id))
+    return JobStatus(*row)
+
+
+def list_reviews(db: Session, *, session_id: str) -> Sequence[ReviewRow]:
+    """The session's reviews, newest first."""
+    return _review_rows(db, session_id=session_id, review_id=None)
+
+
+def delete_review(database: Database, store: FileStore, *, session_id: str, review_id: str) -> None:
+    """Delete a review with its feedback, chat, presets and export files (not its tracks)."""
+    with database.writing() as db:
+        get_review(db, session_id=session_id, review_id=review_id)
+        exports = list(db.scalars(select(Export.path).where(Export.review_id == review_id)))
+        db.execute(delete(Review).where(Review.id == review_id))
+    for relative in exports:
+        store.delete(store.root / relative)
