@@ -517,6 +517,10 @@ def resonant(analysis: Analysis) -> Analysis:
     """Harsh upper mids with a ringing resonance."""
     harsh = spectral(analysis, "high_mid", 5.0, "harsh")
     spectrum = harsh.spectrum.model_copy(
-        update={"resonances": [Resonance(frequency_hz=3150.0, prominence_db=7.0, persistence=0.8)]}
+        update={
+            "resonances": [
+                Resonance(frequency_hz=3150.0, prominence_db=7.0, persistence_fraction=0.8)
+            ]
+        }
     )
     return harsh.model_copy(update={"spectrum": spectrum})

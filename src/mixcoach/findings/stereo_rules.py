@@ -140,10 +140,27 @@ def phase(ctx: Context) -> list[Finding]:
     ranges = merge_ranges(stereo.correlation_low_points, gap_s=1.0, limit=_MAX_RANGES)
     negative_s = sum(r.end_s - r.start_s for r in stereo.correlation_low_points)
     share = negative_s / max(ctx.track.file.duration_s, 1e-9)
-    if not severities and share >= limits.value("phase.low_points_min_fraction"):
+    deepest = stereo.correlation_min
+    low_point = limits.value("phase.low_point_correlation")
+    if (
+        not severities
+        and share >= limits.value("phase.low_points_min_fraction")
+        and deepest is not None
+        and deepest <= low_point
+    ):
         severities.append("suggestion")
+        proof.append(
+            evidence(
+                "stereo.correlation_min",
+                deepest,
+                "",
+                Target(low=low_point, source="correlation_meter"),
+                ctx.threshold_source("phase.low_point_correlation"),
+            )
+        )
         said.append(
-            f"the correlation turns negative for {negative_s:.1f} s in all ({share:.0%} of it)"
+            f"the correlation turns negative for {negative_s:.1f} s in all ({share:.0%} of it), "
+            f"down to {fmt(deepest, digits=2)}"
         )
     severity = worst(*severities)
     if severity is None:
