@@ -12,9 +12,10 @@ from pathlib import Path
 from mixcoach.audio.decode import open_audio
 from mixcoach.audio.defects import Defects, DefectsMeter
 from mixcoach.audio.dynamics import Dynamics, DynamicsMeter
-from mixcoach.audio.frame import Block, FrameSpec, Meter, channel_layout, frame_blocks, run_meters
+from mixcoach.audio.frame import Block, FrameSpec, Meter, channel_layout, frame_blocks
 from mixcoach.audio.loudness import Loudness, LoudnessMeter
 from mixcoach.audio.model import Model
+from mixcoach.audio.pipeline import Prefetch, run_meters
 from mixcoach.audio.rhythm import Rhythm, RhythmMeter
 from mixcoach.audio.spectrum import Spectrum, SpectrumMeter
 from mixcoach.audio.stereo import Stereo, StereoMeter
@@ -74,7 +75,7 @@ def measure(
         rhythm = RhythmMeter(spec)
         tonality = TonalityMeter(spec)
         defects = DefectsMeter(spec)
-        meters: list[Meter] = [loudness, dynamics, spectrum, stereo, rhythm, tonality, defects]
+        meters: list[Meter] = [dynamics, spectrum, stereo, rhythm, tonality, defects]
         decoded = 0
 
         def on_block(block: Block) -> None:
@@ -83,8 +84,11 @@ def measure(
             report("measuring", min(decoded / max(info.frames, 1), 1.0))
 
         report("decoding", 0.0)
-        blocks = frame_blocks(spec, source.blocks(block_frames=spec.block_frames))
-        run_meters(blocks, meters, on_block=on_block)
+        with Prefetch(source.blocks(block_frames=spec.block_frames)) as decoded_blocks:
+            blocks = frame_blocks(spec, iter(decoded_blocks))
+            # Loudness (K-filter and true-peak oversampling) is the heaviest meter: it runs
+            # beside the others.
+            run_meters(blocks, meters, side_meter=loudness, on_block=on_block)
 
     if decoded == 0:
         raise AudioError(f"{path}: the file holds no audio samples.")
