@@ -1,0 +1,232 @@
+"""Key meter: chord progressions synthesized in known keys, and audio with no key."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from meters_support import array_blocks, white_noise
+from mixes import STYLES, clean_mix
+from signals import sine
+
+from mixcoach.audio.frame import FrameSpec
+from mixcoach.audio.tonality import Tonality, TonalityMeter, camelot, key_scores
+
+#: Tonic spellings the meter must use, pitch class 0 (C) to 11 (B).
+SPELLED = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+
+#: Chords as semitones above the tonic (bass note first). Major: I IV V I vi ii V I.
+#: Minor: i iv V i VI iv V i, with the raised leading tone in V as minor-key music has it.
+PROGRESSIONS = {
+    "major": [
+        [0, 4, 7],
+        [5, 9, 12],
+        [7, 11, 14],
+        [0, 4, 7],
+        [9, 12, 16],
+        [2, 5, 9],
+        [7, 11, 14],
+        [0, 4, 7],
+    ],
+    "minor": [
+        [0, 3, 7],
+        [5, 8, 12],
+        [7, 11, 14],
+        [0, 3, 7],
+        [8, 12, 15],
+        [5, 8, 12],
+        [7, 11, 14],
+        [0, 3, 7],
+    ],
+}
+
+
+def tonality_of(audio: np.ndarray, *, sample_rate_hz: int, block_seconds: float = 10.0) -> Tonality:
+    """Run the key meter over ``(channels, n)`` audio, block by block as ``measure()`` does."""
+    audio = np.asarray(audio, dtype=np.float32)
+    spec = FrameSpec.for_stream(
+        sample_rate_hz=sample_rate_hz,
+        channels=audio.shape[0],
+        total_frames=audio.shape[1],
+        block_seconds=block_seconds,
+    )
+    meter = TonalityMeter(spec)
+    for block in array_blocks(audio, sample_rate_hz=sample_rate_hz, block_seconds=block_seconds):
+        meter.update(block)
+    return meter.result()
+
+
+def harmonics(frequency_hz: float, *, t: np.ndarray, count: int, sample_rate_hz: int) -> np.ndarray:
+    """The first ``count`` harmonics below Nyquist at 1/h amplitude, shape of ``t``."""
+    orders = [h for h in range(1, count + 1) if h * frequency_hz < sample_rate_hz / 2]
+    return np.asarray(
+        np.sum([np.sin(2 * np.pi * h * frequency_hz * t) / h for h in orders], axis=0)
+    )
+
+
+def tone(midi_note: float, *, seconds: float, sample_rate_hz: int) -> np.ndarray:
+    """Additive synthesis: six harmonics at 1/h amplitude, 10 ms attack, exponential decay."""
+    t = np.arange(round(seconds * sample_rate_hz)) / sample_rate_hz
+    f0 = 440.0 * 2 ** ((midi_note - 69) / 12)
+    partials = harmonics(f0, t=t, count=6, sample_rate_hz=sample_rate_hz)
+    return partials * np.minimum(1.0, t / 0.01) * np.exp(-t / 0.8)
+
+
+def progression(
+    *,
+    tonic: int,
+    mode: str,
+    sample_rate_hz: int,
+    chord_seconds: float = 1.0,
+    passes: int = 2,
+    tuning_cents: float = 0.0,
+) -> np.ndarray:
+    """The mode's progression on ``tonic`` (pitch class), mono ``(1, n)``, peak -6 dBFS.
+
+    Each chord: its root in the bass (octave 2) and its three notes in octave 4.
+    """
+    chords = []
+    for chord in PROGRESSIONS[mode] * passes:
+        notes = [36 + tonic + chord[0]] + [60 + tonic + step for step in chord]
+        shift = tuning_cents / 100
+        voices = [
+            tone(n + shift, seconds=chord_seconds, sample_rate_hz=sample_rate_hz) for n in notes
+        ]
+        chords.append(np.sum(voices, axis=0))
+    audio = np.concatenate(chords)
+    peak = float(np.max(np.abs(audio))) if audio.size else 1.0
+    return (0.5 / peak * audio)[np.newaxis]
+
+
+@pytest.mark.parametrize("mode", ["major", "minor"])
+@pytest.mark.parametrize("tonic", range(12))
+def test_every_key_and_mode(tonic: int, mode: str) -> None:
+    audio = progression(tonic=tonic, mode=mode, sample_rate_hz=22050)
+    result = tonality_of(audio, sample_rate_hz=22050)
+    assert (result.key, result.mode) == (SPELLED[tonic], mode)
+    assert result.camelot == camelot(tonic=tonic, mode=mode)
+    assert 0.3 <= result.confidence <= 1.0
+
+
+@pytest.mark.parametrize("sample_rate_hz", [8000, 44100, 48000, 96000, 192000])
+@pytest.mark.parametrize(("tonic", "mode"), [(2, "major"), (4, "minor")])
+def test_sample_rates(tonic: int, mode: str, sample_rate_hz: int) -> None:
+    audio = progression(tonic=tonic, mode=mode, sample_rate_hz=sample_rate_hz, passes=1)
+    result = tonality_of(audio, sample_rate_hz=sample_rate_hz)
+    assert (result.key, result.mode) == (SPELLED[tonic], mode)
+
+
+@pytest.mark.parametrize("channels", [1, 2, 6])
+def test_channel_layouts(channels: int) -> None:
+    audio = np.repeat(
+        progression(tonic=10, mode="minor", sample_rate_hz=44100, passes=1), channels, 0
+    )
+    result = tonality_of(audio, sample_rate_hz=44100)
+    assert (result.key, result.mode) == ("Bb", "minor")
+
+
+def test_opposite_polarity_channels_do_not_cancel() -> None:
+    mono = progression(tonic=7, mode="major", sample_rate_hz=44100, passes=1)
+    result = tonality_of(np.concatenate([mono, -mono]), sample_rate_hz=44100)
+    assert (result.key, result.mode) == ("G", "major")
+
+
+@pytest.mark.parametrize("tuning_cents", [-32.0, 25.0])
+def test_detuned_music_keeps_its_key_and_says_how_far_off(tuning_cents: float) -> None:
+    """A = 432 Hz is 32 cents flat: the tuning is measured, not assumed."""
+    audio = progression(tonic=5, mode="major", sample_rate_hz=44100, tuning_cents=tuning_cents)
+    result = tonality_of(audio, sample_rate_hz=44100)
+    assert (result.key, result.mode) == ("F", "major")
+    assert result.notes == [f"Tuned {tuning_cents:+.0f} cents from A = 440 Hz."]
+
+
+def test_block_size_does_not_change_the_result() -> None:
+    audio = progression(tonic=1, mode="minor", sample_rate_hz=44100, passes=3)
+    results = [tonality_of(audio, sample_rate_hz=44100, block_seconds=s) for s in (1.0, 2.7, 10.0)]
+    for other in results[1:]:
+        assert (other.key, other.mode) == (results[0].key, results[0].mode) == ("C#", "minor")
+        assert other.confidence == pytest.approx(results[0].confidence, abs=1e-3)
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_synthesized_mixes_in_their_key_or_its_relative_major(style: str) -> None:
+    """The mixes loop i - VI - III - VII of natural minor on their root (Am F C G for A): the
+    same chords are vi - IV - I - V of the relative major, so either reading is accepted."""
+    mix = clean_mix(style, seconds=24.0, sample_rate_hz=44100)
+    result = tonality_of(mix, sample_rate_hz=44100)
+    root = (round(12 * np.log2(STYLES[style].root_hz / 440.0)) + 9) % 12  # A is 9 above C
+    assert (result.key, result.mode) in [
+        (SPELLED[root], "minor"),
+        (SPELLED[(root + 3) % 12], "major"),
+    ]
+
+
+def _drone(sample_rate_hz: int) -> np.ndarray:
+    """A sawtooth-like A2 drone: many harmonics, one note."""
+    t = np.arange(10 * sample_rate_hz) / sample_rate_hz
+    return 0.3 * harmonics(110.0, t=t, count=19, sample_rate_hz=sample_rate_hz)[np.newaxis]
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("silence", "No pitched sound"),
+        ("sine", "Fewer than three pitch classes"),
+        ("drone", "Fewer than three pitch classes"),
+        ("power chord", "Fewer than three pitch classes"),
+        ("white noise", "No clear tonal centre"),
+    ],
+)
+def test_no_key_gives_none_with_a_note(name: str, reason: str) -> None:
+    sr = 22050
+    audio = {
+        "silence": np.zeros((2, 10 * sr)),
+        "sine": sine(frequency_hz=440.0, seconds=10, sample_rate_hz=sr),
+        "drone": _drone(sr),
+        "power chord": (
+            tone(45, seconds=10, sample_rate_hz=sr) + tone(52, seconds=10, sample_rate_hz=sr)
+        )[None],
+        "white noise": white_noise(seconds=10, sample_rate_hz=sr, channels=2),
+    }[name]
+    result = tonality_of(audio, sample_rate_hz=sr)
+    assert (result.key, result.mode, result.camelot, result.confidence) == (None, None, None, 0.0)
+    assert result.notes[0].startswith(reason)
+
+
+@pytest.mark.parametrize("seconds", [0.0, 0.2, 1.0])
+def test_very_short_audio_does_not_fail(seconds: float) -> None:
+    audio = progression(tonic=0, mode="major", sample_rate_hz=44100, chord_seconds=0.2, passes=1)
+    result = tonality_of(audio[:, : round(seconds * 44100)], sample_rate_hz=44100)
+    assert result.key in [None, *SPELLED]
+    assert 0.0 <= result.confidence <= 1.0
+    assert (result.key is None) == (result.mode is None) == (result.camelot is None)
+
+
+@pytest.mark.parametrize(
+    ("tonic", "mode", "code"),
+    [
+        (0, "major", "8B"),
+        (9, "minor", "8A"),
+        (7, "major", "9B"),
+        (4, "minor", "9A"),
+        (5, "major", "7B"),
+        (2, "minor", "7A"),
+        (6, "major", "2B"),
+        (3, "minor", "2A"),
+        (11, "major", "1B"),
+        (8, "minor", "1A"),
+        (1, "major", "3B"),
+        (10, "minor", "3A"),
+    ],
+)
+def test_camelot_codes(tonic: int, mode: str, code: str) -> None:
+    assert camelot(tonic=tonic, mode=mode) == code
+
+
+def test_camelot_rejects_an_unknown_mode() -> None:
+    with pytest.raises(ValueError, match="mode must be 'major' or 'minor', got 'dorian'"):
+        camelot(tonic=0, mode="dorian")
+
+
+def test_key_scores_rejects_a_wrong_shape() -> None:
+    with pytest.raises(ValueError, match=r"chroma must have shape \(12,\), got \(24,\)"):
+        key_scores(np.ones(24))
