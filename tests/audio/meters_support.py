@@ -18,14 +18,18 @@ from mixcoach.audio.defects import Defects, DefectsMeter
 from mixcoach.audio.dynamics import Dynamics, DynamicsMeter
 from mixcoach.audio.frame import Block, BlockFramer, FrameSpec, frame_blocks
 from mixcoach.audio.loudness import LoudnessMeter
+from mixcoach.audio.rhythm import Rhythm, RhythmMeter
 from mixcoach.audio.spectrum import Spectrum, SpectrumMeter
 from mixcoach.audio.stereo import Stereo, StereoMeter
+from mixcoach.audio.tonality import Tonality, TonalityMeter
 
 RESULTS = {
     "spectrum": SpectrumMeter,
     "stereo": StereoMeter,
     "dynamics": DynamicsMeter,
     "defects": DefectsMeter,
+    "rhythm": RhythmMeter,
+    "tonality": TonalityMeter,
 }
 
 
@@ -61,7 +65,7 @@ def _run(kind: str, spec: FrameSpec, blocks: Any) -> Any:
 def measure(
     kind: str, audio: np.ndarray, *, sample_rate_hz: int, block_seconds: float = 10.0
 ) -> Any:
-    """Run one meter (``"spectrum"``, ``"stereo"``, ``"dynamics"`` or ``"defects"``) over audio."""
+    """Run one meter (a key of :data:`RESULTS`) over ``(channels, n)`` audio, block by block."""
     blocks = array_blocks(audio, sample_rate_hz=sample_rate_hz, block_seconds=block_seconds)
     spec = FrameSpec.for_stream(
         sample_rate_hz=sample_rate_hz,
@@ -102,6 +106,16 @@ def dynamics_of(audio: np.ndarray, **kw: Any) -> Dynamics:
 
 def defects_of(audio: np.ndarray, **kw: Any) -> Defects:
     result: Defects = measure("defects", audio, **kw)
+    return result
+
+
+def rhythm_of(audio: np.ndarray, **kw: Any) -> Rhythm:
+    result: Rhythm = measure("rhythm", audio, **kw)
+    return result
+
+
+def tonality_of(audio: np.ndarray, **kw: Any) -> Tonality:
+    result: Tonality = measure("tonality", audio, **kw)
     return result
 
 

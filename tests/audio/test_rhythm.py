@@ -6,27 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from meters_support import array_blocks, pink_noise, white_noise
+from meters_support import pink_noise, rhythm_of, white_noise
 from mixes import STYLES, clean_mix
 from signals import sine
 
-from mixcoach.audio.frame import FrameSpec
-from mixcoach.audio.rhythm import MAX_BPM, MIN_BPM, Rhythm, RhythmMeter, estimate_tempo
-
-
-def rhythm_of(audio: np.ndarray, *, sample_rate_hz: int, block_seconds: float = 10.0) -> Rhythm:
-    """Run the tempo meter over ``(channels, n)`` audio, block by block as ``measure()`` does."""
-    audio = np.asarray(audio, dtype=np.float32)
-    spec = FrameSpec.for_stream(
-        sample_rate_hz=sample_rate_hz,
-        channels=audio.shape[0],
-        total_frames=audio.shape[1],
-        block_seconds=block_seconds,
-    )
-    meter = RhythmMeter(spec)
-    for block in array_blocks(audio, sample_rate_hz=sample_rate_hz, block_seconds=block_seconds):
-        meter.update(block)
-    return meter.result()
+from mixcoach.audio.rhythm import MAX_BPM, MIN_BPM, estimate_tempo
 
 
 def place(track: np.ndarray, sound: np.ndarray, at_s: float, sample_rate_hz: int) -> None:

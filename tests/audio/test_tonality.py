@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from meters_support import array_blocks, white_noise
+from meters_support import tonality_of, white_noise
 from mixes import STYLES, clean_mix
 from signals import sine
 
-from mixcoach.audio.frame import FrameSpec
-from mixcoach.audio.tonality import Tonality, TonalityMeter, camelot, key_scores
+from mixcoach.audio.tonality import camelot, key_scores
 
 #: Tonic spellings the meter must use, pitch class 0 (C) to 11 (B).
 SPELLED = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
@@ -38,21 +37,6 @@ PROGRESSIONS = {
         [0, 3, 7],
     ],
 }
-
-
-def tonality_of(audio: np.ndarray, *, sample_rate_hz: int, block_seconds: float = 10.0) -> Tonality:
-    """Run the key meter over ``(channels, n)`` audio, block by block as ``measure()`` does."""
-    audio = np.asarray(audio, dtype=np.float32)
-    spec = FrameSpec.for_stream(
-        sample_rate_hz=sample_rate_hz,
-        channels=audio.shape[0],
-        total_frames=audio.shape[1],
-        block_seconds=block_seconds,
-    )
-    meter = TonalityMeter(spec)
-    for block in array_blocks(audio, sample_rate_hz=sample_rate_hz, block_seconds=block_seconds):
-        meter.update(block)
-    return meter.result()
 
 
 def harmonics(frequency_hz: float, *, t: np.ndarray, count: int, sample_rate_hz: int) -> np.ndarray:
