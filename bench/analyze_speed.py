@@ -17,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,23 +42,18 @@ class Run:
 
 def measure(name: str, command: list[str]) -> Run:
     """Run ``command`` and read its wall time, CPU time and peak RSS from the kernel."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert process.stdout is not None and process.stderr is not None
-    out = process.stdout.read()
-    err = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    ok = os.waitstatus_to_exitcode(status) == 0
-    text = (out if ok else err).decode(errors="replace").strip().splitlines()
-    return Run(
-        name,
-        wall,
-        usage.ru_utime + usage.ru_stime,
-        usage.ru_maxrss / 1024,
-        ok,
-        text[-1][:90] if text else "",
-    )
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        # Output goes to files, not pipes: a chatty tool (ffmpeg) would fill a pipe and stall.
+        process = subprocess.Popen(command, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        ok = os.waitstatus_to_exitcode(status) == 0
+        stream = out if ok else err
+        stream.seek(0)
+        text = stream.read().decode(errors="replace").strip().splitlines()
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(name, wall, cpu, usage.ru_maxrss / 1024, ok, text[-1][:90] if text else "")
 
 
 def startup_seconds(repeats: int = 5) -> float:
