@@ -10,7 +10,6 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from mixcoach.analysis import Analysis
-from mixcoach.audio.analyze import Measurements
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,12 +44,6 @@ def test_every_analysis_field_is_documented() -> None:
     paths = [p for p in field_paths(Analysis) if not p.startswith("reference.measurements.")]
     missing = [p for p in paths if p not in documented]
     assert not missing, f"undocumented Analysis fields in docs/analysis-schema.md: {missing}"
-
-
-def test_reference_measurements_have_the_same_blocks_as_the_track() -> None:
-    track_blocks = {name: f.annotation for name, f in Analysis.model_fields.items()}
-    for name, field in Measurements.model_fields.items():
-        assert track_blocks[name] == field.annotation, name
 
 
 def test_schema_version_in_docs_matches_code() -> None:

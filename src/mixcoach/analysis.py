@@ -9,15 +9,8 @@ from __future__ import annotations
 
 import os
 
-from mixcoach.audio.analyze import FileInfo, Measurements, ProgressFn, measure
-from mixcoach.audio.defects import Defects
-from mixcoach.audio.dynamics import Dynamics
-from mixcoach.audio.loudness import Loudness
+from mixcoach.audio.analyze import Measurements, ProgressFn, measure
 from mixcoach.audio.model import Model
-from mixcoach.audio.rhythm import Rhythm
-from mixcoach.audio.spectrum import Spectrum
-from mixcoach.audio.stereo import Stereo
-from mixcoach.audio.tonality import Tonality
 from mixcoach.findings.judge import MetricStatus, ReferenceComparison, judge
 from mixcoach.findings.model import FeedbackType, Finding
 from mixcoach.knowledge.genres import GenreProfile, resolve_profile
@@ -40,21 +33,14 @@ class Reference(Model):
     comparison: ReferenceComparison
 
 
-class Analysis(Model):
+class Analysis(Measurements):
+    """The track's measurements, judged: ``spectrum`` carries the genre's band targets."""
+
     schema_version: str
     request: Request
-    file: FileInfo
-    loudness: Loudness
-    dynamics: Dynamics
-    spectrum: Spectrum
-    stereo: Stereo
-    rhythm: Rhythm
-    tonality: Tonality
-    defects: Defects
     metrics: list[MetricStatus]
     findings: list[Finding]
     reference: Reference | None
-    notes: list[str]
 
 
 def analyze(
@@ -94,7 +80,9 @@ def assemble(
 ) -> Analysis:
     """Judge measurements already taken (the CLI measures a shared reference only once)."""
     verdict = judge(track, profile=profile, feedback_type=feedback_type, reference=reference)
+    comparison = verdict.comparison
     return Analysis(
+        **{**dict(track), "spectrum": verdict.spectrum},
         schema_version=SCHEMA_VERSION,
         request=Request(
             feedback_type=feedback_type,
@@ -102,18 +90,9 @@ def assemble(
             subgenre=profile.subgenre,
             genre_label=profile.label,
         ),
-        file=track.file,
-        loudness=track.loudness,
-        dynamics=track.dynamics,
-        spectrum=verdict.spectrum,
-        stereo=track.stereo,
-        rhythm=track.rhythm,
-        tonality=track.tonality,
-        defects=track.defects,
         metrics=verdict.metrics,
         findings=verdict.findings,
         reference=None
-        if reference is None or verdict.comparison is None
-        else Reference(measurements=reference, comparison=verdict.comparison),
-        notes=track.notes,
+        if reference is None or comparison is None
+        else Reference(measurements=reference, comparison=comparison),
     )

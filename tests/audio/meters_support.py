@@ -17,13 +17,14 @@ from mixcoach.audio.decode import open_audio
 from mixcoach.audio.defects import Defects, DefectsMeter
 from mixcoach.audio.dynamics import Dynamics, DynamicsMeter
 from mixcoach.audio.frame import Block, BlockFramer, FrameSpec, frame_blocks
-from mixcoach.audio.loudness import LoudnessMeter
+from mixcoach.audio.loudness import Loudness, LoudnessMeter
 from mixcoach.audio.rhythm import Rhythm, RhythmMeter
 from mixcoach.audio.spectrum import Spectrum, SpectrumMeter
 from mixcoach.audio.stereo import Stereo, StereoMeter
 from mixcoach.audio.tonality import Tonality, TonalityMeter
 
 RESULTS = {
+    "loudness": LoudnessMeter,
     "spectrum": SpectrumMeter,
     "stereo": StereoMeter,
     "dynamics": DynamicsMeter,
@@ -87,6 +88,16 @@ def measure_file(kind: str, path: Path, *, block_seconds: float = 10.0) -> Any:
             block_seconds=block_seconds,
         )
         return _run(kind, spec, frame_blocks(spec, source.blocks(block_frames=spec.block_frames)))
+
+
+def loudness_of(audio: np.ndarray, **kw: Any) -> Loudness:
+    result: Loudness = measure("loudness", audio, **kw)
+    return result
+
+
+def loudness_of_file(path: Path, **kw: Any) -> Loudness:
+    result: Loudness = measure_file("loudness", path, **kw)
+    return result
 
 
 def spectrum_of(audio: np.ndarray, **kw: Any) -> Spectrum:

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pytest
-from loudness_support import loudness_of
+from meters_support import loudness_of
 from signals import db_to_amplitude, sine, sine_sequence
 
 from mixcoach.audio.frame import Block, FrameSpec

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from loudness_support import loudness_of, loudness_of_file
+from meters_support import loudness_of, loudness_of_file
 from signals import db_to_amplitude, sine, sine_sequence
 
 LOUDNESS_TOLERANCE_LU = 0.1  # Tech 3341 for M, S and I

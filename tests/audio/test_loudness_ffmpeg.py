@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from loudness_support import loudness_of_file
+from meters_support import loudness_of_file
 
 MUSIC_DIR = Path("/usr/share/scummvm/drascula/audio")
 PACKAGE = "drascula-music"

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from mixcoach.storage.database import Database
+from mixcoach.storage.files import FileStore
 from mixcoach.storage.models import Base
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -87,3 +88,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     url: str = request.getfixturevalue("postgres_url")
     yield url
     empty_tables(url)
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """A migrated Database on each backend."""
+    database = Database.from_url(database_url)
+    database.migrate()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> FileStore:
+    return FileStore(tmp_path / "data")
