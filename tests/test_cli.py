@@ -135,3 +135,43 @@ def test_genres_lists_profiles_usable_with_genre() -> None:
 def test_help_and_version() -> None:
     assert "analyze" in run("--help").stdout
     assert re.fullmatch(r"mixcoach \d+\.\d+\.\d+\n", run("--version").stdout)
+
+
+def test_progress_bar_on_a_terminal_when_several_files_are_analysed(
+    tracks: dict[str, Path],
+) -> None:
+    """On a terminal the command draws a progress bar; piped output (above) never carries one."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: the command, on a 120x40 terminal as a user's would be
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        os.execv(
+            sys.executable,
+            [
+                sys.executable,
+                "-m",
+                "mixcoach.cli",
+                "analyze",
+                str(tracks["tone"]),
+                str(tracks["noise"]),
+            ],
+        )
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    screen = b"".join(chunks).decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert re.search(r"(decoding|measuring) \S*(tone\.wav|noise\.flac)", screen) and "%" in screen
+    assert "tone.wav" in screen and "noise.flac" in screen and screen.count("Integrated") == 2
