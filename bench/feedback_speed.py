@@ -11,7 +11,11 @@ each figure the median of repeated runs:
 - offline chat answers to typical questions;
 - the LLM engine's own overhead against a local OpenAI-compatible server that streams a canned
   reply (prompt building, streaming through the SDK, sentence-by-sentence grounding): the time
-  to the first shown chunk and to the end. A real model's generation time comes on top.
+  to the first shown chunk and to the end. A real model's generation time comes on top;
+- the same through the web API over real HTTP (a test server on 127.0.0.1 with SQLite, offline
+  engine, the track uploaded as a master review): feedback streamed (first chunk and done,
+  stored), sent again from storage, read back; a chat answer (streamed and stored with its
+  question); the presets, the ReaEQ preset file and the PDF report.
 """
 
 from __future__ import annotations
@@ -22,11 +26,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE.parent / "tests" / "feedback"))
+sys.path.insert(0, str(HERE.parent / "tests" / "api"))
 
 from mixcoach.analysis import Analysis, analyze  # noqa: E402
 from mixcoach.feedback.model import DETAIL_LEVELS, Conversation, FeedbackRequest  # noqa: E402
@@ -119,6 +125,67 @@ def llm_overhead(analysis: Analysis, engine: OfflineEngine) -> None:
         server.stop()
 
 
+def streamed_ms(
+    client: Any, url: str, headers: dict[str, str], **kwargs: Any
+) -> tuple[float, float]:
+    """Milliseconds to the first `chunk` event and to the end of a streamed route."""
+    started = time.perf_counter()
+    first = None
+    with client.stream("POST", url, headers=headers, **kwargs) as response:
+        if response.status_code != 200:
+            raise RuntimeError(f"POST {url}: HTTP {response.status_code}")
+        for line in response.iter_lines():
+            if first is None and line == "event: chunk":
+                first = time.perf_counter()
+    ended = time.perf_counter()
+    return ((first or ended) - started) * 1000, (ended - started) * 1000
+
+
+def over_http(path: Path, folder: Path) -> None:
+    from http_helpers import new_session, wait_for_job
+    from live import LiveServer
+
+    from mixcoach.config import JobSettings, Settings
+
+    settings = Settings(data_dir=folder / "data", jobs=JobSettings(workers=1))
+    with LiveServer(settings) as server, server.client() as client:
+        auth = new_session(client)
+        with path.open("rb") as audio:
+            review = client.post(
+                "/api/reviews",
+                headers=auth,
+                files={"track": (path.name, audio)},
+                data={"feedback_type": "master_review", "genre": "pop"},
+            ).json()
+        if wait_for_job(client, auth, review["id"], timeout_s=300)["state"] != "done":
+            raise RuntimeError("the benchmark track's analysis failed")
+        base = f"/api/reviews/{review['id']}"
+        written = [
+            streamed_ms(client, f"{base}/feedback", auth, params={"regenerate": "true"})
+            for _ in range(10)
+        ]
+        row("HTTP feedback written: first chunk", statistics.median(t[0] for t in written))
+        row("HTTP feedback written: done (stored)", statistics.median(t[1] for t in written))
+        row(
+            "HTTP feedback sent again from storage",
+            median_ms(lambda: streamed_ms(client, f"{base}/feedback", auth)),
+        )
+        row("HTTP GET feedback", median_ms(lambda: client.get(f"{base}/feedback", headers=auth)))
+        chat = [
+            streamed_ms(client, f"{base}/chat", auth, json={"question": question})[1]
+            for question in QUESTIONS * 2
+        ]
+        row("HTTP chat answer: done (stored)", statistics.median(chat))
+        row("HTTP GET chat", median_ms(lambda: client.get(f"{base}/chat", headers=auth)))
+        row("HTTP GET presets", median_ms(lambda: client.get(f"{base}/presets", headers=auth)))
+        row(
+            "HTTP GET ReaEQ preset file",
+            median_ms(lambda: client.get(f"{base}/presets/reaeq.RPL", headers=auth)),
+        )
+        report_ms = median_ms(lambda: client.get(f"{base}/report.pdf", headers=auth), repeat=5)
+        print(f"{'HTTP GET PDF report (layout and charts)':<46} {report_ms:9.2f} ms")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path, analyses = track_analyses(Path(folder))
@@ -144,6 +211,8 @@ def main() -> None:
             median_ms(lambda q=question: engine.chat(master, None, Conversation(), q).result()),
         )
     llm_overhead(master, engine)
+    with tempfile.TemporaryDirectory() as folder:
+        over_http(path, Path(folder))
 
 
 if __name__ == "__main__":

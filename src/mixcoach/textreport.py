@@ -38,7 +38,7 @@ def render_analysis(analysis: Analysis) -> Group:
     ]
     if analysis.reference is not None:
         parts.append(_reference(analysis.reference))
-    notes = [*analysis.notes, *_measurement_notes(analysis)]
+    notes = analysis.all_notes()
     if notes:
         parts.append(Text("\n".join(f"note: {note}" for note in notes), style="dim"))
     parts.append(Text(""))
@@ -104,21 +104,6 @@ def _reference(reference: Reference) -> Text:
         if isinstance(value, (int, float)) and value is not None:
             text.append(f"\n  {name.replace('_', ' ')}: {value:+.1f}")
     return text
-
-
-def _measurement_notes(analysis: Analysis) -> list[str]:
-    notes: list[str] = []
-    for block in (
-        analysis.loudness,
-        analysis.dynamics,
-        analysis.spectrum,
-        analysis.stereo,
-        analysis.rhythm,
-        analysis.tonality,
-        analysis.defects,
-    ):
-        notes.extend(block.notes)
-    return notes
 
 
 def format_time(seconds: float) -> str:

@@ -12,11 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
-from http_helpers import FINAL, assert_error, new_session, upload, wait_for_job
+from http_helpers import (
+    FINAL,
+    assert_error,
+    damaged_flac,
+    new_session,
+    stop_the_worker,
+    upload,
+    wait_for_job,
+)
 from live import LiveServer
-from signals import sine, write
 
 from mixcoach.analysis import Analysis
 from mixcoach.config import Settings
@@ -40,29 +46,6 @@ def events(client: httpx.Client, auth: dict[str, str], review_id: str) -> Iterat
             elif not line.startswith(":"):
                 name, _, value = line.partition(": ")
                 event[name] = value
-
-
-def stop_the_worker(server: LiveServer, client: httpx.Client, tone: Tone) -> int:
-    """Start the one worker (with a first analysis) and freeze it: the next job stays running."""
-    auth = new_session(client)
-    warm_up = upload(client, auth, tone(seconds=0.25, frequency_hz=50.0)).json()
-    wait_for_job(client, auth, warm_up["id"])
-    (pid,) = server.state.runner.worker_pids()
-    assert pid is not None
-    os.kill(pid, signal.SIGSTOP)
-    return pid
-
-
-def damaged_flac(tmp_path: Path) -> Path:
-    """A FLAC whose header is fine and whose middle is noise: it opens, then stops decoding."""
-    path = write(
-        tmp_path / "damaged.flac", sine(seconds=20.0), sample_rate_hz=48000, subtype="PCM_16"
-    )
-    content = bytearray(path.read_bytes())
-    middle = len(content) // 3
-    content[middle : middle + 20_000] = np.random.default_rng(7).bytes(20_000)
-    path.write_bytes(bytes(content))
-    return path
 
 
 def test_progress_streams_until_the_analysis_ends(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -12,7 +12,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import mixes
 import signals
-from llm_server import LLMServer
 
 from mixcoach.analysis import Analysis, analyze
 from mixcoach.findings.model import FeedbackType
@@ -66,10 +65,3 @@ def analysed(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Analysis
         )
 
     return run
-
-
-@pytest.fixture
-def llm_server() -> Iterator[LLMServer]:
-    server = LLMServer().start()
-    yield server
-    server.stop()

@@ -9,7 +9,7 @@ import time
 
 import builders as b
 import pytest
-from llm_server import Fail, Hang, LLMServer, Reply, Stall
+from feedback.llm_server import Fail, Hang, LLMServer, Reply, Stall
 
 from mixcoach.errors import InputError
 from mixcoach.feedback.model import ChatMessage, Conversation, FeedbackRequest

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mixcoach import __version__
 from mixcoach.api.errors import install_error_handlers
-from mixcoach.api.routers import meta, reviews, sessions, tracks
+from mixcoach.api.routers import feedback, meta, reviews, sessions, tracks
 from mixcoach.api.state import AppState
 from mixcoach.config import Settings, get_settings
 
@@ -36,6 +36,9 @@ background and tells you what to change.
    level; it answers at once (202) with the review and its job.
 3. Follow the job at `GET /api/reviews/{id}/events` (Server-Sent Events) or `/job`, then read
    `/analysis` and `/findings`.
+4. `POST /api/reviews/{id}/feedback` writes the feedback as Server-Sent Events (`chunk` events,
+   then `done` with the stored feedback); `POST /api/reviews/{id}/chat` answers follow-up
+   questions the same way; `/presets` and `/presets/reaeq.RPL` give processing settings.
 
 Every error has the same JSON shape: `{"error": {"code", "message", "details"}}`. Another
 session's resources answer 404, exactly as missing ones do.
@@ -63,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (meta, sessions, tracks, reviews):
+    for module in (meta, sessions, tracks, reviews, feedback):
         app.include_router(module.router)
     if (WEB_DIR / "index.html").exists():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")

@@ -1,6 +1,7 @@
 """Dependencies, as ``Annotated`` aliases routes declare: ``SessionDep`` (a database session
 for reading), ``CurrentSession`` (the browser session the token names), ``StateDep``,
-``SettingsDep``. Tests swap them through ``app.dependency_overrides``."""
+``SettingsDep``, ``EngineDep`` (the process's feedback engine). Tests swap them through
+``app.dependency_overrides``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from mixcoach.api.errors import Unauthorized
 from mixcoach.api.state import AppState
 from mixcoach.config import Settings
+from mixcoach.feedback import FeedbackEngine
 from mixcoach.storage.browser_sessions import session_for_token
 from mixcoach.storage.models import BrowserSession
 
@@ -38,6 +40,13 @@ async def get_settings_dep(state: StateDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+async def get_engine(state: StateDep) -> FeedbackEngine:
+    return state.engine
+
+
+EngineDep = Annotated[FeedbackEngine, Depends(get_engine)]
 
 
 def get_db(state: StateDep) -> Iterator[Session]:

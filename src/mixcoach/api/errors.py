@@ -11,6 +11,8 @@ names the fields at fault in a request that failed validation. Errors raised on 
     ├── InputError                   422  a field is missing or wrong
     │   └── TooLarge                 413  past the upload size limit
     ├── NotFound                     404  missing, or another session's (the same answer)
+    │   ├── NoFeedback               404  the review has no feedback yet
+    │   └── NoPreset                 404  no preset of that kind for this review
     ├── FeedbackUnavailable          503
     ├── Unauthorized                 401  no session token, or an unknown one
     ├── UnsupportedMediaType         415  the request body is not what the endpoint reads
@@ -19,7 +21,8 @@ names the fields at fault in a request that failed validation. Errors raised on 
 Besides these: 422 ``invalid_request`` for what FastAPI's own validation refuses, 404 and 405
 for unknown routes and methods, 400 ``client_disconnected`` (logged, sent to nobody) when the
 client leaves mid-request, and 500 ``internal_error`` for anything unexpected (logged with its
-traceback; the client gets no detail).
+traceback; the client gets no detail). An error raised after a streamed response has begun
+cannot change its status: :func:`stream_error` gives its body for an ``error`` event instead.
 """
 
 from __future__ import annotations
@@ -63,6 +66,14 @@ class UnsupportedMediaType(MixcoachError):
 
 class NotReady(MixcoachError):
     code = "not_ready"
+
+
+class NoFeedback(NotFound):
+    code = "no_feedback"
+
+
+class NoPreset(NotFound):
+    code = "no_preset"
 
 
 class FieldError(MixcoachError):
@@ -124,18 +135,34 @@ def status_for(exc: MixcoachError) -> int:
     return 400
 
 
-def error_response(
-    status: int, code: str, message: str, details: list[tuple[str, str]] | None = None
-) -> JSONResponse:
-    body = ErrorResponse(
+def error_body(
+    code: str, message: str, details: list[tuple[str, str]] | None = None
+) -> ErrorResponse:
+    return ErrorResponse(
         error=ErrorBody(
             code=code,
             message=message,
             details=[ErrorDetail(field=f, message=m) for f, m in details or []],
         )
     )
+
+
+def error_response(
+    status: int, code: str, message: str, details: list[tuple[str, str]] | None = None
+) -> JSONResponse:
+    body = error_body(code, message, details)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def stream_error(exc: Exception, *, what: str) -> ErrorResponse:
+    """The body for an error that ended a streamed response (``what`` names the stream in the
+    log); anything not raised on purpose is logged with its traceback, as :func:`handle_error`
+    does."""
+    if isinstance(exc, MixcoachError):
+        return error_body(exc.code, exc.message, exc.details if isinstance(exc, FieldError) else [])
+    log.error("unhandled error while streaming %s", what, exc_info=exc)
+    return error_body("internal_error", INTERNAL_ERROR)
 
 
 #: Documented on every route: the statuses any of them can return.
@@ -146,6 +173,9 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "No session token, or an unknown one."},
     404: {"model": ErrorResponse, "description": "Not found (or another session's)."},
+}
+NOT_READY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "The analysis is not finished yet, or failed."}
 }
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from mixcoach.feedback.model import DetailLevel
 from mixcoach.findings.model import FeedbackType
 from mixcoach.storage.jobs import JobStatus
-from mixcoach.storage.models import Analysis, StoredFile, Track
+from mixcoach.storage.models import Analysis, ChatMessage, StoredFile, Track
 from mixcoach.storage.reviews import ReviewRow
 
 JobStateName = Literal["queued", "running", "done", "failed"]
@@ -237,3 +237,51 @@ def _text_part(field: dict[str, Any]) -> dict[str, Any]:
     if field.get("default", "") is None:
         del field["default"]
     return {**field, **(alternatives[0] if alternatives else {})}
+
+
+#: The longest question the chat accepts, in characters.
+MAX_QUESTION_CHARS = 2000
+
+
+class ChatQuestion(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    question: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUESTION_CHARS)
+    ]
+    """A question about the track, 1 to 2000 characters (blank space around it is dropped)."""
+
+
+class ChatMessageOut(Out):
+    id: int
+    """The message's number; later messages have larger numbers."""
+    role: Literal["user", "assistant"]
+    """`user` for the producer's question, `assistant` for Mixcoach's answer."""
+    content: str
+    """The text, in Markdown (an answer as it was shown, with any note about the engine)."""
+    created_at: datetime
+    """When the question was asked or the answer finished (UTC)."""
+    engine: str | None
+    """Who answered: `offline` or `openai:<model>`; None for questions."""
+    finding_codes: list[str]
+    """The findings an answer draws on (empty for questions)."""
+
+    @classmethod
+    def of(cls, message: ChatMessage) -> ChatMessageOut:
+        data = message.data or {}
+        return cls(
+            id=message.id,
+            role="user" if message.role == "user" else "assistant",
+            content=message.content,
+            created_at=message.created_at,
+            engine=message.engine,
+            finding_codes=list(data.get("finding_codes", [])),
+        )
+
+
+class ChatOut(Out):
+    messages: list[ChatMessageOut]
+    """The whole conversation, oldest first."""
+    summary: str | None
+    """The running summary of the older turns (what the engine reads instead of them), once the
+    conversation has grown long enough to need one; else None."""

@@ -1,15 +1,18 @@
-"""What the routes do, beyond parsing: submitting a review (upload, checks, rows, queue)."""
+"""What the routes do, beyond parsing: submitting a review (upload, checks, rows, queue), and
+reading a review whose analysis is done."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from mixcoach import __version__
-from mixcoach.api.errors import INVALID_REQUEST, FieldError
+from mixcoach.api.errors import INVALID_REQUEST, FieldError, NotReady
 from mixcoach.api.schemas import ReviewForm
 from mixcoach.api.state import AppState
 from mixcoach.api.upload import ReceivedFile, ReceivedForm, receive_form
@@ -32,6 +35,8 @@ EMPTY_FILE = "the file is empty (0 bytes)"
 TOO_LONG = (
     "{filename} is {minutes:.1f} minutes long; Mixcoach analyses tracks up to {limit:g} minutes."
 )
+ANALYSIS_RUNNING = "The analysis is not finished yet ({stage}, {percent:.0f}%)."
+ANALYSIS_FAILED = "The analysis failed: {error}"
 
 
 TEXT_FIELDS = frozenset(ReviewForm.model_fields)
@@ -152,3 +157,19 @@ def _inspect(received: ReceivedFile, *, max_minutes: float) -> AudioFacts:
         bit_depth=info.bit_depth,
         duration_s=info.duration_s,
     )
+
+
+def finished_review(
+    db: Session, *, session_id: str, review_id: str
+) -> tuple[ReviewRow, dict[str, Any]]:
+    """A session's review and its Analysis document; NotFound for a review that is not the
+    session's, NotReady (with the stage, or the failure) until the analysis is done."""
+    row = get_review(db, session_id=session_id, review_id=review_id)
+    analysis = row.analysis
+    if analysis.state == "failed":
+        raise NotReady(ANALYSIS_FAILED.format(error=analysis.error))
+    if analysis.document is None:
+        raise NotReady(
+            ANALYSIS_RUNNING.format(stage=analysis.stage, percent=analysis.progress_percent)
+        )
+    return row, analysis.document

@@ -1,4 +1,5 @@
-"""What the app holds while it runs: settings, database, file store, job runner, progress hub.
+"""What the app holds while it runs: settings, database, file store, job runner, progress hub,
+and the feedback engine (one per process: the LLM engine keeps one HTTP client and its pool).
 
 Built at start-up (never at import), closed at shutdown; routes reach it through ``deps``.
 """
@@ -9,6 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from mixcoach.config import Settings
+from mixcoach.feedback import FeedbackEngine, create_engine
 from mixcoach.jobs.events import ProgressHub
 from mixcoach.jobs.runner import JobRunner
 from mixcoach.storage.database import Database
@@ -25,10 +27,14 @@ class AppState:
     store: FileStore
     hub: ProgressHub
     runner: JobRunner
+    engine: FeedbackEngine
 
     @classmethod
     def start(cls, settings: Settings) -> AppState:
-        """Migrate the database, remove files no row refers to, and start the job runner."""
+        """Migrate the database, remove files no row refers to, and start the job runner.
+
+        The feedback engine is made first: a setting it refuses stops the start there."""
+        engine = create_engine(settings.llm)
         store = FileStore(settings.data_dir)
         store.claim()
         database = Database.from_url(settings.database_url)
@@ -51,7 +57,7 @@ class AppState:
             database.dispose()
             store.release()
             raise
-        return cls(settings, database, store, hub, runner)
+        return cls(settings, database, store, hub, runner, engine)
 
     def close(self) -> None:
         self.runner.stop()

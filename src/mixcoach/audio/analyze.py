@@ -51,6 +51,19 @@ class Measurements(Model):
     defects: Defects
     notes: list[str]
 
+    def all_notes(self) -> list[str]:
+        """The notes about the file, then each measurement family's, in document order."""
+        families = (
+            self.loudness,
+            self.dynamics,
+            self.spectrum,
+            self.stereo,
+            self.rhythm,
+            self.tonality,
+            self.defects,
+        )
+        return [*self.notes, *(note for family in families for note in family.notes)]
+
 
 def measure(
     path: str | os.PathLike[str],

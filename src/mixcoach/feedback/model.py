@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from mixcoach.audio.model import Model
 from mixcoach.findings.model import FeedbackType
@@ -19,70 +19,108 @@ DETAIL_LEVELS: tuple[DetailLevel, ...] = ("simple", "detailed", "pro")
 SectionKind = Literal["overview", "finding", "delivery", "chain", "handoff", "strengths"]
 
 
-class FeedbackRequest(Model):
+class Documented(Model):
+    """A value the API sends: the docstring under each field is its description in the OpenAPI
+    schema."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+
+class FeedbackRequest(Documented):
     """What the producer asked for. The genre is the Analysis's own (it was judged for it)."""
 
     feedback_type: FeedbackType
+    """What the track is judged as: `mixdown`, `mastering` or `master_review`."""
     detail: DetailLevel = "detailed"
-    #: Streaming platforms to judge delivery for (names from mixcoach.knowledge.platforms);
-    #: None means every known platform.
+    """How much the feedback says: `simple`, `detailed` or `pro`."""
     platforms: list[str] | None = None
+    """Streaming platforms to judge delivery for (names from mixcoach.knowledge.platforms);
+    None means every known platform."""
 
 
-class Section(Model):
+class Section(Documented):
     """One piece of advice, linked to the findings it comes from (empty for general remarks)."""
 
     kind: SectionKind
+    """What the section is: `overview`, `finding`, `delivery`, `chain`, `handoff`, `strengths`."""
     title: str
-    body: str  # Markdown
+    """The section's heading."""
+    body: str
+    """The advice, in Markdown."""
     finding_codes: list[str]
+    """The findings the advice comes from (empty for general remarks)."""
 
 
 Verdict = Literal["ok", "turned_down", "turned_up", "plays_quiet", "peaks_over", "unknown"]
 
 
-class PlatformVerdict(Model):
+class PlatformVerdict(Documented):
     """What one streaming service will do to the track, from its loudness and true peak."""
 
-    platform: str  # machine name, e.g. "spotify"
-    label: str  # "Spotify"
-    target_lufs: float | None  # None: the service does not normalise
-    true_peak_max_dbtp: float | None  # the service's peak guidance for this master
-    gain_db: float  # gain the service applies on playback (negative: turned down)
-    resulting_peak_dbtp: float | None  # the track's true peak after that gain
-    level_below_target_db: float  # how far below the service's other tracks it plays (0 if not)
+    platform: str
+    """Machine name, e.g. `spotify`."""
+    label: str
+    """The name to show, e.g. `Spotify`."""
+    target_lufs: float | None
+    """The loudness the service normalises to; None when it does not normalise."""
+    true_peak_max_dbtp: float | None
+    """The service's true-peak guidance for this master, in dBTP."""
+    gain_db: float
+    """Gain the service applies on playback, in dB (negative: turned down)."""
+    resulting_peak_dbtp: float | None
+    """The track's true peak after that gain, in dBTP."""
+    level_below_target_db: float
+    """How far below the service's other tracks it plays, in dB (0 if not)."""
     verdict: Verdict
-    playback_note: str  # what the service does to the level, in a sentence
-    note: str  # the whole verdict: the playback note and what it means (peak warning, cost)
+    """`ok`, `turned_down`, `turned_up`, `plays_quiet`, `peaks_over` or `unknown`."""
+    playback_note: str
+    """What the service does to the level, in a sentence."""
+    note: str
+    """The whole verdict: the playback note and what it means (peak warning, cost)."""
 
 
-class Claim(Model):
+class Claim(Documented):
     """A number the text quoted, and what the grounding check did with it."""
 
-    text: str  # the number as written, with its unit ("-12 LUFS")
-    sentence: str  # the sentence it stood in
+    text: str
+    """The number as written, with its unit (`-12 LUFS`)."""
+    sentence: str
+    """The sentence it stood in."""
     action: Literal["repaired", "dropped"]
-    replacement: str | None  # the measured value written instead, for a repair
+    """`repaired`: the measured value was written instead; `dropped`: the sentence was left out."""
+    replacement: str | None
+    """The measured value written instead, for a repair."""
     reason: str
+    """Why the number was not kept as written."""
 
 
-class Grounding(Model):
+class Grounding(Documented):
     """The grounding check's account of one text: how many numbers it checked, what it changed."""
 
     checked: int
+    """How many quoted numbers were checked against the measurements."""
     repaired: list[Claim]
+    """Numbers replaced by the measured value."""
     dropped: list[Claim]
+    """Numbers that matched no measurement: their sentences were left out."""
 
 
-class Feedback(Model):
-    engine: str  # "offline" or "openai:<model>"
-    #: Set when the engine asked for could not answer and the offline engine did instead.
+class Feedback(Documented):
+    engine: str
+    """Who wrote it: `offline` or `openai:<model>`."""
     fallback_reason: str | None
+    """Set when the engine asked for could not answer and the offline engine did instead."""
     request: FeedbackRequest
-    headline: str  # one sentence: the verdict
+    """What was asked for."""
+    headline: str
+    """One sentence: the verdict."""
     sections: list[Section]
-    delivery: list[PlatformVerdict]  # per platform, for master_review; empty otherwise
-    grounding: Grounding | None  # None for the offline engine (it quotes only measured values)
+    """The advice, piece by piece, each linked to its findings."""
+    delivery: list[PlatformVerdict]
+    """Per streaming platform, for `master_review`; empty otherwise."""
+    grounding: Grounding | None
+    """What the grounding check changed; None for the offline engine (it quotes only measured
+    values)."""
 
     def markdown(self) -> str:
         """The whole feedback as one Markdown document (what was streamed)."""
@@ -119,53 +157,85 @@ class ChatAnswer(Model):
 EqKind = Literal["bell", "low_shelf", "high_shelf", "high_pass", "low_pass"]
 
 
-class EqMove(Model):
+class EqMove(Documented):
     kind: EqKind
+    """`bell`, `low_shelf`, `high_shelf`, `high_pass` or `low_pass`."""
     frequency_hz: float
-    gain_db: float  # 0 for the pass filters
+    """Centre or corner frequency, in Hz."""
+    gain_db: float
+    """Boost (positive) or cut (negative), in dB; 0 for the pass filters."""
     q: float
-    bandwidth_octaves: float  # the same width as ``q``, for EQs that take octaves (ReaEQ)
+    """Width as Q."""
+    bandwidth_octaves: float
+    """The same width in octaves, for EQs that take octaves (ReaEQ)."""
     reason: str
+    """Why, from the measurements."""
     finding_codes: list[str]
+    """The findings the move answers."""
 
 
-class CompressorSettings(Model):
+class CompressorSettings(Documented):
     threshold_dbfs: float
-    ratio: float  # n for n:1
+    """Threshold, in dBFS, from the measured levels."""
+    ratio: float
+    """n for n:1."""
     attack_ms: float
+    """Attack time, in ms."""
     release_ms: float
+    """Release time, in ms (from the tempo when it was measured)."""
     knee_db: float
+    """Knee width, in dB."""
     makeup_db: float
+    """Make-up gain, in dB."""
     reason: str
+    """Why, from the measurements."""
     finding_codes: list[str]
+    """The findings the setting answers."""
 
 
-class LimiterSettings(Model):
+class LimiterSettings(Documented):
     ceiling_dbtp: float
-    input_gain_db: float  # gain into the limiter to reach the loudness target
+    """Output ceiling, in dBTP, from the target platform's true-peak guidance."""
+    input_gain_db: float
+    """Gain into the limiter to reach the loudness target, in dB."""
     release_ms: float
+    """Release time, in ms."""
     target_lufs: float | None
+    """The integrated loudness aimed for, in LUFS; None when there is none."""
     reason: str
+    """Why, from the measurements."""
     finding_codes: list[str]
+    """The findings the setting answers."""
 
 
-class WidthMove(Model):
+class WidthMove(Documented):
     low_hz: float
+    """Lower edge of the band, in Hz."""
     high_hz: float
-    width_percent: float  # 100 leaves the band alone, 0 folds it to mono
+    """Upper edge of the band, in Hz."""
+    width_percent: float
+    """Stereo width to set: 100 leaves the band alone, 0 folds it to mono."""
     reason: str
+    """Why, from the measurements."""
     finding_codes: list[str]
+    """The findings the move answers."""
 
 
-class Presets(Model):
+class Presets(Documented):
     """Processing derived from the measurements, for the issues found (empty on a clean track)."""
 
     feedback_type: FeedbackType
+    """What the track was judged as."""
     eq: list[EqMove]
+    """EQ moves, from the measured band differences."""
     compressor: CompressorSettings | None
+    """Compression, when the dynamics call for it."""
     limiter: LimiterSettings | None
+    """Limiting, when the loudness or peaks call for it."""
     stereo: list[WidthMove]
+    """Stereo width per band."""
     notes: list[str]
+    """What the settings cannot fix, or what to do before them."""
 
     def is_empty(self) -> bool:
         return not (self.eq or self.compressor or self.limiter or self.stereo)

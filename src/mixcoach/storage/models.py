@@ -202,6 +202,8 @@ class ChatMessage(Base):
     role: Mapped[str] = mapped_column(String(16))  # "user" or "assistant"
     content: Mapped[str] = mapped_column(Text)
     engine: Mapped[str | None] = mapped_column(String(32))  # who answered (assistant turns)
+    #: An answer's finding codes, knowledge-base sources and fallback reason (None for questions).
+    data: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse
-from sqlalchemy.orm import Session
 
 from mixcoach.analysis import Analysis
 from mixcoach.api import events
 from mixcoach.api.deps import CurrentSession, SessionDep, StateDep
-from mixcoach.api.errors import AUTH_RESPONSES, COMMON_RESPONSES, ErrorResponse, NotReady
+from mixcoach.api.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_READY_RESPONSES, ErrorResponse
 from mixcoach.api.schemas import JobOut, ReviewOut, upload_body
-from mixcoach.api.services import submit_review
+from mixcoach.api.services import finished_review, submit_review
 from mixcoach.findings.model import Finding
 from mixcoach.storage import reviews as store
 
 router = APIRouter(
     prefix="/api/reviews", tags=["reviews"], responses={**COMMON_RESPONSES, **AUTH_RESPONSES}
 )
-
-ANALYSIS_RUNNING = "The analysis is not finished yet ({stage}, {percent:.0f}%)."
-ANALYSIS_FAILED = "The analysis failed: {error}"
 
 
 @router.post(
@@ -78,40 +72,32 @@ def review_events(
     return EventSourceResponse(events.job_events(state, job.analysis_id))
 
 
-def _document(db: Session, session_id: str, review_id: str) -> dict[str, Any]:
-    analysis = store.get_review(db, session_id=session_id, review_id=review_id).analysis
-    if analysis.state == "failed":
-        raise NotReady(ANALYSIS_FAILED.format(error=analysis.error))
-    if analysis.document is None:
-        raise NotReady(
-            ANALYSIS_RUNNING.format(stage=analysis.stage, percent=analysis.progress_percent)
-        )
-    return analysis.document
-
-
-_NOT_READY: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorResponse, "description": "Not finished yet, or failed."}
-}
-
-
 @router.get(
     "/{review_id}/analysis",
     response_class=JSONResponse,
-    responses={200: {"model": Analysis, "description": "The Analysis document."}, **_NOT_READY},
+    responses={
+        200: {"model": Analysis, "description": "The Analysis document."},
+        **NOT_READY_RESPONSES,
+    },
 )
 def get_analysis(review_id: str, db: SessionDep, session: CurrentSession) -> JSONResponse:
     """The Analysis document (see docs/analysis-schema.md), once the analysis is done."""
-    return JSONResponse(_document(db, session.id, review_id))
+    _, document = finished_review(db, session_id=session.id, review_id=review_id)
+    return JSONResponse(document)
 
 
 @router.get(
     "/{review_id}/findings",
     response_class=JSONResponse,
-    responses={200: {"model": list[Finding], "description": "The findings."}, **_NOT_READY},
+    responses={
+        200: {"model": list[Finding], "description": "The findings."},
+        **NOT_READY_RESPONSES,
+    },
 )
 def get_findings(review_id: str, db: SessionDep, session: CurrentSession) -> JSONResponse:
     """The findings of the analysis: what is wrong or worth knowing, with its evidence."""
-    return JSONResponse(_document(db, session.id, review_id)["findings"])
+    _, document = finished_review(db, session_id=session.id, review_id=review_id)
+    return JSONResponse(document["findings"])
 
 
 @router.delete("/{review_id}", status_code=204)

@@ -1,0 +1,175 @@
+"""A review's feedback, the follow-up chat, the presets (JSON and a REAPER ReaEQ library) and
+the PDF report.
+
+The streamed routes answer Server-Sent Events (see ``mixcoach.api.feedback_service``); every
+route needs the review's analysis to be done (409 ``not_ready`` before).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from fastapi.sse import EventSourceResponse
+
+from mixcoach.api import feedback_service as service
+from mixcoach.api.deps import CurrentSession, EngineDep, SessionDep, StateDep
+from mixcoach.api.errors import (
+    AUTH_RESPONSES,
+    COMMON_RESPONSES,
+    NOT_READY_RESPONSES,
+    ErrorResponse,
+)
+from mixcoach.api.schemas import ChatOut, ChatQuestion
+from mixcoach.feedback import Feedback, Presets
+from mixcoach.storage.models import utc_now
+
+router = APIRouter(
+    prefix="/api/reviews",
+    tags=["feedback"],
+    responses={**COMMON_RESPONSES, **AUTH_RESPONSES, **NOT_READY_RESPONSES},
+)
+
+
+def _streamed(done: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {
+            "description": 'Server-Sent Events: `chunk` events (data `{"text": "..."}`) as the '
+            f"text is written, then `done` (data: {done}, already stored), or `error` (data: "
+            "the error shape) when it fails midway.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    }
+
+
+def _download(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"description": description, "content": {media_type: {}}}}
+
+
+def _attachment(download: service.Download) -> Response:
+    return Response(
+        download.content,
+        media_type=download.media_type,
+        headers={"Content-Disposition": _content_disposition(download.filename)},
+    )
+
+
+def _content_disposition(filename: str) -> str:
+    quoted = quote(filename)
+    if quoted == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename*=utf-8''{quoted}"
+
+
+@router.get(
+    "/{review_id}/feedback",
+    responses={404: {"model": ErrorResponse, "description": "No such review, or no feedback."}},
+)
+def get_feedback(review_id: str, db: SessionDep, session: CurrentSession) -> Feedback:
+    """The review's stored feedback (404 `no_feedback` until it has been asked for)."""
+    return service.read_feedback(db, session_id=session.id, review_id=review_id)
+
+
+@router.post("/{review_id}/feedback", response_model=None, responses=_streamed("the Feedback"))
+def post_feedback(
+    review_id: str,
+    session: CurrentSession,
+    state: StateDep,
+    engine: EngineDep,
+    regenerate: bool = False,
+) -> EventSourceResponse:
+    """Write the feedback (for the review's feedback type and detail level) as it is written.
+    Feedback already given is sent again from storage in one chunk, unless `regenerate`."""
+    return EventSourceResponse(
+        service.stream_feedback(
+            state.database,
+            engine,
+            session_id=session.id,
+            review_id=review_id,
+            regenerate=regenerate,
+        )
+    )
+
+
+@router.get("/{review_id}/chat")
+def get_chat(review_id: str, db: SessionDep, session: CurrentSession) -> ChatOut:
+    """The follow-up conversation, oldest first, with its running summary."""
+    return service.read_chat(db, session_id=session.id, review_id=review_id)
+
+
+@router.post(
+    "/{review_id}/chat", response_model=None, responses=_streamed("the stored answer message")
+)
+def post_chat(
+    review_id: str,
+    body: ChatQuestion,
+    session: CurrentSession,
+    state: StateDep,
+    engine: EngineDep,
+) -> EventSourceResponse:
+    """Ask a question about the track; the answer streams, and both are stored. The feedback
+    is written first, silently, if it was not asked for yet."""
+    return EventSourceResponse(
+        service.stream_chat(
+            state.database,
+            engine,
+            session_id=session.id,
+            review_id=review_id,
+            question=body.question,
+            asked_at=utc_now(),
+        )
+    )
+
+
+@router.get("/{review_id}/presets")
+def get_presets(
+    review_id: str, session: CurrentSession, state: StateDep, engine: EngineDep
+) -> Presets:
+    """Processing settings derived from the measurements: EQ, compressor, limiter, width."""
+    return service.read_presets(state.database, engine, session_id=session.id, review_id=review_id)
+
+
+@router.get(
+    "/{review_id}/presets/reaeq.RPL",
+    response_class=Response,
+    responses={
+        **_download(
+            "application/octet-stream",
+            "A REAPER preset library with one ReaEQ preset holding the EQ moves (import it "
+            "with `Import preset library` in ReaEQ's preset menu).",
+        ),
+        404: {"model": ErrorResponse, "description": "No such review, or no EQ move."},
+    },
+)
+def get_reaeq_preset(
+    review_id: str, session: CurrentSession, state: StateDep, engine: EngineDep
+) -> Response:
+    """The EQ moves as a ReaEQ preset (404 `no_preset` when there is no EQ move)."""
+    return _attachment(
+        service.reaeq_preset(state.database, engine, session_id=session.id, review_id=review_id)
+    )
+
+
+@router.get(
+    "/{review_id}/report.pdf",
+    response_class=Response,
+    responses=_download(
+        "application/pdf",
+        "The PDF report: measurements, findings, charts, feedback, questions and answers, presets.",
+    ),
+)
+def get_report(
+    review_id: str, session: CurrentSession, state: StateDep, engine: EngineDep
+) -> Response:
+    """The PDF report of the review (the feedback is written first if it was not yet)."""
+    return _attachment(
+        service.report_pdf(
+            state.database,
+            engine,
+            session_id=session.id,
+            review_id=review_id,
+            generated_at=utc_now(),
+        )
+    )
