@@ -25,6 +25,13 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 
 if [ "$profile" = test ]; then
+  # The test command rebuilds the web page (Tailwind CSS 4 needs Node.js 20 or newer).
+  node_major=$(node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/' || true)
+  if [ -z "$node_major" ] || [ "$node_major" -lt 20 ]; then
+    echo "mixcoach setup: the tests rebuild the web page and need Node.js 20+ with npm" \
+      "(found: $(node --version 2>/dev/null || echo none))." >&2
+    exit 1
+  fi
   # ffmpeg: the independent loudness meter the tests compare with; fluidsynth + a General MIDI
   # soundfont render the key/tempo evaluation set from public-domain scores.
   apt_install $(tr '\n' ' ' < scripts/apt-test-packages.txt)

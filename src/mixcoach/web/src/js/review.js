@@ -1,0 +1,135 @@
+// One review on the page: its header and exports, the analysis's progress, then the results
+// (player and findings, metric cards, feedback and chat, charts, streaming services).
+// Opening another review aborts this one's requests and streams.
+
+import { ApiError, download, getJson, saveBlob } from "./api.js";
+import { clearCharts, renderCharts } from "./charts.js";
+import { loadChat } from "./chat.js";
+import { alertIn, byId, formatDate, formatTime, humanize } from "./dom.js";
+import { feedbackFailed, loadFeedback } from "./feedback.js";
+import { renderMetrics } from "./metrics.js";
+import { clearPlatforms, renderPlatforms } from "./platforms.js";
+import { Player, showFinding } from "./player.js";
+import { followJob, isFinal, showProgress } from "./progress.js";
+import { genreLabel } from "./upload.js";
+
+let open = null; // {id, controller, player, analysis}
+
+export const openReviewId = () => (open ? open.id : null);
+
+export function closeReview() {
+  if (!open) return;
+  open.controller.abort();
+  if (open.player) open.player.destroy();
+  clearCharts();
+  open = null;
+}
+
+function describe(review) {
+  const genre = genreLabel(review.genre, review.subgenre);
+  return `${humanize(review.feedback_type)} · ${genre} · ${humanize(review.detail_level)} feedback · ${formatDate(review.created_at)}`;
+}
+
+/** Show the review `id`; `onChanged()` when its state changes (for the history list). */
+export async function openReview(id, { onChanged }) {
+  closeReview();
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const current = { id, controller, player: null, analysis: null };
+  open = current;
+  byId("results").hidden = true;
+  byId("exports").hidden = true;
+  byId("review-nav").hidden = true;
+  byId("review-headline").hidden = true;
+  byId("progress-section").hidden = true;
+  alertIn(byId("review-error"), "");
+  byId("review-title").textContent = "Loading…";
+  byId("review-meta").textContent = "";
+  try {
+    const review = await getJson(`/api/reviews/${encodeURIComponent(id)}`, { signal });
+    byId("review-title").textContent = review.reference
+      ? `${review.track.filename} vs ${review.reference.filename}`
+      : review.track.filename;
+    byId("review-meta").textContent = describe(review);
+    let job = review.job;
+    if (!isFinal(job)) {
+      byId("progress-section").hidden = false;
+      showProgress(job);
+      job = await followJob(id, { signal, onProgress: showProgress });
+      onChanged();
+    }
+    byId("progress-section").hidden = true;
+    if (job.state === "failed") {
+      alertIn(byId("review-error"), `The analysis failed: ${job.error || "no reason was given."}`);
+      return;
+    }
+    const analysis = await getJson(`/api/reviews/${encodeURIComponent(id)}/analysis`, { signal });
+    if (open !== current) return;
+    current.analysis = analysis;
+    showResults(review, analysis, current);
+  } catch (err) {
+    if (err.name === "AbortError" || open !== current) return;
+    byId("progress-section").hidden = true;
+    if (err instanceof ApiError && err.status === 404) byId("review-title").textContent = "Review not found";
+    alertIn(byId("review-error"), err instanceof ApiError ? err.message : String(err));
+  }
+}
+
+function showResults(review, analysis, current) {
+  const signal = current.controller.signal;
+  byId("results").hidden = false;
+  byId("exports").hidden = false;
+  byId("review-nav").hidden = false;
+  const file = analysis.file;
+  byId("review-meta").textContent =
+    `${describe(review)} · ${file.format.toUpperCase()} ${file.sample_rate_hz / 1000} kHz, ${formatTime(file.duration_s)}`;
+  renderMetrics(analysis);
+  renderCharts(analysis);
+  clearPlatforms(review);
+  const player = new Player(review, analysis);
+  current.player = player;
+  const onFinding = (code) => showFinding(code, player);
+  const problem = (err) => (err instanceof ApiError ? err.message : String(err));
+  player.load(signal).catch((err) => { if (err.name !== "AbortError") player.status(`The audio could not be loaded: ${problem(err)}`); });
+
+  const writeFeedback = (regenerate) => {
+    byId("feedback-again").hidden = true;
+    loadFeedback(review.id, analysis, { signal, onFinding, regenerate })
+      .then((feedback) => {
+        renderPlatforms(feedback.delivery);
+        byId("feedback-again").hidden = false;
+        // The chat needs the feedback: load it once the feedback is there.
+        return loadChat(review.id, analysis, { signal, onFinding });
+      })
+      .catch((err) => {
+        if (err.name !== "AbortError") feedbackFailed(problem(err), () => writeFeedback(regenerate));
+      });
+  };
+  byId("feedback-again").onclick = () => writeFeedback(true);
+  writeFeedback(false);
+  wireExports(review);
+}
+
+function wireExports(review) {
+  const base = `/api/reviews/${encodeURIComponent(review.id)}`;
+  const stem = review.track.filename.replace(/\.[^.]+$/, "") || "track";
+  const fetchAndSave = async (button, path, name, make) => {
+    button.disabled = true;
+    alertIn(byId("review-error"), "");
+    try {
+      const file = make ? await make() : await download(path, name);
+      saveBlob(file.blob, file.name);
+    } catch (err) {
+      alertIn(byId("review-error"), err instanceof ApiError ? err.message : String(err));
+    } finally {
+      button.disabled = false;
+    }
+  };
+  byId("export-pdf").onclick = (e) => fetchAndSave(e.currentTarget, `${base}/report.pdf`, `${stem}-mixcoach.pdf`);
+  byId("export-rpl").onclick = (e) => fetchAndSave(e.currentTarget, `${base}/presets/reaeq.RPL`, `${stem}-reaeq.RPL`);
+  byId("export-json").onclick = (e) => fetchAndSave(e.currentTarget, null, null, async () => {
+    const presets = await getJson(`${base}/presets`);
+    const blob = new Blob([JSON.stringify(presets, null, 2)], { type: "application/json" });
+    return { blob, name: `${stem}-mixcoach-presets.json` };
+  });
+}

@@ -1,0 +1,108 @@
+"""The page on a phone and on a desktop, with the keyboard alone, and its text contrast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from web_page import PHONE, Page
+from web_steps import EN_DASH, analysed_review, position, wait_for_results
+
+#: WCAG 2.1 AA: normal text needs 4.5:1 against its background.
+MIN_CONTRAST = 4.5
+
+#: Every visible text on the page with its contrast ratio against what is behind it.
+CONTRASTS_JS = (Path(__file__).parent / "contrast.js").read_text()
+
+
+@pytest.fixture(scope="module")
+def review(server: Any, mixes: Any) -> dict[str, Any]:
+    return analysed_review(server, mixes.shared(), mixes.reference)
+
+
+def open_review(new_page: Any, review: dict[str, Any], **kwargs: Any) -> Page:
+    page: Page = new_page(session=review["session"], **kwargs)
+    page.open(f"#/review/{review['review']['id']}")
+    wait_for_results(page)
+    page.page.wait_for_selector("#play:not([disabled])")
+    return page
+
+
+def test_phone_width_fits_without_sideways_scrolling(new_page: Any, review: dict[str, Any]) -> None:
+    page = open_review(new_page, review, viewport=PHONE)
+    # The history is folded on a phone, so the review comes first; it opens with a tap.
+    history = page.page.locator("#history-box")
+    assert history.get_attribute("open") is None
+    page.page.click("#history-box summary")
+    assert history.get_attribute("open") is not None
+    page.page.click("#history-box summary")
+    width = page.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page is {width} px wide on a {PHONE['width']} px screen"
+    # The charts shrink to the column: none is wider than the screen.
+    for chart in page.page.locator(".chart canvas").all():
+        box = chart.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    page.shot("30-phone-review-top")
+    page.page.evaluate("document.getElementById('metrics-section').scrollIntoView()")
+    page.shot("31-phone-metrics")
+    page.page.evaluate("document.getElementById('charts-section').scrollIntoView()")
+    page.shot("32-phone-charts")
+    page.open()
+    page.shot("33-phone-form")
+    assert page.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_text_contrast_is_readable(new_page: Any, review: dict[str, Any]) -> None:
+    page = open_review(new_page, review)
+    texts = page.page.evaluate(CONTRASTS_JS)
+    assert len(texts) > 200  # the whole review was measured, not an empty page
+    poor = [t for t in texts if t["ratio"] < MIN_CONTRAST]
+    assert not poor, poor
+    page.open()
+    poor = [t for t in page.page.evaluate(CONTRASTS_JS) if t["ratio"] < MIN_CONTRAST]
+    assert not poor, poor
+
+
+def tab_to(page: Page, selector: str, *, limit: int = 80) -> None:
+    """Press Tab until ``selector`` has the focus (as a keyboard user would reach it)."""
+    for _ in range(limit):
+        if page.page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+        page.page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} was not reached with {limit} presses of Tab")
+
+
+def test_keyboard_alone_uploads_and_plays_a_finding(new_page: Any, mixes: Any) -> None:
+    page: Page = new_page()
+    page.open()
+    tab_to(page, "#track-input")
+    with page.page.expect_file_chooser() as chooser:
+        page.page.keyboard.press("Space")
+    chooser.value.set_files(str(mixes.shared()))
+    expect(page.page.locator("#track-chosen")).to_contain_text("clipped-master.wav")
+    tab_to(page, "#feedback_type-mixdown")
+    page.page.keyboard.press("ArrowRight")
+    page.page.keyboard.press("ArrowRight")
+    assert page.page.is_checked("#feedback_type-master_review")
+    tab_to(page, "#genre")
+    page.page.keyboard.press("ArrowDown")  # the next genre after General
+    assert page.page.input_value("#genre") != "general"
+    tab_to(page, "#upload-submit")
+    page.page.keyboard.press("Enter")
+    wait_for_results(page)
+    page.page.wait_for_selector("#play:not([disabled])")
+    # Reach the clipping finding's second place and play from there.
+    chip = "#finding-clipping button.chip >> nth=1"
+    tab_to(page, "#finding-clipping button.chip:nth-of-type(2)")
+    start = page.page.locator(chip).inner_text().split(EN_DASH)[0].removeprefix("▶ ")
+    minutes, seconds = start.split(":")
+    start_s = int(minutes) * 60 + int(float(seconds))
+    page.page.keyboard.press("Enter")
+    assert start_s <= position(page) <= start_s + 1
+    expect(page.page.locator("#play")).to_have_text("Pause")
+    tab_to(page, "#play")
+    page.page.keyboard.press("Enter")
+    expect(page.page.locator("#play")).to_have_text("Play")
+    page.shot("34-keyboard-focus")
