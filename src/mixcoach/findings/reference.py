@@ -251,12 +251,14 @@ def reference_findings(ctx: Context, comparison: ReferenceComparison) -> list[Fi
         codes: tuple[str, str],
         *,
         metric: str,
+        measure: str,
         unit: str,
         words: tuple[str, str],
         severity: Severity,
         digits: int = 1,
     ) -> None:
-        """``codes``/``words``: (when the track is below the reference, when above)."""
+        """``codes``/``words``: (when the track is below the reference, when above);
+        ``measure`` names the difference in words for the detail sentence."""
         limit = limits.value(threshold_key)
         if difference is None or abs(difference) < limit:
             return
@@ -267,8 +269,8 @@ def reference_findings(ctx: Context, comparison: ReferenceComparison) -> list[Fi
                 code,
                 severity,
                 title=f"The reference is {word}.",
-                detail=f"Track minus reference: {fmt(difference, unit, digits=digits, signed=True)}"
-                f" ({metric.split('.')[-1].replace('_', ' ')}).",
+                detail=f"Track minus reference, {measure}: "
+                f"{fmt(difference, unit, digits=digits, signed=True)}.",
                 evidence=[
                     evidence(
                         f"reference.comparison.{metric}",
@@ -286,6 +288,7 @@ def reference_findings(ctx: Context, comparison: ReferenceComparison) -> list[Fi
         "reference.loudness_lu",
         ("reference_louder", "reference_quieter"),
         metric="loudness_difference_lu",
+        measure="integrated loudness",
         unit="LU",
         words=("louder", "quieter"),
         severity=_louder(ctx, comparison.loudness_difference_lu, level_severity),
@@ -297,6 +300,7 @@ def reference_findings(ctx: Context, comparison: ReferenceComparison) -> list[Fi
         "reference.band_db",
         ("reference_more_bass", "reference_less_bass"),
         metric="band_differences.low",
+        measure="the low end (sub and low bands, loudness-matched)",
         unit="dB",
         words=("heavier in the low end", "lighter in the low end"),
         severity=spectral,
@@ -306,6 +310,7 @@ def reference_findings(ctx: Context, comparison: ReferenceComparison) -> list[Fi
         "reference.band_db",
         ("reference_brighter", "reference_darker"),
         metric="band_differences.high",
+        measure="the top end (presence and air bands, loudness-matched)",
         unit="dB",
         words=("brighter", "darker"),
         severity=spectral,
@@ -315,6 +320,7 @@ def reference_findings(ctx: Context, comparison: ReferenceComparison) -> list[Fi
         "reference.width",
         ("reference_wider", "reference_narrower"),
         metric="width_difference",
+        measure="stereo width",
         unit="",
         words=("wider", "narrower"),
         severity=spectral,
@@ -326,6 +332,7 @@ def reference_findings(ctx: Context, comparison: ReferenceComparison) -> list[Fi
         "reference.plr_db",
         ("reference_more_dynamic", "reference_less_dynamic"),
         metric="plr_difference_db",
+        measure="peak-to-loudness ratio",
         unit="dB",
         words=("more dynamic", "more compressed"),
         severity=level_severity,
