@@ -156,14 +156,36 @@ def test_upload_analyse_read_ask_and_come_back(page: Page, mixes: Any) -> None:
     assert page.page.evaluate("document.activeElement.id") == "finding-clipping"
     page.shot_of("#feedback-section", "07-feedback")
 
-    # Streaming services (a master review): one row per service, the gain the API computed.
+    # Streaming services: one row per service, in order, each figure as GET /platforms computed
+    # it; this master review's delivery verdicts (from the feedback) take the rows' notes.
+    platforms = page.api(f"/api/reviews/{review_id}/platforms").json()["platforms"]
+    assert platforms
+    expect(page.page.locator("#platforms")).to_be_visible()
     rows = page.page.locator("#platforms tbody tr")
-    assert rows.count() == len(feedback["delivery"]) > 0
-    spotify = next(p for p in feedback["delivery"] if p["platform"] == "spotify")
-    row = page.page.locator('#platforms tr[data-platform="spotify"]')
-    assert row.locator(".platform-gain").inner_text() == (
-        f"{shown(spotify['gain_db'], decimals=1, signed=True)} dB"
-    )
+    assert [rows.nth(i).get_attribute("data-platform") for i in range(rows.count())] == [
+        p["platform"] for p in platforms
+    ]
+    for p in platforms:
+        row = page.page.locator(f'#platforms tr[data-platform="{p["platform"]}"]')
+        assert row.locator("th").inner_text() == p["label"]
+        assert row.locator(".platform-gain").inner_text() == (
+            f"{shown(p['gain_db'], decimals=1, signed=True)} dB"
+        )
+        assert row.locator(".platform-loudness").inner_text() == (
+            f"{shown(p['playback_lufs'], decimals=1)} LUFS"
+        )
+        assert row.locator(".platform-peak").inner_text() == (
+            f"{shown(p['playback_peak_dbtp'], decimals=1)} dBTP"
+        )
+        assert row.locator(".platform-ceiling").inner_text() == (
+            f"ceiling {shown(p['ceiling_dbtp'], decimals=1)}"
+        )
+        assert f"Source: {p['source']}" in row.inner_text()
+    assert any(p["exceeds_ceiling"] for p in platforms)  # the clipped master peaks over
+    assert feedback["delivery"]
+    for verdict in feedback["delivery"]:
+        row = page.page.locator(f'#platforms tr[data-platform="{verdict["platform"]}"]')
+        expect(row.locator(".platform-note")).to_have_text(verdict["note"])
     page.shot_of("#platforms-section", "08-platforms")
 
     # A follow-up question; the answer streams in and is the one the API stored.

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from mixcoach.feedback.model import DetailLevel
 from mixcoach.findings.model import FeedbackType
+from mixcoach.knowledge.platforms import Playback, PlaybackAction, platform
+from mixcoach.knowledge.sources import source
 from mixcoach.storage.jobs import JobStatus
 from mixcoach.storage.models import Analysis, ChatMessage, StoredFile, Track
 from mixcoach.storage.reviews import ReviewRow
@@ -188,6 +190,60 @@ class ReviewOut(Out):
 
 
 _REVIEW_COLUMNS = ("id", "created_at", "feedback_type", "genre", "subgenre", "detail_level")
+
+
+class PlatformPlaybackOut(Out):
+    platform: str
+    """The service's machine name, e.g. `spotify`."""
+    label: str
+    """The service's name to show, e.g. `Spotify`."""
+    target_lufs: float | None
+    """The loudness the service normalises playback to, in LUFS; None when it does not
+    normalise (it plays the file as delivered)."""
+    action: PlaybackAction
+    """What the service does to the track: `turned down`, `turned up`, `unchanged`, or
+    `unknown` when the track's integrated loudness could not be measured."""
+    gain_db: float
+    """The gain the service applies on playback, in dB (negative: turned down; 0 when it leaves
+    the track alone or the gain is unknown)."""
+    playback_lufs: float | None
+    """The integrated loudness listeners hear after that gain, in LUFS; None when unknown."""
+    playback_peak_dbtp: float | None
+    """The track's true peak after that gain, in dBTP; None when no true peak was measured."""
+    raise_limited_by_peak: bool
+    """A quiet track was raised less than the target asks for, because its peaks would pass
+    the service's limit."""
+    ceiling_dbtp: float
+    """The true-peak ceiling the service recommends for a master this loud, in dBTP."""
+    peak_over_ceiling_db: float | None
+    """How far the delivered true peak lies above that ceiling, in dB (> 0: over it);
+    None when no true peak was measured."""
+    exceeds_ceiling: bool
+    """Whether the delivered true peak is above the service's ceiling (its lossy encode can
+    distort)."""
+    note: str
+    """What the service does to the track, in a sentence."""
+    source: str
+    """Where the service's loudness figures come from: a short name of the source."""
+    source_citation: str
+    """The full reference of that source."""
+
+    @classmethod
+    def of(cls, result: Playback) -> PlatformPlaybackOut:
+        cited = source(platform(result.platform).source)
+        over = result.peak_over_ceiling_db
+        return cls(
+            **result.model_dump(),
+            exceeds_ceiling=over is not None and over > 0,
+            source=cited.short,
+            source_citation=cited.citation,
+        )
+
+
+class PlatformsOut(Out):
+    platforms: list[PlatformPlaybackOut]
+    """What each streaming service does to the track on playback, in the knowledge base's
+    order, from the analysis's integrated loudness and true peak."""
 
 
 class ReviewForm(BaseModel):

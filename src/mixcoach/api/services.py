@@ -19,6 +19,7 @@ from mixcoach.api.upload import ReceivedFile, ReceivedForm, receive_form
 from mixcoach.audio.decode import open_audio
 from mixcoach.errors import AudioError, InputError
 from mixcoach.knowledge.genres import resolve_profile
+from mixcoach.knowledge.platforms import Playback, playback
 from mixcoach.storage.models import BrowserSession
 from mixcoach.storage.reviews import (
     AnalysisRequest,
@@ -173,3 +174,13 @@ def finished_review(
             ANALYSIS_RUNNING.format(stage=analysis.stage, percent=analysis.progress_percent)
         )
     return row, analysis.document
+
+
+def review_playback(db: Session, *, session_id: str, review_id: str) -> list[Playback]:
+    """What each streaming service does to a review's track, from its analysis's integrated
+    loudness and true peak; the errors of :func:`finished_review`."""
+    _, document = finished_review(db, session_id=session_id, review_id=review_id)
+    loudness = document["loudness"]
+    return playback(
+        integrated_lufs=loudness["integrated_lufs"], true_peak_dbtp=loudness["true_peak_dbtp"]
+    )

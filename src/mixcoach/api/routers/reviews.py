@@ -10,8 +10,8 @@ from mixcoach.analysis import Analysis
 from mixcoach.api import events
 from mixcoach.api.deps import CurrentSession, SessionDep, StateDep
 from mixcoach.api.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_READY_RESPONSES, ErrorResponse
-from mixcoach.api.schemas import JobOut, ReviewOut, upload_body
-from mixcoach.api.services import finished_review, submit_review
+from mixcoach.api.schemas import JobOut, PlatformPlaybackOut, PlatformsOut, ReviewOut, upload_body
+from mixcoach.api.services import finished_review, review_playback, submit_review
 from mixcoach.findings.model import Finding
 from mixcoach.storage import reviews as store
 
@@ -98,6 +98,14 @@ def get_findings(review_id: str, db: SessionDep, session: CurrentSession) -> JSO
     """The findings of the analysis: what is wrong or worth knowing, with its evidence."""
     _, document = finished_review(db, session_id=session.id, review_id=review_id)
     return JSONResponse(document["findings"])
+
+
+@router.get("/{review_id}/platforms", responses=NOT_READY_RESPONSES)
+def get_platforms(review_id: str, db: SessionDep, session: CurrentSession) -> PlatformsOut:
+    """What each streaming service does to the track (gain applied, resulting loudness and
+    true peak, its peak ceiling), once the analysis is done; for every feedback type."""
+    results = review_playback(db, session_id=session.id, review_id=review_id)
+    return PlatformsOut(platforms=[PlatformPlaybackOut.of(result) for result in results])
 
 
 @router.delete("/{review_id}", status_code=204)

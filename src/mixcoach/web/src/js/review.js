@@ -8,7 +8,7 @@ import { loadChat } from "./chat.js";
 import { alertIn, byId, formatDate, formatTime, humanize } from "./dom.js";
 import { feedbackFailed, loadFeedback } from "./feedback.js";
 import { renderMetrics } from "./metrics.js";
-import { clearPlatforms, renderPlatforms } from "./platforms.js";
+import { clearPlatforms, loadPlatforms, showVerdicts } from "./platforms.js";
 import { Player, showFinding } from "./player.js";
 import { followJob, isFinal, showProgress } from "./progress.js";
 import { genreLabel } from "./upload.js";
@@ -85,7 +85,9 @@ function showResults(review, analysis, current) {
     `${describe(review)} · ${file.format.toUpperCase()} ${file.sample_rate_hz / 1000} kHz, ${formatTime(file.duration_s)}`;
   renderMetrics(analysis);
   renderCharts(analysis);
-  clearPlatforms(review);
+  clearPlatforms();
+  // The verdicts of a master review's feedback go into the table's rows: wait for the table.
+  const platformsShown = loadPlatforms(review, { signal });
   const player = new Player(review, analysis);
   current.player = player;
   const onFinding = (code) => showFinding(code, player);
@@ -96,7 +98,7 @@ function showResults(review, analysis, current) {
     byId("feedback-again").hidden = true;
     loadFeedback(review.id, analysis, { signal, onFinding, regenerate })
       .then((feedback) => {
-        renderPlatforms(feedback.delivery);
+        platformsShown.then(() => showVerdicts(feedback.delivery));
         byId("feedback-again").hidden = false;
         // The chat needs the feedback: load it once the feedback is there.
         return loadChat(review.id, analysis, { signal, onFinding });
