@@ -11,11 +11,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from mixcoach import __version__
 from mixcoach.api.errors import install_error_handlers
@@ -45,6 +47,16 @@ session's resources answer 404, exactly as missing ones do.
 """
 
 
+class _Page(StaticFiles):
+    """The built page. Its files keep their names from one release to the next, so browsers
+    must revalidate them (cheaply, by ETag) rather than keep an old app.js after an upgrade."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app, configured by ``settings`` (default: the environment and ``.env``)."""
     settings = settings or get_settings()
@@ -69,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (meta, sessions, tracks, reviews, feedback):
         app.include_router(module.router)
     if (WEB_DIR / "index.html").exists():
-        app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
+        app.mount("/", _Page(directory=WEB_DIR, html=True), name="web")
     else:
 
         @app.get("/", include_in_schema=False)
