@@ -9,9 +9,9 @@ from rich.table import Table
 from rich.text import Text
 
 from mixcoach.analysis import Analysis, Reference
-from mixcoach.audio.model import TimeRange
 from mixcoach.findings.judge import MetricStatus
 from mixcoach.findings.model import Finding
+from mixcoach.formatting import format_ranges, format_target, format_time, format_value
 
 _STATUS_STYLE = {
     "ok": "green",
@@ -26,7 +26,6 @@ _FEEDBACK_LABEL = {
     "mastering": "mix for mastering",
     "master_review": "master",
 }
-_MAX_RANGES_SHOWN = 4
 
 
 def render_analysis(analysis: Analysis) -> Group:
@@ -98,44 +97,34 @@ def _findings(findings: list[Finding]) -> Group:
 
 
 def _reference(reference: Reference) -> Text:
-    comparison = reference.comparison
+    """The differences that matter, track minus reference, in words."""
+    c = reference.comparison
+    lines = []
+    if c.loudness_difference_lu is not None:
+        line = f"Loudness: {c.loudness_difference_lu:+.1f} LU against the reference"
+        if c.gain_to_match_db is not None:
+            line += f"; {c.gain_to_match_db:+.1f} dB on the track matches it"
+        lines.append(line)
+    bands = [b for b in c.band_differences if b.difference_db is not None]
+    if bands:
+        lines.append(
+            "Balance, loudness-matched: "
+            + ", ".join(f"{b.name.replace('_', ' ')} {b.difference_db:+.1f} dB" for b in bands)
+        )
+    if c.plr_difference_db is not None:
+        lines.append(f"Peak-to-loudness ratio: {c.plr_difference_db:+.1f} dB")
+    if c.loudness_range_difference_lu is not None:
+        lines.append(f"Loudness range: {c.loudness_range_difference_lu:+.1f} LU")
+    if c.width_difference is not None:
+        lines.append(f"Stereo width: {c.width_difference:+.2f}")
+    if c.track_tempo_bpm is not None and c.reference_tempo_bpm is not None:
+        lines.append(
+            f"Tempo: {c.track_tempo_bpm:.1f} against {c.reference_tempo_bpm:.1f} BPM "
+            f"({c.tempo_relation})"
+        )
+    if c.track_key is not None and c.reference_key is not None:
+        lines.append(f"Key: {c.track_key} against {c.reference_key} ({c.key_relation})")
     text = Text(f"\nAgainst the reference {reference.measurements.file.path}", style="bold")
-    for name, value in comparison.model_dump().items():
-        if isinstance(value, (int, float)) and value is not None:
-            text.append(f"\n  {name.replace('_', ' ')}: {value:+.1f}")
+    for line in lines:
+        text.append(f"\n  {line}")
     return text
-
-
-def format_time(seconds: float) -> str:
-    """``75.25`` -> ``"1:15.3"``."""
-    minutes, rest = divmod(max(seconds, 0.0), 60)
-    return f"{int(minutes)}:{rest:04.1f}"
-
-
-def format_ranges(ranges: list[TimeRange]) -> str:
-    shown = ", ".join(
-        f"{format_time(r.start_s)}-{format_time(r.end_s)}" for r in ranges[:_MAX_RANGES_SHOWN]
-    )
-    extra = len(ranges) - _MAX_RANGES_SHOWN
-    return shown + (f" and {extra} more" if extra > 0 else "")
-
-
-def format_value(value: float | str | None, unit: str) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, str):
-        return value
-    if float(value).is_integer() and not unit:
-        return str(int(value))  # counts
-    digits = 1 if abs(value) >= 0.1 else 3
-    return f"{value:.{digits}f} {unit}".strip()
-
-
-def format_target(low: float | None, high: float | None, unit: str) -> str:
-    if low is None and high is None:
-        return ""
-    if low is None:
-        return f"≤ {high:g} {unit}".strip()
-    if high is None:
-        return f"≥ {low:g} {unit}".strip()
-    return f"{low:g} to {high:g} {unit}".strip()

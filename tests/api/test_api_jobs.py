@@ -86,6 +86,19 @@ def test_a_finished_analysis_is_read_as_the_document_and_its_findings(
     assert [Finding.model_validate(f) for f in findings] == document.findings
 
 
+def test_the_document_names_the_files_as_uploaded_never_as_stored(
+    client: httpx.Client, auth: dict[str, str], tone: Tone, settings: Settings
+) -> None:
+    track, reference = tone(seconds=4.0, dbfs=-20.0), tone(seconds=4.0, dbfs=-26.0)
+    review = upload(client, auth, track, reference=reference).json()
+    assert wait_for_job(client, auth, review["id"])["state"] == "done"
+    response = client.get(f"/api/reviews/{review['id']}/analysis", headers=auth)
+    document = response.json()
+    assert document["file"]["path"] == track.name
+    assert document["reference"]["measurements"]["file"]["path"] == reference.name
+    assert str(settings.data_dir) not in response.text
+
+
 def test_a_damaged_file_fails_its_analysis_with_the_reason(
     client: httpx.Client, auth: dict[str, str], tmp_path: Path
 ) -> None:

@@ -72,6 +72,16 @@ def test_surround_folds_down_to_a_stereo_pair_without_the_lfe() -> None:
     np.testing.assert_allclose(right, np.sqrt(0.5) * 1.0, rtol=1e-6)
 
 
+def test_side_surrounds_of_7_1_fold_down_like_the_surrounds() -> None:
+    assert channel_layout(8) == ("L", "R", "C", "LFE", "Ls", "Rs", "Lss", "Rss")
+    samples = np.zeros((8, 4), dtype=np.float32)
+    samples[6] = 1.0  # left side surround
+    samples[5] = 2.0  # right surround
+    left, right = stereo_pair(samples)
+    np.testing.assert_allclose(left, np.sqrt(0.5), rtol=1e-6)
+    np.testing.assert_allclose(right, np.sqrt(0.5) * 2.0, rtol=1e-6)
+
+
 def test_mono_stays_one_channel() -> None:
     spec = FrameSpec.for_stream(sample_rate_hz=44100, channels=1, total_frames=44100)
     blocks = framed(np.ones((1, 44100), np.float32), spec, block_frames=spec.block_frames)

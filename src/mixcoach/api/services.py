@@ -173,7 +173,25 @@ def finished_review(
         raise NotReady(
             ANALYSIS_RUNNING.format(stage=analysis.stage, percent=analysis.progress_percent)
         )
-    return row, analysis.document
+    return row, _as_uploaded(analysis.document, row)
+
+
+def _as_uploaded(document: dict[str, Any], row: ReviewRow) -> dict[str, Any]:
+    """The document with the names the files were uploaded under in place of the store's paths:
+    the server's folders and content hashes are not the browser's business (and an analysis is
+    shared by every upload of the same content, whatever it was called)."""
+    named = {**document, "file": {**document["file"], "path": row.track.filename}}
+    reference = document.get("reference")
+    if reference is not None and row.reference is not None:
+        measured = reference["measurements"]
+        named["reference"] = {
+            **reference,
+            "measurements": {
+                **measured,
+                "file": {**measured["file"], "path": row.reference.filename},
+            },
+        }
+    return named
 
 
 def review_playback(db: Session, *, session_id: str, review_id: str) -> list[Playback]:

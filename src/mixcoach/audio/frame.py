@@ -113,16 +113,16 @@ def stereo_pair(samples: np.ndarray) -> np.ndarray:
     left = np.zeros(samples.shape[1], dtype=np.float32)
     right = np.zeros(samples.shape[1], dtype=np.float32)
     for name, channel in zip(layout, samples, strict=True):
-        if name in ("L", "Lss"):
+        if name == "L":
             left += channel
-        elif name in ("R", "Rss"):
+        elif name == "R":
             right += channel
         elif name in ("C", "Cs"):
             left += _FOLD_GAIN * channel
             right += _FOLD_GAIN * channel
-        elif name == "Ls":
+        elif name in ("Ls", "Lss"):
             left += _FOLD_GAIN * channel
-        elif name == "Rs":
+        elif name in ("Rs", "Rss"):
             right += _FOLD_GAIN * channel
         elif name.startswith("ch"):  # unknown layouts: alternate channels left and right
             (left if int(name[2:]) % 2 else right)[:] += channel

@@ -93,7 +93,7 @@ from mixcoach.feedback.model import (
 )
 from mixcoach.findings.metrics import MetricStatus
 from mixcoach.findings.model import SEVERITIES, Finding
-from mixcoach.textreport import format_ranges, format_target, format_time, format_value
+from mixcoach.formatting import format_ranges, format_target, format_time, format_value
 
 __all__ = ["render_report"]
 

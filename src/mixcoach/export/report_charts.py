@@ -37,7 +37,7 @@ from mixcoach.export.report_styles import (
 )
 from mixcoach.findings.metrics import MetricStatus
 from mixcoach.findings.reference import ReferenceComparison
-from mixcoach.textreport import format_time
+from mixcoach.formatting import format_time
 
 #: Frequency axis of the spectral charts.
 FREQUENCY_RANGE_HZ = (20.0, 20000.0)

@@ -93,7 +93,7 @@ def true_peak(ctx: Context) -> list[Finding]:
             why = (
                 " Lossy encoding (AAC, Ogg, MP3) and playback converters overshoot peaks this "
                 "close to full scale and distort; set the limiter's true-peak ceiling to "
-                f"{fmt(target.high or -1.0, 'dBTP')}."
+                f"{fmt(-1.0 if target.high is None else target.high, 'dBTP')}."
             )
         else:
             why = (
