@@ -92,7 +92,7 @@ class LLMSettings(BaseSettings):
 class Settings(BaseSettings):
     model_config = _group("MIXCOACH_")
 
-    #: Uploaded audio, the SQLite database and exports live here.
+    #: Uploaded audio and the SQLite database live here.
     data_dir: Path = Path("data")
     #: Address and port ``mixcoach serve`` listens on.
     host: str = "127.0.0.1"

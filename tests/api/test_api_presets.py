@@ -1,9 +1,11 @@
-"""Presets through real HTTP: derived from the review's analysis, kept once derived, and the EQ
-moves downloaded as a REAPER ReaEQ preset library that parses back band for band; a track with
-nothing to correct by EQ has no ReaEQ preset."""
+"""Presets through real HTTP: derived from the review's analysis, kept once derived, downloaded
+as Mixcoach's preset file that reads back to the same presets, and the EQ moves downloaded as a
+REAPER ReaEQ preset library that parses back band for band; a track with nothing to correct by
+EQ has no ReaEQ preset but still has its preset file."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -51,6 +53,19 @@ def test_presets_come_from_the_analysis_and_download_as_a_reaeq_library(
     assert mid_cut.kind == "bell" and mid_cut.gain_db < 0 and "muddy" in mid_cut.finding_codes
     assert client.get(f"/api/reviews/{review_id}/presets", headers=auth).json() == response.json()
 
+    saved = client.get(f"/api/reviews/{review_id}/presets/mixcoach.json", headers=auth)
+    assert saved.status_code == 200, saved.text
+    assert saved.headers["content-type"] == "application/json"
+    disposition = saved.headers["content-disposition"]
+    assert disposition.startswith("attachment; filename*=utf-8''")
+    assert unquote(disposition.split("''", 1)[1]) == "my `mix` v2 Mixcoach presets.json"
+    preset_file = json.loads(saved.text)
+    assert preset_file["format"] == "mixcoach-presets" and preset_file["version"] == 1
+    assert Presets.model_validate(preset_file["presets"]) == presets
+    # Every setting carries its reason and the findings it answers.
+    assert preset_file["presets"]["eq"][presets.eq.index(mid_cut)]["reason"] == mid_cut.reason
+    assert "muddy" in preset_file["presets"]["eq"][presets.eq.index(mid_cut)]["finding_codes"]
+
     download = client.get(f"/api/reviews/{review_id}/presets/reaeq.RPL", headers=auth)
     assert download.status_code == 200, download.text
     assert download.headers["content-type"] == "application/octet-stream"
@@ -68,7 +83,7 @@ def test_presets_come_from_the_analysis_and_download_as_a_reaeq_library(
         assert band.bandwidth_octaves == pytest.approx(move.bandwidth_octaves, abs=1e-9)
 
 
-def test_a_track_with_nothing_to_equalise_has_no_reaeq_preset(
+def test_a_track_with_nothing_to_equalise_has_a_preset_file_but_no_reaeq_preset(
     client: httpx.Client, auth: dict[str, str], tmp_path: Path
 ) -> None:
     review_id = analysed(client, auth, balanced_noise(tmp_path / "balanced.wav"))
@@ -76,6 +91,12 @@ def test_a_track_with_nothing_to_equalise_has_no_reaeq_preset(
         client.get(f"/api/reviews/{review_id}/presets", headers=auth).json()
     )
     assert presets.eq == [], "the premise: this track's spectrum needs no EQ"
+    preset_file = client.get(f"/api/reviews/{review_id}/presets/mixcoach.json", headers=auth)
+    assert preset_file.status_code == 200, preset_file.text
+    assert preset_file.headers["content-disposition"] == (
+        "attachment; filename*=utf-8''balanced%20Mixcoach%20presets.json"
+    )
+    assert Presets.model_validate(preset_file.json()["presets"]) == presets
     assert_error(
         client.get(f"/api/reviews/{review_id}/presets/reaeq.RPL", headers=auth),
         404,

@@ -51,9 +51,14 @@ def test_pdf_report(opened: Page, review: dict[str, Any], tmp_path: Path) -> Non
 
 def test_presets_as_json_and_reaeq(opened: Page, review: dict[str, Any], tmp_path: Path) -> None:
     base = f"/api/reviews/{review['review']['id']}"
+    preset_file = opened.api(f"{base}/presets/mixcoach.json")
     saved = download(opened, "#export-json", tmp_path)
-    assert saved.name == "clipped-master-mixcoach-presets.json"
-    assert json.loads(saved.read_text()) == opened.api(f"{base}/presets").json()
+    # Mixcoach's preset file, named as the server names it, holding the review's presets.
+    assert quote(saved.name) in preset_file.headers["Content-Disposition"]
+    assert saved.read_bytes() == preset_file.content
+    content = json.loads(saved.read_text())
+    assert (content["format"], content["version"]) == ("mixcoach-presets", 1)
+    assert content["presets"] == opened.api(f"{base}/presets").json()
 
     rpl = opened.api(f"{base}/presets/reaeq.RPL")
     if rpl.status_code == 404:

@@ -30,7 +30,7 @@ from mixcoach.analysis import Analysis
 from mixcoach.api.errors import NoFeedback, NoPreset, stream_error
 from mixcoach.api.schemas import ChatMessageOut, ChatOut
 from mixcoach.api.services import finished_review
-from mixcoach.export.presets import to_reaeq_rpl
+from mixcoach.export.presets import to_json, to_reaeq_rpl
 from mixcoach.export.report import render_report
 from mixcoach.feedback import (
     ChatMessage,
@@ -258,6 +258,19 @@ def presets_for(database: Database, engine: FeedbackEngine, ready: Ready) -> Pre
                 data=derived.model_dump(mode="json"),
             )
     return Presets.model_validate(stored.data)
+
+
+def json_preset(
+    database: Database, engine: FeedbackEngine, *, session_id: str, review_id: str
+) -> Download:
+    """Mixcoach's preset file (every setting with its reason and finding codes)."""
+    ready = ready_review(database, session_id=session_id, review_id=review_id)
+    presets = presets_for(database, engine, ready)
+    return Download(
+        filename=f"{_stem(ready.track)} Mixcoach presets.json",
+        content=to_json(presets).encode("utf-8"),
+        media_type="application/json",
+    )
 
 
 def reaeq_preset(

@@ -4,7 +4,7 @@
         │          │
         └──< reviews >── analyses (one per distinct track + reference + genre + type)
                  │
-                 ├──< feedback, presets, exports
+                 ├──< feedback, presets
                  └──< chat_messages, chat_summaries
 
 A *review* is what a producer asked for: a track (and a reference) judged as a feedback type in
@@ -232,18 +232,4 @@ class Preset(Base):
     kind: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(255))
     data: Mapped[dict[str, Any]]
-    created_at: Mapped[datetime] = mapped_column(default=utc_now)
-
-
-class Export(Base):
-    """A file made for a review (PDF report, preset file), kept under the data folder."""
-
-    __tablename__ = "exports"
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    review_id: Mapped[str] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # "pdf", "preset_json", "reaper_rpl"...
-    filename: Mapped[str] = mapped_column(String(255))  # offered to the browser
-    path: Mapped[str] = mapped_column(String(512))  # relative to the data folder
-    size_bytes: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session, aliased
 
 from mixcoach.errors import NotFound
 from mixcoach.storage.database import Database, insert_ignore
-from mixcoach.storage.files import FileStore
 from mixcoach.storage.jobs import JobStatus
-from mixcoach.storage.models import Analysis, Export, Review, Track, utc_now
+from mixcoach.storage.models import Analysis, Review, Track, utc_now
 
 REVIEW_NOT_FOUND = "Review {review_id} was not found."
 
@@ -143,11 +142,8 @@ def list_reviews(db: Session, *, session_id: str) -> Sequence[ReviewRow]:
     return _review_rows(db, session_id=session_id, review_id=None)
 
 
-def delete_review(database: Database, store: FileStore, *, session_id: str, review_id: str) -> None:
-    """Delete a review with its feedback, chat, presets and export files (not its tracks)."""
+def delete_review(database: Database, *, session_id: str, review_id: str) -> None:
+    """Delete a review with its feedback, chat and presets (not its tracks)."""
     with database.writing() as db:
         get_review(db, session_id=session_id, review_id=review_id)
-        exports = list(db.scalars(select(Export.path).where(Export.review_id == review_id)))
         db.execute(delete(Review).where(Review.id == review_id))
-    for relative in exports:
-        store.delete(store.root / relative)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from mixcoach.errors import NotFound
 from mixcoach.storage.database import Database, insert_ignore
 from mixcoach.storage.files import FileStore
-from mixcoach.storage.models import Analysis, Export, Review, StoredFile, Track
+from mixcoach.storage.models import Analysis, Review, StoredFile, Track
 
 TRACK_NOT_FOUND = "Track {track_id} was not found."
 
@@ -82,10 +82,9 @@ def referenced_files(db: Session) -> set[str]:
 
 def delete_track(database: Database, store: FileStore, *, session_id: str, track_id: str) -> None:
     """Delete a session's track, the reviews that use it (as track or reference) with their
-    feedback, chat and exports, and -- when no other track has the same content -- the stored
+    feedback, chat and presets, and -- when no other track has the same content -- the stored
     file and every analysis of it. Rows and files go together or not at all."""
     detached: dict[str, Path] = {}
-    exports: list[str] = []
     try:
         with database.writing() as db:
             track, _ = get_track(db, session_id=session_id, track_id=track_id)
@@ -95,7 +94,6 @@ def delete_track(database: Database, store: FileStore, *, session_id: str, track
             reviews = select(Review.id).where(
                 or_(Review.track_id == track.id, Review.reference_track_id == track.id)
             )
-            exports = list(db.scalars(select(Export.path).where(Export.review_id.in_(reviews))))
             db.execute(delete(Review).where(Review.id.in_(reviews)))
             db.delete(track)
             db.flush()
@@ -116,8 +114,6 @@ def delete_track(database: Database, store: FileStore, *, session_id: str, track
         raise
     for path in detached.values():
         store.delete(path)
-    for relative in exports:
-        store.delete(store.root / relative)
 
 
 def forget_if_unreferenced(database: Database, store: FileStore, sha256: str) -> None:

@@ -132,6 +132,24 @@ def get_presets(
 
 
 @router.get(
+    "/{review_id}/presets/mixcoach.json",
+    response_class=Response,
+    responses=_download(
+        "application/json",
+        'Mixcoach\'s preset file: `{"format": "mixcoach-presets", "version": 1, "presets": '
+        "...}`, the presets with every setting's reason and finding codes.",
+    ),
+)
+def get_json_preset(
+    review_id: str, session: CurrentSession, state: StateDep, engine: EngineDep
+) -> Response:
+    """The presets as Mixcoach's preset file, to keep or to read into other tools."""
+    return _attachment(
+        service.json_preset(state.database, engine, session_id=session.id, review_id=review_id)
+    )
+
+
+@router.get(
     "/{review_id}/presets/reaeq.RPL",
     response_class=Response,
     responses={

@@ -115,11 +115,11 @@ function showResults(review, analysis, current) {
 function wireExports(review) {
   const base = `/api/reviews/${encodeURIComponent(review.id)}`;
   const stem = review.track.filename.replace(/\.[^.]+$/, "") || "track";
-  const fetchAndSave = async (button, path, name, make) => {
+  const fetchAndSave = async (button, path, name) => {
     button.disabled = true;
     alertIn(byId("review-error"), "");
     try {
-      const file = make ? await make() : await download(path, name);
+      const file = await download(path, name);
       saveBlob(file.blob, file.name);
     } catch (err) {
       alertIn(byId("review-error"), err instanceof ApiError ? err.message : String(err));
@@ -129,9 +129,5 @@ function wireExports(review) {
   };
   byId("export-pdf").onclick = (e) => fetchAndSave(e.currentTarget, `${base}/report.pdf`, `${stem}-mixcoach.pdf`);
   byId("export-rpl").onclick = (e) => fetchAndSave(e.currentTarget, `${base}/presets/reaeq.RPL`, `${stem}-reaeq.RPL`);
-  byId("export-json").onclick = (e) => fetchAndSave(e.currentTarget, null, null, async () => {
-    const presets = await getJson(`${base}/presets`);
-    const blob = new Blob([JSON.stringify(presets, null, 2)], { type: "application/json" });
-    return { blob, name: `${stem}-mixcoach-presets.json` };
-  });
+  byId("export-json").onclick = (e) => fetchAndSave(e.currentTarget, `${base}/presets/mixcoach.json`, `${stem}-mixcoach-presets.json`);
 }
