@@ -301,3 +301,60 @@ def test_an_upload_cut_short_by_the_client_leaves_nothing(
     while server.footprint() != before:
         assert time.monotonic() < deadline, f"left behind: {server.footprint()} vs {before}"
         time.sleep(0.02)
+
+
+BOUNDARY = "----MixcoachFormBoundary"
+FORM_HEADERS = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+FORM_END = f"--{BOUNDARY}--\r\n".encode()
+
+
+def _part_head(name: str, filename: str | None) -> bytes:
+    """A part's boundary and headers as a browser writes them: unlike httpx, a browser sends
+    ``filename=""`` for a file input left empty (``filename`` None: a text field)."""
+    disposition = f'form-data; name="{name}"'
+    if filename is not None:
+        disposition += f'; filename="{filename}"\r\nContent-Type: application/octet-stream'
+    return f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n\r\n".encode()
+
+
+def _browser_form(*parts: tuple[str, str | None, bytes]) -> bytes:
+    """A multipart body from (field, file name or None for text, bytes)."""
+    return (
+        b"".join(
+            _part_head(name, filename) + content + b"\r\n" for name, filename, content in parts
+        )
+        + FORM_END
+    )
+
+
+def test_a_file_input_left_empty_counts_as_not_sent(
+    client: httpx.Client, auth: dict[str, str], server: LiveServer, tone: Tone
+) -> None:
+    path = tone(seconds=0.5)
+    body = _browser_form(
+        ("track", path.name, path.read_bytes()),
+        ("reference", "", b""),
+        ("feedback_type", None, b"mixdown"),
+    )
+    response = client.post("/api/reviews", headers={**auth, **FORM_HEADERS}, content=body)
+    assert response.status_code == 202, response.text
+    review = response.json()
+    assert review["track"]["filename"] == path.name and review["reference"] is None
+    with server.state.database.session() as db:
+        (analysis,) = db.query(Analysis).all()
+    assert analysis.reference_sha256 is None
+    _, files = server.footprint()
+    assert not [f for f in files if f.parts[0] == "incoming"]
+
+
+def test_a_track_input_left_empty_is_asked_for(
+    client: httpx.Client, auth: dict[str, str], server: LiveServer
+) -> None:
+    before = server.footprint()
+    body = _browser_form(
+        ("track", "", b""), ("reference", "", b""), ("feedback_type", None, b"mixdown")
+    )
+    response = client.post("/api/reviews", headers={**auth, **FORM_HEADERS}, content=body)
+    error = assert_error(response, 422, "invalid_request", "track", "required")
+    assert "empty" not in error["error"]["message"]  # the reference is absent, not empty
+    assert server.footprint() == before

@@ -122,11 +122,10 @@ def _check_form(form: ReceivedForm) -> ReviewForm:
         fields = ReviewForm.model_validate(form.fields)
     except ValidationError as exc:
         problems += [(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
-    track = form.files.get("track")
-    if track is None or (track.incoming.size_bytes == 0 and not track.filename):
+    if "track" not in form.files:  # an empty file input is not sent (see upload.py)
         problems.append(("track", TRACK_REQUIRED))
     for name, received in form.files.items():
-        if received.incoming.size_bytes == 0 and (name, TRACK_REQUIRED) not in problems:
+        if received.incoming.size_bytes == 0:
             problems.append((name, EMPTY_FILE))
     if problems or fields is None:
         summary = "; ".join(f"{field}: {message}" for field, message in problems)

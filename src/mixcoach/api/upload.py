@@ -4,7 +4,11 @@ as the bytes come (413 the moment a file passes it, not after the whole body is 
 
 Nothing received here is kept: the caller keeps the files (``FileStore.keep``) once the request
 is known to be good, or ``ReceivedForm.discard()`` removes them. On any error in here, they are
-removed before the error leaves.
+removed before the error leaves. A file part with no file name and no bytes (what a browser sends
+for a file input left empty) counts as not sent.
+
+The parsing, hashing and file writes run in a worker thread, one chunk at a time and in order:
+they block, and the event loop must keep serving other requests during a long upload.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import anyio
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from mixcoach.api.errors import FieldError, TooLarge, UnsupportedMediaType
@@ -51,6 +57,10 @@ class ReceivedForm:
     fields: dict[str, str] = field(default_factory=dict)
     files: dict[str, ReceivedFile] = field(default_factory=dict)
 
+    def close(self) -> None:
+        for received in self.files.values():
+            received.incoming.close()
+
     def discard(self) -> None:
         for received in self.files.values():
             received.incoming.discard()
@@ -81,23 +91,28 @@ async def receive_form(
     try:
         parser = MultipartParser(boundary, parts.callbacks())
         async for chunk in stream:
-            parser.write(chunk)
+            await run_in_threadpool(parser.write, chunk)
         parser.finalize()
         if not parts.ended:
             raise FieldError(TRUNCATED, [])
+        await run_in_threadpool(parts.form.close)
     except TooLarge:
-        parts.form.discard()
+        await _discard(parts.form)
         await _drain(stream)
         raise
     except FormParserError as exc:
-        parts.form.discard()
+        await _discard(parts.form)
         raise FieldError(BAD_MULTIPART.format(reason=exc), []) from exc
     except BaseException:
-        parts.form.discard()
+        await _discard(parts.form)
         raise
-    for received in parts.form.files.values():
-        received.incoming.close()
     return parts.form
+
+
+async def _discard(form: ReceivedForm) -> None:
+    # Shielded: when the request is cancelled, the files must still go.
+    with anyio.CancelScope(shield=True):
+        await run_in_threadpool(form.discard)
 
 
 async def _drain(stream: AsyncIterator[bytes]) -> None:
@@ -129,7 +144,9 @@ class _Parts:
         self._header_value = b""
         self._disposition = b""
         self._name = ""
+        self._names: set[str] = set()
         self._file: ReceivedFile | None = None
+        self._file_named = False
         self._text = bytearray()
 
     def callbacks(self) -> MultipartCallbacks:
@@ -168,12 +185,14 @@ class _Parts:
         name = options.get(b"name", b"").decode("utf-8", "replace")
         if not name:
             raise FieldError(BAD_MULTIPART.format(reason="a part has no field name"), [])
-        if name in self.form.fields or name in self.form.files:
+        if name in self._names:
             raise FieldError(f"`{name}` was sent twice; send it once.", [(name, "sent twice")])
+        self._names.add(name)
         self._name = name
         if name in self._file_fields:
-            filename = options.get(b"filename", b"").decode("utf-8", "replace")
-            self._file = ReceivedFile(_base_name(filename) or name, self._store.receive())
+            filename = _base_name(options.get(b"filename", b"").decode("utf-8", "replace"))
+            self._file_named = bool(filename)
+            self._file = ReceivedFile(filename or name, self._store.receive())
             self.form.files[name] = self._file
         elif name not in self._text_fields:
             known = ", ".join(sorted(self._file_fields | self._text_fields))
@@ -201,7 +220,10 @@ class _Parts:
         incoming.write(data[start:end])
 
     def _part_end(self) -> None:
-        if self._file is None:
+        if self._file is not None and not self._file_named and self._file.incoming.size_bytes == 0:
+            self._file.incoming.discard()
+            del self.form.files[self._name]
+        elif self._file is None:
             try:
                 self.form.fields[self._name] = self._text.decode("utf-8")
             except UnicodeDecodeError as exc:
