@@ -178,7 +178,7 @@ def test_upload_analyse_read_ask_and_come_back(page: Page, mixes: Any) -> None:
             f"{shown(p['playback_peak_dbtp'], decimals=1)} dBTP"
         )
         assert row.locator(".platform-ceiling").inner_text() == (
-            f"ceiling {shown(p['ceiling_dbtp'], decimals=1)}"
+            f"upload ceiling {shown(p['ceiling_dbtp'], decimals=1)}"
         )
         assert f"Source: {p['source']}" in row.inner_text()
     assert any(p["exceeds_ceiling"] for p in platforms)  # the clipped master peaks over

@@ -17,7 +17,7 @@ const VERDICT = {
   turned_down: ["Turned down", "status-high"],
   turned_up: ["Turned up", "status-ok"],
   plays_quiet: ["Plays quiet", "status-low"],
-  peaks_over: ["Peaks over", "status-warning"],
+  peaks_over: ["Master peaks over", "status-warning"],
   unknown: ["Unknown", "status-unknown"],
 };
 
@@ -55,7 +55,7 @@ function meaning(pill, note, p) {
   const [word, style] = pill;
   return [
     h("span", { class: `pill ${style}`, text: word }),
-    p.exceeds_ceiling && pill !== VERDICT.peaks_over ? h("span", { class: "pill status-warning ml-1", text: "Peaks over" }) : null,
+    p.exceeds_ceiling && pill !== VERDICT.peaks_over ? h("span", { class: "pill status-warning ml-1", text: "Master peaks over" }) : null,
     h("span", { class: "mt-1 block text-slate-200 platform-note", text: note }),
     h("span", { class: "mt-1 block text-xs text-slate-300", title: p.source_citation, text: `Source: ${p.source}` }),
   ];
@@ -71,7 +71,7 @@ function renderPlatforms(platforms, review) {
       h("td", { class: "whitespace-nowrap py-2 pr-3 tabular-nums platform-loudness", text: dB(p.playback_lufs, "LUFS") }),
       h("td", { class: "whitespace-nowrap py-2 pr-3 tabular-nums" },
         h("span", { class: "platform-peak", text: dB(p.playback_peak_dbtp, "dBTP") }),
-        h("span", { class: "block text-xs text-slate-300 platform-ceiling", text: `ceiling ${formatNumber(p.ceiling_dbtp, { decimals: 1 })}` })),
+        h("span", { class: "block text-xs text-slate-300 platform-ceiling", text: `upload ceiling ${formatNumber(p.ceiling_dbtp, { decimals: 1 })}` })),
       h("td", { class: "py-2 platform-meaning" }, meaning(ACTION[p.action] || ACTION.unknown, p.note, p)),
     ));
   const table = byId("platforms");
