@@ -98,6 +98,26 @@ def row(database: Database, analysis_id: str) -> AnalysisRow:
         return found
 
 
+def frozen_mid_job(
+    make_runner: MakeRunner, database: Database, store: FileStore, tmp_path: Path
+) -> tuple[JobRunner, int, str]:
+    """A started runner whose one worker, warmed by a first job, is stopped (SIGSTOP) while it
+    runs a second: returns the runner, the worker's pid and the running analysis' id. The
+    worker cannot finish, or start anything else, until the test signals it."""
+    runner = make_runner()
+    runner.start()
+    warm_up = queue(database, keep(database, store, wav_bytes(tmp_path, seconds=0.5)))
+    runner.notify()
+    wait_for(database, warm_up, FINAL)
+    (pid,) = runner.worker_pids()
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)
+    running = queue(database, keep(database, store, wav_bytes(tmp_path, seconds=1.0)))
+    runner.notify()
+    wait_for(database, running, ("running",))
+    return runner, pid, running
+
+
 def assert_a_sentence_for_people(message: str | None, *, store: FileStore) -> None:
     assert message, "a failed job must say why"
     assert message.endswith((".", ")")) and message[0].isupper(), message
@@ -132,17 +152,7 @@ def test_content_that_is_not_audio_fails_without_naming_server_paths(
 def test_a_killed_worker_fails_its_job_and_a_new_worker_takes_the_next(
     make_runner: MakeRunner, database: Database, store: FileStore, tmp_path: Path
 ) -> None:
-    runner = make_runner()
-    runner.start()
-    warm_up = queue(database, keep(database, store, wav_bytes(tmp_path, seconds=0.5)))
-    runner.notify()
-    wait_for(database, warm_up, FINAL)
-    (pid,) = runner.worker_pids()
-    assert pid is not None
-    os.kill(pid, signal.SIGSTOP)  # it cannot start the next job before we kill it
-    doomed = queue(database, keep(database, store, wav_bytes(tmp_path, seconds=1.0)))
-    runner.notify()
-    wait_for(database, doomed, ("running",))
+    runner, pid, doomed = frozen_mid_job(make_runner, database, store, tmp_path)
     os.kill(pid, signal.SIGKILL)
     failed = wait_for(database, doomed, FINAL)
     assert failed.state == "failed"
@@ -161,17 +171,7 @@ def test_a_worker_asked_to_stop_has_its_job_run_again_not_failed(
     make_runner: MakeRunner, database: Database, store: FileStore, tmp_path: Path
 ) -> None:
     """SIGTERM is how service managers stop everything: not the job's fault."""
-    runner = make_runner()
-    runner.start()
-    warm_up = queue(database, keep(database, store, wav_bytes(tmp_path, seconds=0.5)))
-    runner.notify()
-    wait_for(database, warm_up, FINAL)
-    (pid,) = runner.worker_pids()
-    assert pid is not None
-    os.kill(pid, signal.SIGSTOP)
-    interrupted = queue(database, keep(database, store, wav_bytes(tmp_path, seconds=1.0)))
-    runner.notify()
-    wait_for(database, interrupted, ("running",))
+    runner, pid, interrupted = frozen_mid_job(make_runner, database, store, tmp_path)
     os.kill(pid, signal.SIGTERM)
     os.kill(pid, signal.SIGCONT)  # a stopped process acts on SIGTERM once continued
     finished = wait_for(database, interrupted, FINAL)
@@ -194,17 +194,7 @@ def test_a_job_interrupted_by_a_crash_is_run_again_at_start(
 def test_stopping_the_runner_queues_its_running_job_again(
     make_runner: MakeRunner, database: Database, store: FileStore, tmp_path: Path
 ) -> None:
-    runner = make_runner()
-    runner.start()
-    warm_up = queue(database, keep(database, store, wav_bytes(tmp_path, seconds=0.5)))
-    runner.notify()
-    wait_for(database, warm_up, FINAL)
-    (pid,) = runner.worker_pids()
-    assert pid is not None
-    os.kill(pid, signal.SIGSTOP)
-    busy = queue(database, keep(database, store, wav_bytes(tmp_path, seconds=1.0)))
-    runner.notify()
-    wait_for(database, busy, ("running",))
+    runner, _pid, busy = frozen_mid_job(make_runner, database, store, tmp_path)
     started = time.monotonic()
     runner.stop()
     assert time.monotonic() - started < 1.5  # a busy worker is not waited for
