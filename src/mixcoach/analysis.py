@@ -82,7 +82,7 @@ def assemble(
     verdict = judge(track, profile=profile, feedback_type=feedback_type, reference=reference)
     comparison = verdict.comparison
     return Analysis(
-        **{**dict(track), "spectrum": verdict.spectrum},
+        **{**dict(track), "spectrum": verdict.spectrum, "notes": [*track.notes, *verdict.notes]},
         schema_version=SCHEMA_VERSION,
         request=Request(
             feedback_type=feedback_type,

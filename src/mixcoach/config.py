@@ -50,6 +50,14 @@ class UploadSettings(BaseSettings):
     max_file_mb: float = Field(default=500.0, gt=0)
 
 
+class SessionSettings(BaseSettings):
+    model_config = _group("MIXCOACH_SESSIONS_")
+
+    #: New sessions one client address may create in any minute (counted in memory); past
+    #: it, HTTP 429 with Retry-After.
+    max_per_minute: int = Field(default=20, ge=1)
+
+
 class AudioSettings(BaseSettings):
     model_config = _group("MIXCOACH_AUDIO_")
 
@@ -69,6 +77,8 @@ class JobSettings(BaseSettings):
     workers: int = Field(default_factory=_default_workers, ge=1, le=64)
     #: How many times an analysis interrupted by a restart is started again before it is failed.
     max_attempts: int = Field(default=3, ge=1)
+    #: Health reports the runner stuck when a running analysis sends no progress for this long.
+    stall_seconds: float = Field(default=300.0, gt=0)
 
 
 class LLMSettings(BaseSettings):
@@ -100,6 +110,7 @@ class Settings(BaseSettings):
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     uploads: UploadSettings = Field(default_factory=UploadSettings)
+    sessions: SessionSettings = Field(default_factory=SessionSettings)
     audio: AudioSettings = Field(default_factory=AudioSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)

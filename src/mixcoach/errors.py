@@ -4,7 +4,8 @@
     ├── AudioError            the file cannot be decoded or is not audio
     ├── InputError            a request or argument is malformed (unknown genre, bad option)
     ├── NotFound              a resource does not exist (or belongs to another session)
-    └── FeedbackUnavailable   no feedback engine could answer
+    ├── FeedbackUnavailable   no feedback engine could answer
+    └── StorageFull           the disk (or the database) has no room for what was to be kept
 
 Messages are complete sentences a producer can act on; they name the file or value at fault.
 """
@@ -36,3 +37,7 @@ class NotFound(MixcoachError):
 
 class FeedbackUnavailable(MixcoachError):
     code = "feedback_unavailable"
+
+
+class StorageFull(MixcoachError):
+    code = "storage_full"

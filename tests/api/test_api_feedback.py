@@ -10,14 +10,15 @@ import os
 import signal
 import socket
 import threading
-import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import httpx
 from export.pdfcheck import page_texts, printed, squash
-from feedback.llm_server import Hang, LLMServer, Reply
+from feedback.llm_server import Hang, LLMServer, Reply, Step
 from http_helpers import (
     MODEL,
     Event,
@@ -243,34 +244,53 @@ def test_a_dead_llm_falls_back_to_offline_visibly_and_is_stored_so(
         assert answer["engine"] == "offline" and answer["content"].startswith(f"> {reason}")
 
 
-def test_a_hung_llm_holds_up_nothing_else_and_falls_back(
-    settings: Settings, llm_server: LLMServer, tone: Tone
-) -> None:
-    llm_server.then(Hang(10.0))
-    # Were the engine's wait on the event loop, every request would wait out the 2 s timeout.
-    hung = with_llm(settings, llm_server.base_url, timeout_s=2.0)
-    with LiveServer(hung) as server, server.client() as client:
-        auth = new_session(client)
-        review_id = analysed(client, auth, tone(seconds=1.0))
-        received: list[Event] = []
-        reader = threading.Thread(
-            target=lambda: received.extend(events(client, auth, review_id, "feedback"))
-        )
-        reader.start()
-        deadline = time.monotonic() + 5.0
-        while not llm_server.requests:
-            assert time.monotonic() < deadline, "the engine never called the model"
-            time.sleep(0.005)
-        waits_s = []
-        with server.client() as other:  # while the engine waits on the model
-            for _ in range(5):
-                started = time.monotonic()
-                assert other.get("/api/health").status_code == 200
-                waits_s.append(time.monotonic() - started)
-        assert reader.is_alive() and not received, "measured while the model was still silent"
-        reader.join(timeout=10.0)
-        assert max(waits_s) < 0.5, waits_s
-        _, done = streamed(received)
-        assert Feedback.model_validate(done).fallback_reason == (
-            f"The language model at {llm_server.base_url} did not answer in time."
-        )
+@dataclass
+class HeldLLMServer(LLMServer):
+    """The test LLM server, holding each request (before its scripted step) until
+    :attr:`release` is set; :attr:`holding` is set once one is held."""
+
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def perform(self, handler: BaseHTTPRequestHandler, step: Step, *, model: str) -> None:
+        if not self.release.is_set():
+            self.holding.set()
+            self.release.wait()
+        super().perform(handler, step, model=model)
+
+
+def test_a_hung_llm_holds_up_nothing_else_and_falls_back(settings: Settings, tone: Tone) -> None:
+    # The model answers only once the other requests have been answered. Were the engine's wait
+    # on the event loop, they could not be answered before the engine gave up on the model (at
+    # its timeout): the feedback would then be the offline fallback, not the model's answer.
+    llm = HeldLLMServer().start()
+    llm.then(Reply("Keep the master as it is.\n\n## Balance\nThe tone sits where it should.\n"))
+    llm.then(Hang(10.0))
+    try:
+        with LiveServer(with_llm(settings, llm.base_url)) as server, server.client() as client:
+            auth = new_session(client)
+            review_id = analysed(client, auth, tone(seconds=1.0))
+            received: list[Event] = []
+            reader = threading.Thread(
+                target=lambda: received.extend(events(client, auth, review_id, "feedback"))
+            )
+            reader.start()
+            assert llm.holding.wait(timeout=30.0), "the engine never called the model"
+            with server.client() as other:  # while the engine waits on the model
+                for _ in range(5):
+                    assert other.get("/api/health").status_code == 200
+            assert reader.is_alive() and not received, "answered while the model was still silent"
+            llm.release.set()
+            reader.join()
+            feedback = Feedback.model_validate(streamed(received)[1])
+            assert feedback.engine == f"openai:{MODEL}" and feedback.fallback_reason is None
+            assert feedback.headline == "Keep the master as it is."
+
+            # A model that never answers: the engine gives up at its timeout and falls back.
+            _, done = ask(client, auth, review_id, regenerate="true")
+            assert Feedback.model_validate(done).fallback_reason == (
+                f"The language model at {llm.base_url} did not answer in time."
+            )
+    finally:
+        llm.release.set()
+        llm.stop()

@@ -17,7 +17,13 @@ from mixcoach.findings.model import FEEDBACK_TYPES
 def test_health_and_version(client: httpx.Client) -> None:
     health = client.get("/api/health")
     assert health.status_code == 200
-    assert health.json() == {"status": "ok", "database": "ok", "jobs": "running"}
+    assert health.json() == {
+        "status": "ok",
+        "database": "ok",
+        "storage": "ok",
+        "jobs": "running",
+        "jobs_problem": None,
+    }
     assert client.get("/api/version").json() == {
         "version": __version__,
         "analysis_schema_version": SCHEMA_VERSION,
@@ -30,7 +36,13 @@ def test_health_says_503_when_the_job_runner_is_down(
     server.state.runner.stop()
     health = client.get("/api/health")
     assert health.status_code == 503
-    assert health.json() == {"status": "degraded", "database": "ok", "jobs": "stopped"}
+    body = health.json()
+    assert {k: body[k] for k in ("status", "database", "storage", "jobs")} == {
+        "status": "degraded",
+        "database": "ok",
+        "storage": "ok",
+        "jobs": "stopped",
+    }
 
 
 def test_the_options_are_what_the_upload_accepts(client: httpx.Client, settings: Settings) -> None:

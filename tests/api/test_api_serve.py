@@ -1,11 +1,13 @@
-"""`mixcoach serve` as a producer runs it: it prints the address, serves, stops on Ctrl+C, and
-a second server started by mistake stops at once with a clear message, touching nothing."""
+"""`mixcoach serve` as a producer runs it: it prints the address once it serves, stops on Ctrl+C,
+and a second server started by mistake, or one whose database does not answer, stops at once
+with one clear line, touching nothing."""
 
 from __future__ import annotations
 
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,12 +18,14 @@ import httpx
 import pytest
 
 
-def serve(tmp_path: Path, port: int, *, data: str = "data") -> subprocess.Popen[str]:
+def serve(
+    tmp_path: Path, port: int, *, data: str = "data", database_url: str = ""
+) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "MIXCOACH_DATA_DIR": str(tmp_path / data),
         "MIXCOACH_JOBS_WORKERS": "1",
-        "DATABASE_URL": "",
+        "DATABASE_URL": database_url,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "mixcoach.cli", "serve", "--port", str(port)],
@@ -87,3 +91,42 @@ def test_a_second_server_on_the_same_port_or_folder_stops_with_a_reason(
     assert same_folder.returncode == 1
     assert f"Another Mixcoach server is using {tmp_path / 'data'}" in err
     assert "Traceback" not in err
+
+
+def test_an_unreachable_database_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    closed = free_port()  # nothing listens there
+    url = f"postgresql://mixcoach:hunter2@127.0.0.1:{closed}/mixcoach"
+    port = free_port()
+    server = serve(tmp_path, port, database_url=url)
+    out, err = server.communicate(timeout=60)
+    assert server.returncode == 1
+    assert "Mixcoach is serving" not in out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "cannot use the database" in lines[0] and "server is running" in lines[0]
+    assert f"127.0.0.1:{closed}/mixcoach" in lines[0] and "Connection refused" in lines[0]
+    assert "hunter2" not in err + out and "Traceback" not in err
+    with socket.socket() as again:  # the HTTP port was let go
+        again.bind(("127.0.0.1", port))
+
+
+def test_the_serving_line_waits_for_a_start_up_that_succeeds(tmp_path: Path) -> None:
+    # A database that opens, and whose first migration then fails (its table is there already).
+    (tmp_path / "data").mkdir()
+    with sqlite3.connect(tmp_path / "data" / "mixcoach.db") as database:
+        database.execute("CREATE TABLE sessions (id INTEGER)")
+    server = serve(tmp_path, free_port())
+    out, err = server.communicate(timeout=60)
+    assert server.returncode == 1
+    assert "Mixcoach is serving" not in out
+    assert "Application startup failed" in err
+
+
+def test_a_database_file_that_is_not_one_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "mixcoach.db").write_bytes(b"not a database" * 100)
+    server = serve(tmp_path, free_port())
+    out, err = server.communicate(timeout=60)
+    assert server.returncode == 1 and "Mixcoach is serving" not in out
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "cannot use the database at sqlite:///" in err and "not a database" in err

@@ -13,9 +13,25 @@ from typing import Any
 
 import httpx
 import pytest
-from http_helpers import TEST_MAX_FILE_MB, assert_error, new_session, upload, wait_for_job
+from http_helpers import (
+    TEST_MAX_FILE_MB,
+    analysed,
+    assert_error,
+    document,
+    new_session,
+    upload,
+    wait_for_job,
+)
 from live import LiveServer
+from signals import sine
+from test_bad_input import (
+    cut_ogg,
+    flac_of_unknown_length,
+    vorbis_with_trailing_zeros,
+    wav_with_channels,
+)
 
+from mixcoach.audio.decode import MAX_CHANNELS
 from mixcoach.config import AudioSettings, Settings
 from mixcoach.storage.models import Analysis
 
@@ -358,3 +374,111 @@ def test_a_track_input_left_empty_is_asked_for(
     error = assert_error(response, 422, "invalid_request", "track", "required")
     assert "empty" not in error["error"]["message"]  # the reference is absent, not empty
     assert server.footprint() == before
+
+
+def _upload_as(client: httpx.Client, auth: dict[str, str], path: Path, name: str) -> dict[str, Any]:
+    response = upload(client, auth, (name, path.read_bytes()))
+    assert response.status_code == 202, response.text
+    review: dict[str, Any] = response.json()
+    return review
+
+
+def test_a_flac_of_unknown_length_is_uploaded_and_analysed(
+    client: httpx.Client, auth: dict[str, str], tmp_path: Path
+) -> None:
+    audio = sine(seconds=3.0, sample_rate_hz=44100)
+    path = flac_of_unknown_length(tmp_path / "streamed.flac", audio, sample_rate_hz=44100)
+    review_id = analysed(client, auth, path)
+    (track,) = client.get("/api/tracks", headers=auth).json()
+    assert track["format"] == "flac"
+    assert track["duration_s"] == pytest.approx(3.0, abs=1e-6)  # counted, not 2**63 samples
+    assert document(client, auth, review_id).file.duration_s == pytest.approx(3.0, abs=1e-4)
+
+
+def test_an_ogg_with_trailing_zero_bytes_is_uploaded_and_analysed(
+    client: httpx.Client, auth: dict[str, str], tmp_path: Path
+) -> None:
+    audio = sine(seconds=10.0, sample_rate_hz=44100)
+    path = vorbis_with_trailing_zeros(tmp_path / "padded.ogg", audio, sample_rate_hz=44100)
+    analysis = document(client, auth, analysed(client, auth, path))
+    assert (analysis.file.format, analysis.file.codec) == ("ogg", "vorbis")
+    assert analysis.file.duration_s == pytest.approx(10.0, abs=0.05)
+
+
+def test_a_track_of_unknown_length_is_counted_against_the_limit(
+    settings: Settings, tmp_path: Path
+) -> None:
+    limited = settings.model_copy(update={"audio": AudioSettings(max_duration_minutes=0.01)})
+    audio = sine(seconds=3.0, sample_rate_hz=44100)
+    path = flac_of_unknown_length(tmp_path / "long.flac", audio, sample_rate_hz=44100)
+    with LiveServer(limited) as live, live.client() as client:
+        auth = new_session(client)
+        before = live.footprint()
+        response = upload(client, auth, path)
+        assert_error(response, 422, "input_error", "long.flac", "longer than 0.01 minutes")
+        assert live.footprint() == before
+
+
+def test_a_file_with_too_many_channels_says_how_many(
+    client: httpx.Client, auth: dict[str, str], server: LiveServer, tmp_path: Path
+) -> None:
+    before = server.footprint()
+    response = upload(client, auth, wav_with_channels(tmp_path / "stems.wav", 2000))
+    error = assert_error(
+        response, 415, "audio_error", "stems.wav", "2000 channels", f"up to {MAX_CHANNELS}"
+    )
+    assert "no audio channels" not in error["error"]["message"]
+    assert server.footprint() == before
+
+
+def test_a_cut_off_ogg_is_analysed_with_a_truncation_note(
+    client: httpx.Client, auth: dict[str, str], tmp_path: Path
+) -> None:
+    analysis = document(client, auth, analysed(client, auth, cut_ogg(tmp_path / "cut.ogg")))
+    assert any("truncated" in note for note in analysis.notes)
+
+
+def test_the_same_file_under_a_new_name_shows_the_new_name(
+    client: httpx.Client, auth: dict[str, str], server: LiveServer, tone: Tone
+) -> None:
+    path = tone(seconds=1.0, frequency_hz=640.0)
+    first = _upload_as(client, auth, path, "mix v1.wav")
+    wait_for_job(client, auth, first["id"])
+    again = _upload_as(client, auth, path, "mix final.wav")
+    wait_for_job(client, auth, again["id"])
+    assert again["track"]["filename"] == "mix final.wav"
+    assert client.get(f"/api/reviews/{again['id']}", headers=auth).json()["track"]["filename"] == (
+        "mix final.wav"
+    )
+    assert document(client, auth, again["id"]).file.path == "mix final.wav"
+    # The earlier review keeps its own name; the content is still one file, one analysis.
+    assert document(client, auth, first["id"]).file.path == "mix v1.wav"
+    listed = {
+        r["id"]: r["track"]["filename"] for r in client.get("/api/reviews", headers=auth).json()
+    }
+    assert listed == {first["id"]: "mix v1.wav", again["id"]: "mix final.wav"}
+    rows, _ = server.footprint()
+    assert (rows["files"], rows["analyses"], rows["reviews"]) == (1, 1, 2)
+
+
+def test_a_reference_under_a_new_name_shows_the_new_name(
+    client: httpx.Client, auth: dict[str, str], tone: Tone
+) -> None:
+    mix, ref = tone(frequency_hz=500.0), tone(frequency_hz=2000.0)
+    upload(client, auth, mix, reference=ref)
+    response = client.post(
+        "/api/reviews",
+        headers=auth,
+        files={
+            "track": ("mix.wav", mix.read_bytes()),
+            "reference": ("their master.wav", ref.read_bytes()),
+        },
+        data={"feedback_type": "mastering"},
+    )
+    assert response.status_code == 202, response.text
+    review = response.json()
+    assert review["reference"]["filename"] == "their master.wav"
+    wait_for_job(client, auth, review["id"])
+    analysis = document(client, auth, review["id"])
+    assert analysis.reference is not None
+    assert analysis.reference.measurements.file.path == "their master.wav"

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 from signals import write
+from test_bad_input import (
+    SF_UNKNOWN_LENGTH,
+    cut_ogg,
+    flac_of_unknown_length,
+    vorbis_with_trailing_zeros,
+    wav_with_channels,
+)
 
-from mixcoach.audio.decode import open_audio
+from mixcoach.audio.decode import MAX_CHANNELS, count_frames, open_audio
 from mixcoach.errors import AudioError
 
 
@@ -198,3 +208,83 @@ def test_sample_rate_outside_the_supported_range_is_refused(tmp_path: Path) -> N
     )
     with pytest.raises(AudioError, match="sample rate 4000 Hz is outside the supported 8-384 kHz"):
         open_audio(path)
+
+
+def test_a_flac_saying_length_unknown_is_decoded_to_its_last_sample(tmp_path: Path) -> None:
+    audio = _music_like(channels=2, sample_rate_hz=44100, seconds=3.0)
+    path = flac_of_unknown_length(tmp_path / "streamed.flac", audio, sample_rate_hz=44100)
+    assert sf.info(str(path)).frames == SF_UNKNOWN_LENGTH
+    if shutil.which("ffprobe"):
+        command = ["ffprobe", "-v", "error", "-show_entries", "stream=duration", "-of", "csv=p=0"]
+        probed = subprocess.run(
+            [*command, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert probed.stdout.strip() == "N/A"
+    decoded, info = _decode_all(path)
+    assert (info.format, info.bit_depth, info.channels) == ("flac", 16, 2)
+    assert info.frames is None and info.duration_s is None  # not 2**63 - 1 samples
+    np.testing.assert_allclose(decoded, audio, atol=2 / 2**15)
+    assert count_frames(path) == (audio.shape[1], True)
+    counted, complete = count_frames(path, stop_after_frames=44100)
+    assert not complete and 44100 < counted < audio.shape[1]
+
+
+def test_an_ogg_with_zero_bytes_after_its_last_page_decodes_whole(tmp_path: Path) -> None:
+    audio = _music_like(channels=2, sample_rate_hz=44100, seconds=10.0)
+    path = vorbis_with_trailing_zeros(tmp_path / "padded.ogg", audio, sample_rate_hz=44100)
+    assert sf.info(str(path)).frames == SF_UNKNOWN_LENGTH
+    decoded, info = _decode_all(path)
+    assert (info.format, info.codec, info.cut_off) == ("ogg", "vorbis", False)
+    assert decoded.shape[1] == pytest.approx(audio.shape[1], abs=2048)  # the codec's padding
+
+
+@pytest.mark.parametrize(
+    ("cut", "cut_off"),
+    [
+        ("nothing", False),
+        ("zero bytes after the last page", False),
+        ("half the file", True),
+        ("the last page", True),
+        ("inside the capture pattern", True),
+    ],
+)
+def test_an_ogg_cut_off_before_its_end_is_recognised(
+    tmp_path: Path, cut: str, cut_off: bool
+) -> None:
+    path = cut_ogg(tmp_path / "t.ogg", seconds=6.0, keep=1.0)
+    data = path.read_bytes()
+    last_page = data.rfind(b"OggS")
+    assert data[last_page + 5] & 0x04, "libsndfile marks its last page end-of-stream"
+    data = {
+        "nothing": data,
+        "zero bytes after the last page": data + b"\0" * 7,
+        "half the file": data[: len(data) // 2],
+        "the last page": data[:last_page],
+        "inside the capture pattern": data[: last_page + 2],
+    }[cut]
+    path.write_bytes(data)
+    with open_audio(path) as source:
+        assert source.info.cut_off is cut_off
+        decoded = sum(block.shape[1] for block in source.blocks(block_frames=4096))
+    assert decoded > 0
+
+
+@pytest.mark.parametrize("channels", [40, 2000])
+def test_too_many_channels_are_refused_by_count(tmp_path: Path, channels: int) -> None:
+    """libsndfile refuses more than 1024 channels and FFmpeg then reports none: the message
+    gives the header's count, not "no audio channels"."""
+    path = wav_with_channels(tmp_path / "many.wav", channels)
+    with pytest.raises(AudioError) as caught:
+        open_audio(path)
+    message = caught.value.message
+    assert f"{channels} channels" in message and f"up to {MAX_CHANNELS} channels" in message
+    assert "no audio channels" not in message
+
+
+def test_the_most_channels_still_open(tmp_path: Path) -> None:
+    path = wav_with_channels(tmp_path / "many.wav", MAX_CHANNELS, frames=4800)
+    decoded, info = _decode_all(path)
+    assert info.channels == MAX_CHANNELS and decoded.shape == (MAX_CHANNELS, 4800)

@@ -18,11 +18,24 @@ def make_runner(database: Database, store: FileStore) -> Iterator[Callable[..., 
     """Builds runners on the test's database and store (one worker each) and stops them all."""
     runners: list[JobRunner] = []
 
-    def build(hub: ProgressHub | None = None) -> JobRunner:
-        runner = JobRunner(database, store, hub or ProgressHub(), workers=1, max_attempts=3)
+    def build(
+        hub: ProgressHub | None = None, *, on: Database | None = None, **options: float
+    ) -> JobRunner:
+        runner = JobRunner(
+            on or database, store, hub or ProgressHub(), workers=1, max_attempts=3, **options
+        )
         runners.append(runner)
         return runner
 
     yield build
     for runner in runners:
         runner.stop()
+
+
+@pytest.fixture
+def runner_database(database_url: str) -> Iterator[Database]:
+    """A second Database on the test's database, for a runner whose writes can be refused
+    while the test keeps writing through ``database``."""
+    own = Database.from_url(database_url)
+    yield own
+    own.dispose()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from signals import sine, write
+from storage.databases import WriteRefusal
 
 from mixcoach.analysis import Analysis
 from mixcoach.jobs.events import ProgressHub
@@ -99,7 +100,7 @@ def row(database: Database, analysis_id: str) -> AnalysisRow:
 
 
 def frozen_mid_job(
-    make_runner: MakeRunner, database: Database, store: FileStore, tmp_path: Path
+    make_runner: Callable[[], JobRunner], database: Database, store: FileStore, tmp_path: Path
 ) -> tuple[JobRunner, int, str]:
     """A started runner whose one worker, warmed by a first job, is stopped (SIGSTOP) while it
     runs a second: returns the runner, the worker's pid and the running analysis' id. The
@@ -214,15 +215,18 @@ def test_progress_reaches_the_streams_and_the_document_is_stored(
     seen: list[JobStatus] = []
     analysis_id = queue(database, keep(database, store, wav_bytes(tmp_path, seconds=20.0)))
 
+    registered = threading.Event()
+
     async def watch() -> None:
         with hub.watch(analysis_id) as watcher:
+            registered.set()
             while not seen or seen[-1].state not in FINAL:
                 status = await watcher.next(timeout_s=60)
                 assert status is not None
                 seen.append(status)
 
     watching = asyncio.run_coroutine_threadsafe(watch(), loop)
-    time.sleep(0.05)  # registered before the first status is published
+    assert registered.wait(timeout=30)  # watching before the first status is published
     make_runner(hub).start()
     try:
         watching.result(timeout=90)
@@ -253,3 +257,95 @@ def test_worker_outcome_of_a_good_file_is_the_document(tmp_path: Path) -> None:
     assert isinstance(outcome, Finished), outcome
     assert Analysis.model_validate_json(outcome.document_json).file.channels == 2
     assert sent, "progress was reported"
+
+
+def wait_for_health(runner: JobRunner, state: str, *, timeout_s: float = 60.0) -> str | None:
+    """Waits until the runner's health is ``state``; returns its reason."""
+    deadline = time.monotonic() + timeout_s
+    while (health := runner.health()).state != state:
+        assert time.monotonic() < deadline, f"health still {health} after {timeout_s} s"
+        time.sleep(0.02)
+    return health.reason
+
+
+def test_results_the_database_refuses_wait_in_memory_and_are_recorded_when_it_returns(
+    make_runner: MakeRunner,
+    database: Database,
+    runner_database: Database,
+    store: FileStore,
+    tmp_path: Path,
+) -> None:
+    """The runner's writes fail (real database errors) while its worker finishes a job: the
+    result is kept, health says why the runner is stuck, nothing is dropped, the worker is
+    not lost, and everything is recorded once the database takes writes again."""
+    refusal = WriteRefusal(runner_database)
+    runner = make_runner(on=runner_database, stall_s=1.0)
+    runner.start()
+    warm_up = queue(database, keep(database, store, wav_bytes(tmp_path, seconds=0.5)))
+    runner.notify()
+    wait_for(database, warm_up, FINAL)
+    refusal.on = True
+    during = [
+        queue(database, keep(database, store, wav_bytes(tmp_path, frequency_hz=hz)))
+        for hz in (500.0, 700.0)
+    ]
+    runner.notify()
+    reason = wait_for_health(runner, "stuck")  # the runner cannot even claim: nothing runs
+    assert reason is not None and "database" in reason, reason
+    assert all(row(database, analysis_id).state == "queued" for analysis_id in during)
+
+    refusal.on = False
+    for analysis_id in during:
+        assert wait_for(database, analysis_id, FINAL).state == "done"
+    wait_for_health(runner, "running")
+
+
+def test_a_finished_job_the_database_will_not_record_is_not_lost(
+    make_runner: MakeRunner,
+    database: Database,
+    runner_database: Database,
+    store: FileStore,
+    tmp_path: Path,
+) -> None:
+    refusal = WriteRefusal(runner_database)
+    runner, pid, running = frozen_mid_job(
+        lambda: make_runner(on=runner_database, stall_s=1.0), database, store, tmp_path
+    )
+    refusal.on = True
+    os.kill(pid, signal.SIGCONT)  # it finishes while the database refuses to record it
+    reason = wait_for_health(runner, "stuck")
+    assert reason is not None and "database" in reason, reason
+    assert row(database, running).state == "running"
+    refusal.on = False
+    assert wait_for(database, running, FINAL).state == "done"
+    wait_for_health(runner, "running")
+    after = queue(database, keep(database, store, wav_bytes(tmp_path, seconds=1.5)))
+    runner.notify()
+    assert wait_for(database, after, FINAL).state == "done"
+    assert runner.worker_pids() == [pid]  # the same worker: it was never marked busy for good
+
+
+def test_health_says_stuck_while_a_running_analysis_is_silent(
+    make_runner: MakeRunner, database: Database, store: FileStore, tmp_path: Path
+) -> None:
+    runner, pid, running = frozen_mid_job(
+        lambda: make_runner(stall_s=1.0), database, store, tmp_path
+    )
+    reason = wait_for_health(runner, "stuck")
+    assert reason is not None and str(pid) in reason and "progress" in reason, reason
+    os.kill(pid, signal.SIGCONT)
+    assert wait_for(database, running, FINAL).state == "done"
+    wait_for_health(runner, "running")
+
+
+def test_a_running_row_no_worker_holds_is_queued_again_and_run(
+    make_runner: MakeRunner, database: Database, store: FileStore, tmp_path: Path
+) -> None:
+    """A claim whose answer was lost leaves a row running with nobody on it."""
+    runner = make_runner(reconcile_s=0.2)
+    runner.start()
+    orphan = queue(database, keep(database, store, wav_bytes(tmp_path)))
+    with database.writing() as db:
+        claim_next(db)
+    assert wait_for(database, orphan, FINAL).state == "done"
+    assert row(database, orphan).attempts == 2

@@ -10,9 +10,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, event, text
 
 from mixcoach.storage.database import Database
 from mixcoach.storage.files import FileStore
@@ -102,3 +103,23 @@ def database(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def store(tmp_path: Path) -> FileStore:
     return FileStore(tmp_path / "data")
+
+
+class WriteRefusal:
+    """Makes the database itself refuse every write transaction of one engine while on (SQLite:
+    ``PRAGMA query_only``; PostgreSQL: a read-only transaction): real database errors, raised
+    where the runner meets them, as when a disk fills or a replica fails over."""
+
+    def __init__(self, database: Database) -> None:
+        self.on = False
+        if database.backend == "sqlite":  # before BEGIN IMMEDIATE, which itself would fail
+            event.listen(database.engine.pool, "checkout", self._checkout)
+        else:
+            event.listen(database.engine, "begin", self._begin)
+
+    def _checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA query_only={int(self.on)}")
+
+    def _begin(self, connection: Connection) -> None:
+        if self.on:
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")

@@ -15,11 +15,11 @@ from web_page import Page
 from web_steps import (
     REQUEST,
     drop_file,
-    eventually,
     fill_form,
     position,
     shown,
     span,
+    wait_for_position,
     wait_for_results,
 )
 
@@ -104,8 +104,9 @@ def test_upload_analyse_read_ask_and_come_back(page: Page, mixes: Any) -> None:
     clipping = next(f for f in analysis["findings"] if f["code"] == "clipping")
     assert clipping["severity"] == "problem" and clipping["time_ranges"]
     page.page.wait_for_selector("#play:not([disabled])")
+    # The waveform's plugin puts the regions on the page a moment after the audio is decoded.
     regions = page.page.locator('.finding-region[data-finding="clipping"]')
-    assert regions.count() == len(clipping["time_ranges"])
+    expect(regions).to_have_count(len(clipping["time_ranges"]))
     finding = page.page.locator("#finding-clipping")
     assert clipping["title"] in finding.inner_text()
     chips = finding.locator("button.chip")
@@ -115,16 +116,18 @@ def test_upload_analyse_read_ask_and_come_back(page: Page, mixes: Any) -> None:
     start = int(last["start_s"])
     assert start <= position(page) <= start + 1
     expect(page.page.locator("#play")).to_have_text("Pause")  # the click also plays from there
-    assert eventually(lambda: position(page) >= start + 1)  # and the track really plays
+    wait_for_position(page, start + 1)  # and the track really plays
     page.page.click("#play")
     expect(page.page.locator("#play")).to_have_text("Play")
     paused_at = position(page)
     page.shot_of("#player-section", "05-player-and-findings")
 
     # A/B, loudness-matched: the louder one (the clipped track) is turned down by the gain the
-    # reference comparison gives; switching keeps the place.
+    # reference comparison gives; switching keeps the place. (The A/B buttons come once the
+    # reference's audio is in, after the track's.)
     gain = analysis["reference"]["comparison"]["gain_to_match_db"]
     assert gain < 0
+    expect(page.page.locator("#ab")).to_be_visible()
     assert page.text("#ab-gains") == (
         f"Track {shown(gain, decimals=1, signed=True)} dB, reference 0.0 dB"
     )
@@ -223,5 +226,6 @@ def test_upload_analyse_read_ask_and_come_back(page: Page, mixes: Any) -> None:
     wait_for_results(page)
     assert page.page.evaluate("location.hash") == f"#/review/{review_id}"
     assert page.page.locator(".chat-message").count() == 2
-    eventually(lambda: page.page.locator(".finding-region").count() > 0)
+    page.page.wait_for_selector("#play:not([disabled])")
+    expect(regions).to_have_count(len(clipping["time_ranges"]))
     page.shot("11-reopened-from-history")

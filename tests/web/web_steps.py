@@ -4,7 +4,7 @@ the page's number format, so a test can compare what is shown with what the API 
 from __future__ import annotations
 
 import base64
-import time
+import json
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +77,24 @@ def fill_form(
 
 
 def wait_for_results(page: Page) -> None:
-    """The analysis is shown and the feedback written (the last thing a review loads)."""
+    """The review is all there: the analysis shown, the feedback written and the conversation
+    read back, open to questions (the last things a review loads, in either order)."""
     page.page.wait_for_selector("#results:not([hidden])")
     page.page.wait_for_selector(".feedback-section")
+    page.page.wait_for_selector("#chat-log:not([aria-busy])", state="attached")  # may be empty
+    page.page.wait_for_selector("#chat-send:not([disabled])")
+
+
+def wait_for_position(page: Page, seconds: int) -> None:
+    """Wait until the player's readout (see :func:`position`) reaches ``seconds``."""
+    page.page.wait_for_function(
+        """(seconds) => {
+            const [minutes, rest] = document.getElementById("play-time").textContent
+                .split(" / ")[0].split(":");
+            return Number(minutes) * 60 + Number(rest) >= seconds;
+        }""",
+        arg=seconds,
+    )
 
 
 def analysed_review(server: LiveServer, track: Path, reference: Path) -> dict[str, Any]:
@@ -95,21 +110,14 @@ def analysed_review(server: LiveServer, track: Path, reference: Path) -> dict[st
         response = client.post("/api/reviews", headers=auth, files=files, data=REQUEST)
         assert response.status_code == 202, response.text
         review = response.json()
-        deadline = time.monotonic() + 60.0
-        while (job := review["job"])["state"] not in ("done", "failed"):
-            assert time.monotonic() < deadline, job
-            time.sleep(0.05)
-            review = client.get(f"/api/reviews/{review['id']}", headers=auth).json()
+        # The analysis's event stream ends with its final state.
+        url = f"/api/reviews/{review['id']}/events"
+        with client.stream("GET", url, headers=auth) as events:
+            assert events.status_code == 200, events.read()
+            job = review["job"]
+            for line in events.iter_lines():
+                if line.startswith("data: "):
+                    job = json.loads(line.removeprefix("data: "))
         assert job["state"] == "done", job
+        review = client.get(f"/api/reviews/{review['id']}", headers=auth).json()
     return {"session": {"id": created["id"], "token": created["token"]}, "review": review}
-
-
-def eventually(check: Any, *, timeout_s: float = 10.0) -> Any:
-    """Retry ``check()`` until it returns something truthy (for state the page reaches
-    asynchronously but shows no element for, e.g. the audio element's time)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)

@@ -3,6 +3,10 @@
 ``create_app(settings)`` builds the app without touching anything; its lifespan applies the
 migrations, sweeps unreferenced files, starts the job runner (and stops it at shutdown, putting
 interrupted analyses back in the queue).
+
+Every request body is bounded before a route reads it (``upload.BodyLimit``; the upload bounds
+its own, streamed). The web page is served at / for every path outside /api, so an unknown /api
+path or method answers in the API's error shape (404, or 405 with the path's real ``Allow``).
 """
 
 from __future__ import annotations
@@ -13,18 +17,24 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
+from starlette.routing import Match, Mount
+from starlette.types import Scope
 
 from mixcoach import __version__
 from mixcoach.api.errors import install_error_handlers
 from mixcoach.api.routers import feedback, meta, reviews, sessions, tracks
 from mixcoach.api.state import AppState
+from mixcoach.api.upload import BodyLimit
 from mixcoach.config import Settings, get_settings
 
+#: Threads serving sync routes at once (anyio's default is 40).
+REQUEST_THREADS = 32
 #: The built web page, when there is one (served at /).
 WEB_DIR = Path(__file__).resolve().parents[1] / "web" / "dist"
 
@@ -43,7 +53,9 @@ background and tells you what to change.
    questions the same way; `/presets` and `/presets/reaeq.RPL` give processing settings.
 
 Every error has the same JSON shape: `{"error": {"code", "message", "details"}}`. Another
-session's resources answer 404, exactly as missing ones do.
+session's resources answer 404, exactly as missing ones do. JSON bodies are limited to 64 KB
+(413 past it); a client address may create a few sessions a minute (429 with `Retry-After`
+past it); a full disk answers 507 `storage_full`, and `/api/health` says `storage: full`.
 """
 
 
@@ -57,12 +69,26 @@ class _Page(StaticFiles):
         return response
 
 
+class _PageMount(Mount):
+    """The page at /, for every path but the API's: /api paths must meet the API's routes
+    (and their 404 and 405), not the page's file lookup."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        path: str = scope.get("path", "")
+        if path == "/api" or path.startswith("/api/"):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app, configured by ``settings`` (default: the environment and ``.env``)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync routes run on these threads; the database pool holds more connections than
+        # there are threads (storage.database.POOL_SIZE + POOL_OVERFLOW).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         state = await run_in_threadpool(AppState.start, settings)
         state.hub.bind(asyncio.get_running_loop())
         app.state.mixcoach = state
@@ -78,10 +104,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.state.new_sessions = sessions.NewSessionLimit(settings.sessions.max_per_minute)
     for module in (meta, sessions, tracks, reviews, feedback):
         app.include_router(module.router)
+    # The upload streams its files to disk and bounds them itself (upload.receive_form).
+    upload = ("POST", str(app.url_path_for(reviews.create_review.__name__)))
+    app.add_middleware(BodyLimit, own_limit={upload})
     if (WEB_DIR / "index.html").exists():
-        app.mount("/", _Page(directory=WEB_DIR, html=True), name="web")
+        app.router.routes.append(
+            _PageMount("/", app=_Page(directory=WEB_DIR, html=True), name="web")
+        )
     else:
 
         @app.get("/", include_in_schema=False)

@@ -1,16 +1,20 @@
-"""Dependencies, as ``Annotated`` aliases routes declare: ``SessionDep`` (a database session
-for reading), ``CurrentSession`` (the browser session the token names), ``StateDep``,
-``SettingsDep``, ``EngineDep`` (the process's feedback engine). Tests swap them through
-``app.dependency_overrides``."""
+"""Dependencies, as ``Annotated`` aliases routes declare: ``CurrentSession`` (the browser
+session the token names), ``StateDep``, ``SettingsDep``, ``EngineDep`` (the process's feedback
+engine). Tests swap them through ``app.dependency_overrides``.
+
+There is no database-session dependency on purpose: FastAPI closes a dependency after the
+response is serialised, in another trip to the thread pool, so a session handed to a route
+would hold its connection while it waits for a free thread; under load every thread then waits
+for a connection and nothing moves. Routes open ``state.database.session()`` in their own body,
+and the session is closed before the route returns."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from mixcoach.api.errors import Unauthorized
 from mixcoach.api.state import AppState
@@ -49,14 +53,6 @@ async def get_engine(state: StateDep) -> FeedbackEngine:
 EngineDep = Annotated[FeedbackEngine, Depends(get_engine)]
 
 
-def get_db(state: StateDep) -> Iterator[Session]:
-    with state.database.session() as db:
-        yield db
-
-
-#: Closed when the route function returns, before a streamed response starts.
-SessionDep = Annotated[Session, Depends(get_db, scope="function")]
-
 _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="SessionToken",
@@ -64,17 +60,27 @@ _bearer = HTTPBearer(
 )
 
 
-def current_session(
+async def current_session(
     state: StateDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> BrowserSession:
     if credentials is None or not credentials.credentials:
         raise Unauthorized(MISSING_TOKEN)
-    # Its own short session: an upload streams for long and must not hold a connection.
-    with state.database.session() as db:
-        session = session_for_token(db, credentials.credentials)
+    token = credentials.credentials
+    session = state.sessions.get(token)
+    if session is None:
+        session = await run_in_threadpool(_look_up_session, state, token)
     if session is None:
         raise Unauthorized(UNKNOWN_TOKEN)
+    return session
+
+
+def _look_up_session(state: AppState, token: str) -> BrowserSession | None:
+    # Its own short session: an upload streams for long and must not hold a connection.
+    with state.database.session() as db:
+        session = session_for_token(db, token)
+    if session is not None:
+        state.sessions.remember(session)
     return session
 
 

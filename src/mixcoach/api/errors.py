@@ -9,33 +9,43 @@ names the fields at fault in a request that failed validation. Errors raised on 
     MixcoachError                    400
     ├── AudioError                   415  the file cannot be decoded: the reason
     ├── InputError                   422  a field is missing or wrong
-    │   └── TooLarge                 413  past the upload size limit
+    │   └── TooLarge                 413  past a size limit: a file, an upload, a request body
     ├── NotFound                     404  missing, or another session's (the same answer)
     │   ├── NoFeedback               404  the review has no feedback yet
     │   └── NoPreset                 404  no preset of that kind for this review
     ├── FeedbackUnavailable          503
+    ├── StorageFull                  507  no room left on the disk or in the database
     ├── Unauthorized                 401  no session token, or an unknown one
     ├── UnsupportedMediaType         415  the request body is not what the endpoint reads
+    ├── TooManyRequests              429  too many new sessions from one address (Retry-After)
     └── NotReady                     409  the analysis has not finished (or failed)
 
-Besides these: 422 ``invalid_request`` for what FastAPI's own validation refuses, 404 and 405
-for unknown routes and methods, 400 ``client_disconnected`` (logged, sent to nobody) when the
+Besides these: 422 ``invalid_request`` for what FastAPI's own validation refuses (a body that is
+not JSON included), 404 and 405 for unknown routes and methods (405 with an ``Allow`` header
+naming every method the path has), 400 ``client_disconnected`` (logged, sent to nobody) when the
 client leaves mid-request, and 500 ``internal_error`` for anything unexpected (logged with its
-traceback; the client gets no detail). An error raised after a streamed response has begun
-cannot change its status: :func:`stream_error` gives its body for an ``error`` event instead.
+traceback; the client gets no detail). The database's and the operating system's "disk full"
+errors become :class:`~mixcoach.errors.StorageFull` (507) wherever they are raised. An error
+raised after a streamed response has begun cannot change its status: :func:`stream_error` gives
+its body for an ``error`` event instead.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import re
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import compile_path
 
 from mixcoach.errors import (
     AudioError,
@@ -43,13 +53,18 @@ from mixcoach.errors import (
     InputError,
     MixcoachError,
     NotFound,
+    StorageFull,
 )
+from mixcoach.storage.files import STORAGE_FULL
 
 log = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "Mixcoach hit an unexpected error; it has been logged. Please try again."
 INVALID_REQUEST = "The request is not valid: {problems}."
 CLIENT_LEFT = "The request ended before it was complete."
+NOT_JSON = "not valid JSON ({reason})"
+#: PostgreSQL's SQLSTATE for "disk full".
+_PG_DISK_FULL = "53100"
 
 
 class Unauthorized(MixcoachError):
@@ -66,6 +81,16 @@ class UnsupportedMediaType(MixcoachError):
 
 class NotReady(MixcoachError):
     code = "not_ready"
+
+
+class TooManyRequests(MixcoachError):
+    """Refused for now; ``retry_after_s`` says when to ask again (the Retry-After header)."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class NoFeedback(NotFound):
@@ -95,7 +120,9 @@ _STATUS: dict[type[MixcoachError], int] = {
     UnsupportedMediaType: 415,
     InputError: 422,
     FieldError: 422,
+    TooManyRequests: 429,
     FeedbackUnavailable: 503,
+    StorageFull: 507,
 }
 
 
@@ -155,10 +182,35 @@ def error_response(
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
+def storage_full(exc: BaseException) -> StorageFull | None:
+    """``exc`` as StorageFull when it is the operating system's or a database's "no room left"
+    (SQLite's "database or disk is full", PostgreSQL's ``disk_full``); else None."""
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    full = (
+        (isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT))
+        or (
+            isinstance(cause, sqlite3.Error)
+            and getattr(cause, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL
+        )
+        or getattr(cause, "sqlstate", None) == _PG_DISK_FULL
+    )
+    return StorageFull(STORAGE_FULL) if full else None
+
+
+def _on_purpose(exc: Exception, *, where: str) -> Exception:
+    """``exc``, or the StorageFull it stands for (logged: the operator has to free space)."""
+    full = storage_full(exc)
+    if full is None:
+        return exc
+    log.warning("storage full during %s: %s", where, exc)
+    return full
+
+
 def stream_error(exc: Exception, *, what: str) -> ErrorResponse:
     """The body for an error that ended a streamed response (``what`` names the stream in the
     log); anything not raised on purpose is logged with its traceback, as :func:`handle_error`
     does."""
+    exc = _on_purpose(exc, where=what)
     if isinstance(exc, MixcoachError):
         return error_body(exc.code, exc.message, exc.details if isinstance(exc, FieldError) else [])
     log.error("unhandled error while streaming %s", what, exc_info=exc)
@@ -167,8 +219,16 @@ def stream_error(exc: Exception, *, what: str) -> ErrorResponse:
 
 #: Documented on every route: the statuses any of them can return.
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
-    422: {"model": ErrorResponse, "description": "A field is missing or not valid."},
+    413: {"model": ErrorResponse, "description": "The request body is past the size limit."},
+    422: {
+        "model": ErrorResponse,
+        "description": "A field is missing or not valid, or the body is not valid JSON.",
+    },
     500: {"model": ErrorResponse, "description": "An unexpected error (logged)."},
+    507: {
+        "model": ErrorResponse,
+        "description": "The server's storage is full; nothing was kept.",
+    },
 }
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "No session token, or an unknown one."},
@@ -185,17 +245,72 @@ def _field_name(location: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
+def _problem(error: Any) -> tuple[str, str]:
+    if error["type"] == "json_invalid":  # loc is ("body", <character offset>)
+        reason = f"{error.get('ctx', {}).get('error', 'JSON decode error')}"
+        return "body", NOT_JSON.format(reason=f"{reason} at character {error['loc'][-1]}")
+    return _field_name(tuple(error["loc"])), str(error["msg"])
+
+
+def _invalid(details: list[tuple[str, str]]) -> JSONResponse:
+    problems = "; ".join(f"{field}: {message}" for field, message in details)
+    return error_response(
+        422, "invalid_request", INVALID_REQUEST.format(problems=problems), details
+    )
+
+
+def _unreadable_body(exc: Exception) -> str | None:
+    """Why FastAPI could not parse a JSON body, when its 400 says so: answered 422 like any
+    other body that is not valid JSON (one status for one kind of mistake)."""
+    if not isinstance(exc, StarletteHTTPException) or exc.status_code != 400:
+        return None
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(exc.__cause__, RecursionError):
+        return "nested too deeply"
+    return None
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the API documents for the request's path (Starlette's 405 names only the
+    first matching route's, and FastAPI's included routers hide the rest from a route walk)."""
+    path = request.scope.get("path", "")
+    methods = {
+        method.upper()
+        for pattern, operations in _path_patterns(request.app)
+        if pattern.fullmatch(path)
+        for method in operations
+    }
+    return ", ".join(sorted(methods))
+
+
+def _path_patterns(app: FastAPI) -> list[tuple[re.Pattern[str], list[str]]]:
+    patterns: list[tuple[re.Pattern[str], list[str]]] | None = getattr(
+        app.state, "path_patterns", None
+    )
+    if patterns is None:
+        patterns = [
+            (compile_path(path)[0], list(operations))
+            for path, operations in app.openapi().get("paths", {}).items()
+        ]
+        app.state.path_patterns = patterns
+    return patterns
+
+
 async def handle_error(request: Request, exc: Exception) -> JSONResponse:
     """The one handler: every error, raised on purpose or not, leaves in the same shape."""
+    exc = _on_purpose(exc, where=f"{request.method} {request.url.path}")
     if isinstance(exc, MixcoachError):
         details = exc.details if isinstance(exc, FieldError) else []
-        return error_response(status_for(exc), exc.code, exc.message, details)
+        response = error_response(status_for(exc), exc.code, exc.message, details)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
     if isinstance(exc, RequestValidationError):
-        details = [(_field_name(tuple(e["loc"])), str(e["msg"])) for e in exc.errors()]
-        problems = "; ".join(f"{field}: {message}" for field, message in details)
-        return error_response(
-            422, "invalid_request", INVALID_REQUEST.format(problems=problems), details
-        )
+        return _invalid([_problem(e) for e in exc.errors()])
+    unreadable = _unreadable_body(exc)
+    if unreadable is not None:
+        return _invalid([("body", NOT_JSON.format(reason=unreadable))])
     if isinstance(exc, StarletteHTTPException):
         code, template = _HTTP_ERRORS.get(exc.status_code, ("http_error", "{detail}."))
         message = template.format(
@@ -203,6 +318,8 @@ async def handle_error(request: Request, exc: Exception) -> JSONResponse:
         )
         response = error_response(exc.status_code, code, message)
         response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            response.headers["Allow"] = _allowed_methods(request)
         return response
     if isinstance(exc, ClientDisconnect):  # nobody is left to read the answer; not our fault
         log.info("client left during %s %s", request.method, request.url.path)
@@ -219,6 +336,16 @@ _HTTP_ERRORS = {
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    kinds = (MixcoachError, RequestValidationError, StarletteHTTPException, ClientDisconnect)
+    # Database and OS errors are named so that Starlette answers them where it answers the
+    # others: what only ``Exception`` catches is re-raised to the server after the answer (its
+    # traceback logged twice, the connection closed), which a full disk must not cause.
+    kinds = (
+        MixcoachError,
+        RequestValidationError,
+        StarletteHTTPException,
+        ClientDisconnect,
+        DBAPIError,
+        OSError,
+    )
     for kind in (*kinds, Exception):
         app.add_exception_handler(kind, handle_error)

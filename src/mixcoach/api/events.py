@@ -1,9 +1,11 @@
 """The Server-Sent Events stream of one analysis's progress.
 
 Each event is ``event: progress`` with a JobOut as JSON data; the stream ends after the event
-whose state is ``done`` or ``failed``. While nothing happens, a comment line every few seconds
-keeps proxies from closing the connection, and the state is read again from the database in
-case an update was missed.
+whose state is ``done`` or ``failed``. The stream starts from the status the route read (or a
+newer one the hub holds) and then waits on the progress hub, in memory: a waiting stream holds
+no database connection and no thread. While nothing happens, a comment line every few seconds
+keeps proxies from closing the connection; once in a long while the state is read again from
+the database, in case an update never reached the hub (the review was deleted, say).
 """
 
 from __future__ import annotations
@@ -18,20 +20,24 @@ from mixcoach.api.state import AppState
 from mixcoach.storage.jobs import JobStatus, job_status
 
 KEEPALIVE_S = 10.0
+#: Every this many keep-alives without news, the state is read from the database once.
+REREAD_EVERY_KEEPALIVES = 6
 #: Tells EventSource how long to wait before reconnecting after a dropped connection.
 RETRY_MS = 2000
 FINAL_STATES = frozenset({"done", "failed"})
 
 
-async def job_events(state: AppState, analysis_id: str) -> AsyncIterator[bytes]:
-    def read() -> JobStatus | None:
-        with state.database.session() as db:
-            return job_status(db, analysis_id)
+async def job_events(state: AppState, read: JobStatus) -> AsyncIterator[bytes]:
+    """The events of the analysis ``read`` is the status of (read by the caller just now)."""
 
-    with state.hub.watch(analysis_id) as watcher:  # before reading: no update slips between
-        status = await run_in_threadpool(read)
+    def reread() -> JobStatus | None:
+        with state.database.session() as db:
+            return job_status(db, read.analysis_id)
+
+    with state.hub.watch(read.analysis_id) as watcher:
+        status: JobStatus | None = watcher.current(read)
         sent: JobOut | None = None
-        number = 0
+        number = quiet = 0
         while status is not None:
             job = JobOut.of(status)
             if sent is None or job.model_dump(exclude={"updated_at"}) != sent.model_dump(
@@ -47,7 +53,12 @@ async def job_events(state: AppState, analysis_id: str) -> AsyncIterator[bytes]:
                 sent = job
             if job.state in FINAL_STATES:
                 return
-            status = await watcher.next(timeout_s=KEEPALIVE_S)
-            if status is None:
-                yield b": keep-alive\n\n"
-                status = await run_in_threadpool(read)
+            news = await watcher.next(timeout_s=KEEPALIVE_S)
+            if news is not None:
+                status, quiet = news, 0
+                continue
+            yield b": keep-alive\n\n"
+            quiet += 1
+            if quiet % REREAD_EVERY_KEEPALIVES == 0:
+                fresh = await run_in_threadpool(reread)
+                status = None if fresh is None else watcher.current(fresh)

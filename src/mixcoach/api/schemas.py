@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from mixcoach.feedback.model import DetailLevel
 from mixcoach.findings.model import FeedbackType
@@ -16,6 +25,24 @@ from mixcoach.storage.models import Analysis, ChatMessage, StoredFile, Track
 from mixcoach.storage.reviews import ReviewRow
 
 JobStateName = Literal["queued", "running", "done", "failed"]
+
+#: Control characters but tab, newline and carriage return, and lone surrogates: nothing a
+#: producer types, and a NUL is more than PostgreSQL will store.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_CHARACTER = "must not contain control characters (found U+{code})"
+
+
+def _plain_text(value: str) -> str:
+    found = _CONTROL.search(value)
+    if found is not None:
+        code = f"{ord(found.group()):04X}"
+        raise PydanticCustomError("control_character", CONTROL_CHARACTER, {"code": code})
+    return value
+
+
+#: Text a producer typed, refused (422, naming the field) with a control character in it. The
+#: check comes after the length constraints, so that their messages stay about characters.
+NoControlCharacters = AfterValidator(_plain_text)
 
 
 class Out(BaseModel):
@@ -28,8 +55,15 @@ class Health(Out):
     """`ok` when the database answers and the job runner is alive (HTTP 200), else 503."""
     database: Literal["ok", "unreachable"]
     """Whether a query on the database succeeded just now."""
-    jobs: Literal["running", "stopped"]
-    """Whether the job runner (which hands analyses to the workers) is alive."""
+    storage: Literal["ok", "full", "unwritable"]
+    """Whether the data folder (uploads, and the SQLite database by default) can take new
+    files: `full` with less than 1 MB free, `unwritable` when it is read-only or not ours."""
+    jobs: Literal["running", "stuck", "stopped"]
+    """Whether the job runner (which hands analyses to the workers) is taking and finishing
+    jobs: `stuck` when its loop, a running analysis or the recording of results has made no
+    progress for a while, `stopped` when it is gone."""
+    jobs_problem: str | None = None
+    """Why the runner is stuck or stopped, in a sentence; None while it runs."""
 
 
 class Version(Out):
@@ -253,9 +287,9 @@ class ReviewForm(BaseModel):
 
     feedback_type: FeedbackType
     """What the track is judged as: a mixdown, a mix going to mastering, a finished master."""
-    genre: str | None = Field(default=None, max_length=64)
+    genre: Annotated[str, StringConstraints(max_length=64), NoControlCharacters] | None = None
     """A genre from GET /api/options (or `genre/subgenre`); empty or absent: general."""
-    subgenre: str | None = Field(default=None, max_length=64)
+    subgenre: Annotated[str, StringConstraints(max_length=64), NoControlCharacters] | None = None
     """A subgenre of `genre` from GET /api/options."""
     detail_level: DetailLevel = "detailed"
     """How much the feedback says: `simple`, `detailed` or `pro`."""
@@ -303,9 +337,12 @@ class ChatQuestion(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     question: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUESTION_CHARS)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUESTION_CHARS),
+        NoControlCharacters,
     ]
-    """A question about the track, 1 to 2000 characters (blank space around it is dropped)."""
+    """A question about the track, 1 to 2000 characters (blank space around it is dropped);
+    no control characters but newlines and tabs."""
 
 
 class ChatMessageOut(Out):
@@ -341,3 +378,45 @@ class ChatOut(Out):
     summary: str | None
     """The running summary of the older turns (what the engine reads instead of them), once the
     conversation has grown long enough to need one; else None."""
+
+
+def schema_ref(model: type[BaseModel]) -> dict[str, str]:
+    """A reference to ``model``'s schema in the OpenAPI document (FastAPI puts it there when a
+    route returns it)."""
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+#: The data of a `chunk` event: a piece of text, in the order written.
+CHUNK_DATA: dict[str, Any] = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {"text": {"type": "string", "description": "The next piece of the text."}},
+}
+
+
+def event_stream(description: str, events: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A response of Server-Sent Events, as OpenAPI 3.2 describes them (and FastAPI does for
+    its own): ``itemSchema`` gives each event, its name in `event` and its data, JSON, in
+    `data`; ``events`` maps each event name to the schema of its data."""
+    items = [
+        {
+            "type": "object",
+            "title": f"{name} event",
+            "required": ["event", "data"],
+            "properties": {
+                "event": {"const": name},
+                "data": {
+                    "type": "string",
+                    "contentMediaType": "application/json",
+                    "contentSchema": data,
+                },
+                "id": {"type": "string"},
+                "retry": {"type": "integer", "minimum": 0},
+            },
+        }
+        for name, data in events.items()
+    ]
+    return {
+        "description": description,
+        "content": {"text/event-stream": {"itemSchema": {"oneOf": items}}},
+    }

@@ -16,7 +16,7 @@ from mixcoach.api.errors import INVALID_REQUEST, FieldError, NotReady
 from mixcoach.api.schemas import ReviewForm
 from mixcoach.api.state import AppState
 from mixcoach.api.upload import ReceivedFile, ReceivedForm, receive_form
-from mixcoach.audio.decode import open_audio
+from mixcoach.audio.decode import count_frames, open_audio
 from mixcoach.errors import AudioError, InputError
 from mixcoach.knowledge.genres import resolve_profile
 from mixcoach.knowledge.platforms import Playback, playback
@@ -35,6 +35,10 @@ TRACK_REQUIRED = "a track file is required"
 EMPTY_FILE = "the file is empty (0 bytes)"
 TOO_LONG = (
     "{filename} is {minutes:.1f} minutes long; Mixcoach analyses tracks up to {limit:g} minutes."
+)
+TOO_LONG_COUNTED = (
+    "{filename} is longer than {limit:g} minutes (its header gives no length, so it was "
+    "counted); Mixcoach analyses tracks up to {limit:g} minutes."
 )
 ANALYSIS_RUNNING = "The analysis is not finished yet ({stage}, {percent:.0f}%)."
 ANALYSIS_FAILED = "The analysis failed: {error}"
@@ -87,7 +91,7 @@ def _store_review(state: AppState, session: BrowserSession, form: ReceivedForm) 
                 tracks[name] = add_track(
                     db, session_id=session.id, sha256=sha, filename=received.filename
                 )
-            reference = tracks.get("reference")
+            reference, reference_file = tracks.get("reference"), form.files.get("reference")
             analysis = queue_analysis(
                 db,
                 AnalysisRequest(
@@ -106,6 +110,9 @@ def _store_review(state: AppState, session: BrowserSession, form: ReceivedForm) 
                 reference=reference,
                 analysis=analysis,
                 detail_level=fields.detail_level,
+                # The names of this upload: the same content may have had others before.
+                track_filename=form.files["track"].filename,
+                reference_filename=reference_file.filename if reference_file else None,
             )
             return get_review(db, session_id=session.id, review_id=review.id)
     except BaseException:
@@ -135,18 +142,30 @@ def _check_form(form: ReceivedForm) -> ReviewForm:
 
 def _inspect(received: ReceivedFile, *, max_minutes: float) -> AudioFacts:
     """Open the file as audio (format from content) and take its facts; AudioError if it is
-    not audio Mixcoach can read, named as the producer named it."""
+    not audio Mixcoach can read, named as the producer named it; InputError if it is longer
+    than ``max_minutes``.
+
+    The length is the header's when it gives one; when it does not (a FLAC saying "length
+    unknown"), the file is decoded and counted, stopping as soon as the count passes the limit.
+    """
     path: Path = received.incoming.path
     try:
         with open_audio(path) as source:
             info = source.info
+        limit_frames = round(max_minutes * 60 * info.sample_rate_hz)
+        frames, complete = (
+            (info.frames, True)
+            if info.frames is not None
+            else count_frames(path, stop_after_frames=limit_frames)
+        )
     except AudioError as exc:
         raise AudioError(exc.message.replace(str(path), received.filename)) from exc
-    if info.duration_s > max_minutes * 60:
+    if not complete:
+        raise InputError(TOO_LONG_COUNTED.format(filename=received.filename, limit=max_minutes))
+    duration_s = frames / info.sample_rate_hz
+    if frames > limit_frames:
         raise InputError(
-            TOO_LONG.format(
-                filename=received.filename, minutes=info.duration_s / 60, limit=max_minutes
-            )
+            TOO_LONG.format(filename=received.filename, minutes=duration_s / 60, limit=max_minutes)
         )
     return AudioFacts(
         size_bytes=received.incoming.size_bytes,
@@ -155,7 +174,7 @@ def _inspect(received: ReceivedFile, *, max_minutes: float) -> AudioFacts:
         sample_rate_hz=info.sample_rate_hz,
         channels=info.channels,
         bit_depth=info.bit_depth,
-        duration_s=info.duration_s,
+        duration_s=duration_s,
     )
 
 

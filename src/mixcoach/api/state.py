@@ -1,5 +1,6 @@
 """What the app holds while it runs: settings, database, file store, job runner, progress hub,
-and the feedback engine (one per process: the LLM engine keeps one HTTP client and its pool).
+the sessions known by token, and the feedback engine (one per process: the LLM engine keeps
+one HTTP client and its pool).
 
 Built at start-up (never at import), closed at shutdown; routes reach it through ``deps``.
 """
@@ -7,8 +8,9 @@ Built at start-up (never at import), closed at shutdown; routes reach it through
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from mixcoach.api.known_sessions import KnownSessions
 from mixcoach.config import Settings
 from mixcoach.feedback import FeedbackEngine, create_engine
 from mixcoach.jobs.events import ProgressHub
@@ -28,6 +30,7 @@ class AppState:
     hub: ProgressHub
     runner: JobRunner
     engine: FeedbackEngine
+    sessions: KnownSessions = field(default_factory=KnownSessions)
 
     @classmethod
     def start(cls, settings: Settings) -> AppState:
@@ -51,6 +54,7 @@ class AppState:
                 hub,
                 workers=settings.jobs.workers,
                 max_attempts=settings.jobs.max_attempts,
+                stall_s=settings.jobs.stall_seconds,
             )
             runner.start()
         except BaseException:

@@ -9,11 +9,16 @@ for a file input left empty) counts as not sent.
 
 The parsing, hashing and file writes run in a worker thread, one chunk at a time and in order:
 they block, and the event loop must keep serving other requests during a long upload.
+
+Every other request body is bounded by :class:`BodyLimit`, an ASGI middleware that runs before
+any route reads a byte: a body declared (``Content-Length``) or streamed (chunked) past
+:data:`MAX_JSON_BODY_BYTES` is answered 413 there. Routes that bound their own body, like the
+upload here, are named to it and passed through.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,9 +26,12 @@ import anyio
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mixcoach.api.errors import FieldError, TooLarge, UnsupportedMediaType
+from mixcoach.api.errors import FieldError, TooLarge, UnsupportedMediaType, error_response
+from mixcoach.errors import StorageFull
 from mixcoach.storage.files import FileStore, IncomingFile
 
 if TYPE_CHECKING:
@@ -36,12 +44,17 @@ FORM_OVERHEAD_BYTES = 1 << 20
 #: After refusing an upload as too large, up to this much more of it is read and dropped so
 #: the client gets the answer rather than a reset connection.
 DRAIN_LIMIT_BYTES = 64 << 20
+#: The largest body of any route but the upload: a chat question is at most 2000 characters.
+MAX_JSON_BODY_BYTES = 64 * 1024
 
 NOT_MULTIPART = (
     "Send the upload as multipart/form-data, with the audio in a file field named `track`."
 )
 FILE_TOO_LARGE = "{filename} is larger than the {limit_mb:g} MB limit for one file."
-REQUEST_TOO_LARGE = "The upload is larger than the {limit_mb:g} MB limit for one request."
+#: Said when Content-Length alone shows the upload is too large: the per-file limit is the one
+#: the producer can act on (the request limit adds room for a reference and the form).
+REQUEST_TOO_LARGE = "The upload is too large: the limit is {limit_mb:g} MB per file."
+BODY_TOO_LARGE = "The request body is larger than the {limit_kb:g} KB this endpoint accepts."
 BAD_MULTIPART = "The upload is not valid multipart/form-data ({reason})."
 TRUNCATED = "The upload ended before the form was complete."
 
@@ -85,7 +98,7 @@ async def receive_form(
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_request_bytes:
         await _drain(stream)
-        raise TooLarge(REQUEST_TOO_LARGE.format(limit_mb=max_request_bytes / 1e6))
+        raise TooLarge(REQUEST_TOO_LARGE.format(limit_mb=max_file_bytes / 1e6))
 
     parts = _Parts(store, file_fields, text_fields, max_file_bytes)
     try:
@@ -96,7 +109,7 @@ async def receive_form(
         if not parts.ended:
             raise FieldError(TRUNCATED, [])
         await run_in_threadpool(parts.form.close)
-    except TooLarge:
+    except (TooLarge, StorageFull):  # read the rest, so that the client hears the answer
         await _discard(parts.form)
         await _drain(stream)
         raise
@@ -239,3 +252,85 @@ def _base_name(filename: str) -> str:
     """The file's own name: browsers on Windows used to send the whole path."""
     name = filename.replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(ch for ch in name if ch.isprintable())[:255]
+
+
+class BodyLimit:
+    """ASGI middleware: each request body is read here, up to ``max_bytes``, before the app
+    sees it, and refused with 413 past that; a ``Content-Length`` past it is refused at once,
+    without reading (or, when small enough to drain, after dropping it, so that the client
+    hears the answer). The routes in ``own_limit`` (method, path) stream and bound their bodies
+    themselves and pass through untouched."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int = MAX_JSON_BODY_BYTES,
+        own_limit: Collection[tuple[str, str]] = (),
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.own_limit = frozenset(own_limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (scope["method"], _route_path(scope)) in self.own_limit:
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            if int(declared) <= DRAIN_LIMIT_BYTES:
+                await _drain_messages(receive)
+            await self._refuse(scope, receive, send)
+            return
+        whole = await self._read(receive)
+        if whole is None:
+            await _drain_messages(receive)
+            await self._refuse(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return whole
+            return await receive()  # after the body: the client leaving, for streamed answers
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> Message | None:
+        """The whole body as one message (or the disconnect that cut it short); None when it
+        runs past the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return message
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = BODY_TOO_LARGE.format(limit_kb=self.max_bytes / 1024)
+        await error_response(413, "too_large", message)(scope, receive, send)
+
+
+def _route_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+async def _drain_messages(receive: Receive) -> None:
+    """Read and drop what is left of a refused body, up to DRAIN_LIMIT_BYTES."""
+    read = 0
+    while read <= DRAIN_LIMIT_BYTES:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+        read += len(message.get("body", b""))

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from mixcoach.audio.decode import open_audio
+from mixcoach.audio.decode import AudioInfo, open_audio
 from mixcoach.audio.defects import Defects, DefectsMeter
 from mixcoach.audio.dynamics import Dynamics, DynamicsMeter
 from mixcoach.audio.frame import Block, FrameSpec, Meter, channel_layout, frame_blocks
@@ -94,7 +94,10 @@ def measure(
         def on_block(block: Block) -> None:
             nonlocal decoded
             decoded += block.samples.shape[1]
-            report("measuring", min(decoded / max(info.frames, 1), 1.0))
+            if info.frames is not None and info.frames > 0:
+                report("measuring", min(decoded / info.frames, 1.0))
+            else:  # the header gives no length: how far into the file decoding has come
+                report("measuring", source.fraction_read)
 
         report("decoding", 0.0)
         with Prefetch(source.blocks(block_frames=spec.block_frames)) as decoded_blocks:
@@ -105,14 +108,7 @@ def measure(
 
     if decoded == 0:
         raise AudioError(f"{path}: the file holds no audio samples.")
-    notes: list[str] = []
-    announced = max(info.frames, info.declared_frames)
-    if announced and announced - decoded > info.sample_rate_hz // 10:
-        notes.append(
-            f"The header announces {announced / info.sample_rate_hz:.2f} s but "
-            f"{decoded / info.sample_rate_hz:.2f} s of audio could be decoded; "
-            "the file may be truncated."
-        )
+    notes = _file_notes(info, decoded_frames=decoded)
     loudness_result = loudness.result()
     measurements = Measurements(
         file=FileInfo(
@@ -139,3 +135,27 @@ def measure(
     )
     report("measuring", 1.0)
     return measurements
+
+
+def _file_notes(info: AudioInfo, *, decoded_frames: int) -> list[str]:
+    """What the container said against what decoded: a truncated file, an unknown length."""
+    rate = info.sample_rate_hz
+    decoded_s = decoded_frames / rate
+    announced = max(info.frames or 0, info.declared_frames or 0)
+    if announced and announced - decoded_frames > rate // 10:
+        return [
+            f"The header announces {announced / rate:.2f} s but {decoded_s:.2f} s of audio "
+            "could be decoded; the file may be truncated."
+        ]
+    if info.cut_off:
+        return [
+            "The Ogg stream stops before its end (the last page is incomplete "
+            f"or the end-of-stream mark is missing): {decoded_s:.2f} s of audio could be "
+            "decoded; the file may be truncated."
+        ]
+    if info.frames is None:
+        return [
+            f"The header does not give the length of the audio; {decoded_s:.2f} s were decoded "
+            "and measured."
+        ]
+    return []

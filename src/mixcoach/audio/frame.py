@@ -51,11 +51,18 @@ class FrameSpec:
     n_fft: int
     hop: int
     block_frames: int  # a multiple of ``hop``
-    total_frames: int  # samples per channel in the file (an estimate for some lossy streams)
+    #: Samples per channel in the file (an estimate for some lossy streams); None when the
+    #: header does not say.
+    total_frames: int | None
 
     @classmethod
     def for_stream(
-        cls, *, sample_rate_hz: int, channels: int, total_frames: int, block_seconds: float = 10.0
+        cls,
+        *,
+        sample_rate_hz: int,
+        channels: int,
+        total_frames: int | None,
+        block_seconds: float = 10.0,
     ) -> FrameSpec:
         n_fft = 2 ** round(math.log2(sample_rate_hz * 0.046))
         hop = n_fft // 4

@@ -47,6 +47,10 @@ def dc_offset(ctx: Context) -> list[Finding]:
 
 
 def silence(ctx: Context) -> list[Finding]:
+    """Silence before the first sound and after the last; none in a file that is all silence
+    (there is nothing it pads: the judgement's note says the file is silent)."""
+    if ctx.content.silent:
+        return []
     defects, duration = ctx.track.defects, ctx.track.file.duration_s
     limits = ctx.limits
     beyond = limits.value("silence.warning_beyond_s")

@@ -11,11 +11,59 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mixcoach.audio.analyze import Measurements
+from mixcoach.audio.defects import SILENCE_DBFS
 from mixcoach.audio.model import TimeRange
 from mixcoach.findings.model import SEVERITIES, Evidence, FeedbackType, Finding, Severity
 from mixcoach.knowledge.genres import GenreProfile, LevelTargets
 from mixcoach.knowledge.sources import Target, source
 from mixcoach.knowledge.thresholds import Thresholds
+
+
+@dataclass(frozen=True)
+class Content:
+    """How much sound a track holds, against what judging a mix needs.
+
+    Loudness, dynamics, spectral balance and the stereo image are properties of programme, not
+    of a moment: below ``min_sound_s`` of sound (and in a silent file) they are not judged, and
+    only peaks, clipping, DC offset and the file's resolution are.
+    """
+
+    duration_s: float
+    sound_s: float  # from the first sound above the silence threshold to the last
+    min_sound_s: float  # thresholds.toml [content] min_sound_s
+    silent: bool  # nothing rises above the silence threshold
+
+    @property
+    def judgeable(self) -> bool:
+        return not self.silent and self.sound_s >= self.min_sound_s
+
+    def reason(self, subject: str = "the file") -> str:
+        """Why the mix cannot be judged, as a clause ("the file is silent (...)"); "" when it
+        can. ``subject`` names what is judged: "the file", "the reference"."""
+        if self.silent:
+            return (
+                f"{subject} is silent (nothing in its {self.duration_s:.2f} s rises above "
+                f"{SILENCE_DBFS:.0f} dBFS)"
+            )
+        if self.sound_s < self.min_sound_s:
+            return (
+                f"{subject} holds {self.sound_s:.2f} s of sound, and judging a mix needs at "
+                f"least {self.min_sound_s:.1f} s"
+            )
+        return ""
+
+
+def content_of(measured: Measurements, limits: Thresholds) -> Content:
+    """The :class:`Content` of a track (or reference) from its measured silence at the edges."""
+    file, defects = measured.file, measured.defects
+    silent = defects.silence_start_s >= file.duration_s
+    sound = 0.0 if silent else file.duration_s - defects.silence_start_s - defects.silence_end_s
+    return Content(
+        duration_s=file.duration_s,
+        sound_s=max(0.0, round(sound, 4)),
+        min_sound_s=limits.value("content.min_sound_s"),
+        silent=silent,
+    )
 
 
 @dataclass(frozen=True)
@@ -29,6 +77,11 @@ class Context:
     def is_master(self) -> bool:
         """Judged as a finished master (delivery) rather than a mix with headroom."""
         return self.feedback_type == "master_review"
+
+    @property
+    def content(self) -> Content:
+        """How much sound there is to judge (see :class:`Content`)."""
+        return content_of(self.track, self.limits)
 
     @property
     def levels(self) -> LevelTargets:

@@ -3,6 +3,9 @@ metric table with targets and status, and the reference comparison.
 
 Pure functions of their inputs: every threshold comes from the genre profile or from
 ``knowledge/data/thresholds.toml`` (see :mod:`mixcoach.findings.grading`).
+
+Silence, and sound too short to be programme, are judged for what they hold and no more: the
+rules that judge the music itself do not run, and a note says why (``Judgement.notes``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from mixcoach.audio.model import Model
 from mixcoach.audio.spectrum import Spectrum
 from mixcoach.errors import InputError
 from mixcoach.findings import file_rules, level_rules, stereo_rules
-from mixcoach.findings.grading import Context
+from mixcoach.findings.grading import Context, content_of
 from mixcoach.findings.metrics import MetricStatus, metric_table
 from mixcoach.findings.model import FEEDBACK_TYPES, FINDING_CODES, SEVERITIES, FeedbackType, Finding
 from mixcoach.findings.reference import ReferenceComparison, compare, reference_findings
@@ -22,19 +25,34 @@ from mixcoach.knowledge.thresholds import thresholds
 
 __all__ = ["Judgement", "MetricStatus", "ReferenceComparison", "judge"]
 
-_RULES = (
+#: Rules that hold for any sound, however short: peaks, clipping, DC, the file's resolution.
+_FILE_RULES = (
     level_rules.clipping,
     level_rules.true_peak,
+    file_rules.dc_offset,
+    file_rules.silence,
+    file_rules.resolution,
+)
+#: Rules that judge the music itself, and need enough of it (see ``grading.Content``); the
+#: spectral rules are among them.
+_CONTENT_RULES = (
     level_rules.loudness,
     level_rules.dynamics,
     stereo_rules.width,
     stereo_rules.phase,
     stereo_rules.low_end,
     stereo_rules.balance,
-    file_rules.dc_offset,
-    file_rules.silence,
-    file_rules.resolution,
 )
+
+NOT_JUDGED = (
+    "Loudness, dynamics, spectral balance and the stereo image were not judged: {reason}. "
+    "Peaks, clipping, DC offset and the file's resolution were."
+)
+SILENT_FILE = (
+    "Nothing about the music was judged: {reason}. Check the export: a muted or empty track, "
+    "the wrong output, or an export range that misses the music."
+)
+REFERENCE_NOT_JUDGED = "The comparison with the reference was not judged: {reason}."
 
 
 class Judgement(Model):
@@ -42,6 +60,7 @@ class Judgement(Model):
     metrics: list[MetricStatus]
     spectrum: Spectrum  # the track's spectrum with the genre targets and deltas filled in
     comparison: ReferenceComparison | None
+    notes: list[str]  # what could not be judged, and why
 
 
 def judge(
@@ -58,15 +77,32 @@ def judge(
         )
     ctx = Context(track=track, profile=profile, feedback_type=feedback_type, limits=thresholds())
     spectrum, _ = fill_targets(track.spectrum, profile)
-    findings = [finding for rule in _RULES for finding in rule(ctx)]
-    findings += spectral_findings(ctx, spectrum)
+    content = ctx.content
+    findings = [finding for rule in _FILE_RULES for finding in rule(ctx)]
+    notes: list[str] = []
+    if content.judgeable:
+        findings += [finding for rule in _CONTENT_RULES for finding in rule(ctx)]
+        findings += spectral_findings(ctx, spectrum)
+    else:
+        notes.append(
+            (SILENT_FILE if content.silent else NOT_JUDGED).format(reason=content.reason())
+        )
     comparison = None
     if reference is not None:
         comparison = compare(
             track, reference, tempo_fraction=ctx.limits.value("reference.tempo_fraction")
         )
-        findings += reference_findings(ctx, comparison)
+        theirs = content_of(reference, ctx.limits)
+        if content.judgeable and theirs.judgeable:
+            findings += reference_findings(ctx, comparison)
+        else:
+            reason = theirs.reason("the reference") if content.judgeable else content.reason()
+            notes.append(REFERENCE_NOT_JUDGED.format(reason=reason))
     findings.sort(key=lambda f: (-SEVERITIES.index(f.severity), FINDING_CODES.index(f.code)))
     return Judgement(
-        findings=findings, metrics=metric_table(ctx), spectrum=spectrum, comparison=comparison
+        findings=findings,
+        metrics=metric_table(ctx),
+        spectrum=spectrum,
+        comparison=comparison,
+        notes=notes,
     )

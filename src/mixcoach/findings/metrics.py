@@ -240,10 +240,33 @@ _ROWS: tuple[_Row, ...] = (
 
 #: Rows whose departure from the target is a defect rather than a matter of taste.
 _DEFECT_ROWS = {"defects.clip_run_count", "defects.dc_offset_dbfs", "stereo.correlation"}
+#: Rows that judge the music itself: not judged in a silent or too short file (the findings
+#: that read them do not run either; see ``grading.Content``).
+_CONTENT_ROWS = {
+    "loudness.integrated_lufs",
+    "loudness.short_term_max_lufs",
+    "loudness.loudness_range_lu",
+    "loudness.plr_db",
+    "loudness.psr_db",
+    "dynamics.crest_factor_db",
+    "dynamics.dynamic_range_db",
+    "stereo.width",
+    "stereo.correlation",
+    "stereo.mono_loss_db",
+    "stereo.balance_db",
+    "stereo.low_end_width",
+    "spectrum.tilt_db_per_octave",
+}
 
 
 def metric_table(ctx: Context) -> list[MetricStatus]:
-    rows = [_status(ctx, row) for row in _ROWS]
+    content = ctx.content
+    rows = [
+        _status(ctx, row)
+        if content.judgeable or row.metric not in _CONTENT_ROWS
+        else _not_judged(ctx, row, reason=content.reason())
+        for row in _ROWS
+    ]
     rows.insert(rows.index(next(r for r in rows if r.metric == "rhythm.tempo_bpm")) + 1, _key(ctx))
     return rows
 
@@ -282,6 +305,26 @@ def _status(ctx: Context, row: _Row) -> MetricStatus:
         status=status,
         note=note,
         source=None if target is None else source(target.source).short,
+    )
+
+
+def _not_judged(ctx: Context, row: _Row, *, reason: str) -> MetricStatus:
+    """A row of the music in a file that holds too little of it: the value, if measured, and
+    why it is not held against the target."""
+    value = row.value(ctx.track)
+    if value is None:
+        note = f"Not measured: {_first_note(ctx, row.metric)}."
+    else:
+        note = f"Not judged: {reason}."
+    return MetricStatus(
+        metric=row.metric,
+        label=row.label,
+        value=None if value is None else round(value, 3),
+        unit=row.unit,
+        target_low=None,
+        target_high=None,
+        status="unknown",
+        note=note,
     )
 
 

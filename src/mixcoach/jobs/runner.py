@@ -8,7 +8,14 @@ processes, and records what comes back.
 
 Everything the runner knows is in the database, so a restart loses nothing: analyses left
 running are queued again at start (``resume_interrupted``), up to ``max_attempts`` times.
-Only one runner should serve a database: it assumes every running row is its own.
+Only one runner should serve a database: it assumes every running row is its own, and every
+so often queues again a running row none of its workers holds.
+
+Database trouble never costs a result or a worker. Every message from a worker is read and
+acted on in memory at once (a worker is free again as soon as it has answered); what it means
+for the database (done, failed, queued again) waits, in order, until the database takes it.
+Progress reaches the streams from memory and the database when it allows. ``health()`` tells a
+stuck runner (a silent loop, a silent worker, results the database keeps refusing) from a busy one.
 """
 
 from __future__ import annotations
@@ -20,10 +27,15 @@ import os
 import signal
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from mixcoach.jobs.events import ProgressHub
-from mixcoach.jobs.pool import Death, Message, WorkerPool
+from mixcoach.jobs.pool import Death, Message, Worker, WorkerPool
 from mixcoach.jobs.protocol import Failed, Finished, Progress, RunAnalysis
 from mixcoach.storage.database import Database
 from mixcoach.storage.files import FileStore
@@ -31,19 +43,25 @@ from mixcoach.storage.jobs import (
     ClaimedJob,
     JobStatus,
     claim_next,
-    job_status,
     record_done,
     record_failure,
     record_progress,
     requeue,
     resume_interrupted,
+    running_ids,
 )
 from mixcoach.storage.models import utc_now
 
 #: The runner looks at the queue this often even when nobody calls notify().
 POLL_INTERVAL_S = 2.0
+#: While the database refuses a write, it is tried again this often.
+RETRY_INTERVAL_S = 0.5
 #: Progress reaches the database at most this often per job (every message reaches the streams).
 PROGRESS_WRITE_INTERVAL_S = 0.5
+#: Running rows no worker holds are looked for this often (by default).
+RECONCILE_INTERVAL_S = 30.0
+#: A loop that has not come round for this long is stuck (a turn waits at most a few seconds).
+LOOP_STALL_S = 60.0
 #: Percent shown until the document is stored; 100 means done.
 RUNNING_MAX_PERCENT = 99.0
 
@@ -52,15 +70,45 @@ WORKER_DIED = (
     "finish. Upload the track again to retry."
 )
 FILE_MISSING = "The uploaded file is no longer stored, so it cannot be analysed."
+LOOP_SILENT = "The job runner has not looked at the queue for {seconds:.0f} s."
+WORKER_SILENT = "An analysis has not reported progress for {seconds:.0f} s (worker {pid})."
+DATABASE_FAILING = "The job runner's database writes have failed for {seconds:.0f} s."
+UNRECORDED = (
+    "{count} finished analyses have waited {seconds:.0f} s for the database to record them."
+)
 
 log = logging.getLogger(__name__)
+
+RunnerState = Literal["running", "stuck", "stopped"]
+
+
+@dataclass(frozen=True)
+class RunnerHealth:
+    state: RunnerState
+    #: Why the runner is stuck or stopped, in a sentence; None while it runs.
+    reason: str | None = None
 
 
 @dataclass
 class _Running:
+    pid: int | None
     stage: str = "starting"
     percent: float = 0.0
     written_at: float = field(default_factory=time.monotonic)
+    heard_at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the database must be told about one analysis, decided at ``decided_at``."""
+
+    analysis_id: str
+    state: Literal["done", "failed", "queued"]
+    document: dict[str, Any] | None = None
+    error: str | None = None
+    count_attempt: bool = True  # for "queued": whether the start counts against max_attempts
+    percent: float = 0.0  # for "failed": how far the analysis had come
+    decided_at: float = field(default_factory=time.monotonic)
 
 
 class JobRunner:
@@ -72,13 +120,21 @@ class JobRunner:
         *,
         workers: int,
         max_attempts: int,
+        stall_s: float = 300.0,
+        reconcile_s: float = RECONCILE_INTERVAL_S,
     ) -> None:
         self._database = database
         self._store = store
         self._hub = hub
         self._max_attempts = max_attempts
+        self._stall_s = stall_s
+        self._reconcile_s = reconcile_s
         self._pool = WorkerPool(workers)
         self._running: dict[str, _Running] = {}
+        self._unrecorded: deque[_Outcome] = deque()
+        self._failing_since: float | None = None  # when the database began refusing the runner
+        self._reconciled_at = time.monotonic()
+        self._heartbeat = time.monotonic()
         self._wake_read, self._wake_write = os.pipe()
         os.set_blocking(self._wake_write, False)
         self._stopping = threading.Event()
@@ -122,6 +178,26 @@ class JobRunner:
     def alive(self) -> bool:
         return self._thread.is_alive()
 
+    def health(self) -> RunnerHealth:
+        """Whether the runner is taking and finishing jobs (safe from any thread)."""
+        if not self._thread.is_alive():
+            return RunnerHealth("stopped", "The job runner has stopped.")
+        now = time.monotonic()
+        if now - self._heartbeat > LOOP_STALL_S:
+            return RunnerHealth("stuck", LOOP_SILENT.format(seconds=now - self._heartbeat))
+        for running in dict(self._running).values():  # a copy: the runner thread changes it
+            if now - running.heard_at > self._stall_s:
+                reason = WORKER_SILENT.format(seconds=now - running.heard_at, pid=running.pid)
+                return RunnerHealth("stuck", reason)
+        failing_since = self._failing_since
+        if failing_since is not None and now - failing_since > self._stall_s:
+            return RunnerHealth("stuck", DATABASE_FAILING.format(seconds=now - failing_since))
+        waiting = list(self._unrecorded)
+        if waiting and now - waiting[0].decided_at > self._stall_s:
+            reason = UNRECORDED.format(count=len(waiting), seconds=now - waiting[0].decided_at)
+            return RunnerHealth("stuck", reason)
+        return RunnerHealth("running")
+
     def worker_pids(self) -> list[int | None]:
         """The process ids of the workers alive now (for operators and tests)."""
         return [worker.pid for worker in self._pool.workers]
@@ -131,23 +207,47 @@ class JobRunner:
     def _loop(self) -> None:
         try:
             while not self._stopping.is_set():
-                try:
-                    self._dispatch()
-                    events, woken = self._pool.wait(
-                        timeout_s=POLL_INTERVAL_S, also=[self._wake_read]
-                    )
-                    if woken:
-                        self._drain_wake()
-                    for event in events:
-                        self._handle(event)
-                except Exception:  # e.g. the database went away: log, wait, try again
-                    log.exception("job runner error; retrying")
-                    self._stopping.wait(POLL_INTERVAL_S)
+                self._heartbeat = time.monotonic()
+                self._turn()
         finally:
             interrupted = [job.analysis_id for job in self._pool.stop()]
-            if interrupted:
-                with self._database.writing() as db:
-                    requeue(db, interrupted)
+            with contextlib.suppress(SQLAlchemyError):  # the next start resumes them anyway
+                self._record()
+                if interrupted:
+                    with self._database.writing() as db:
+                        requeue(db, interrupted)
+
+    def _turn(self) -> None:
+        try:
+            self._record()
+            self._reconcile()
+            self._dispatch()
+            self._database_ok()
+        except SQLAlchemyError:
+            self._database_trouble()
+        except Exception:  # a bug must not stop the runner: the next turn tries again
+            log.exception("job runner error; retrying")
+        pending = self._unrecorded or self._failing_since is not None
+        events, woken = self._pool.wait(
+            timeout_s=RETRY_INTERVAL_S if pending else POLL_INTERVAL_S, also=[self._wake_read]
+        )
+        if woken:
+            self._drain_wake()
+        for event in events:  # each on its own: one that fails must not drop the others
+            try:
+                self._handle(event)
+            except Exception:
+                log.exception("job runner could not handle %r", event)
+
+    def _database_trouble(self) -> None:
+        if self._failing_since is None:  # once per outage, not once per turn
+            log.exception("job runner cannot reach the database; results wait in memory")
+            self._failing_since = time.monotonic()
+
+    def _database_ok(self) -> None:
+        if self._failing_since is not None:
+            log.info("job runner reaches the database again")
+        self._failing_since = None
 
     def _drain_wake(self) -> None:
         os.set_blocking(self._wake_read, False)
@@ -163,14 +263,21 @@ class JobRunner:
                 return
             run = self._run_message(job)
             if run is None:
-                self._fail(job.analysis_id, FILE_MISSING)
+                self._decide(_Outcome(job.analysis_id, "failed", error=FILE_MISSING))
                 continue
-            worker = self._pool.idle()
-            if worker is None:  # cannot happen: has_idle() said there was room
-                raise RuntimeError("no idle worker after has_idle()")
-            self._running[job.analysis_id] = _Running()
-            self._pool.assign(worker, run)
-            self._publish(job.analysis_id)
+            try:
+                worker = self._pool.idle()
+                if worker is None:  # cannot happen: has_idle() said there was room
+                    raise RuntimeError("no idle worker after has_idle()")
+                self._pool.assign(worker, run)
+            except (OSError, RuntimeError):
+                # No worker could take it (it died a moment ago, or none could start): the job
+                # did nothing wrong, so it goes back uncounted; wait() reports any death.
+                log.exception("no worker took analysis %s; queued again", job.analysis_id)
+                self._decide(_Outcome(job.analysis_id, "queued", count_attempt=False))
+                return
+            self._running[job.analysis_id] = _Running(pid=worker.pid)
+            self._publish(job.analysis_id, "running", "starting", 0.0, at=job.claimed_at)
 
     def _run_message(self, job: ClaimedJob) -> RunAnalysis | None:
         track = self._store.path(job.track_sha256)
@@ -194,29 +301,33 @@ class JobRunner:
         if isinstance(message, Progress):
             self._progress(message)
             return
-        event.worker.job = None
+        reached = self._running.get(message.analysis_id, _Running(pid=None)).percent
+        self._free(event.worker, message.analysis_id)
         if isinstance(message, Finished):
-            self._running.pop(message.analysis_id, None)
-            with self._database.writing() as db:
-                stored = record_done(db, message.analysis_id, json.loads(message.document_json))
-            if stored:
-                self._publish(message.analysis_id)
+            document = json.loads(message.document_json)
+            self._decide(_Outcome(message.analysis_id, "done", document=document))
         elif isinstance(message, Failed):
-            self._fail(message.analysis_id, message.message)
+            outcome = _Outcome(
+                message.analysis_id, "failed", error=message.message, percent=reached
+            )
+            self._decide(outcome)
+
+    def _free(self, worker: Worker, analysis_id: str) -> None:
+        worker.job = None
+        self._running.pop(analysis_id, None)
 
     def _worker_died(self, death: Death) -> None:
         log.warning("worker %s exited (code %s)", death.pid, death.exit_code)
         if death.job is None:
             return
         analysis_id = death.job.analysis_id
-        running = self._running.pop(analysis_id, _Running())
+        running = self._running.pop(analysis_id, _Running(pid=death.pid))
         if death.exit_code == -signal.SIGTERM:
             # Asked to stop (a service manager stopping everything): not the job's fault.
-            with self._database.writing() as db:
-                requeue(db, [analysis_id])
-            self._publish(analysis_id)
+            self._decide(_Outcome(analysis_id, "queued", count_attempt=False))
             return
-        self._fail(analysis_id, WORKER_DIED.format(stage=running.stage, how=death.describe()))
+        message = WORKER_DIED.format(stage=running.stage, how=death.describe())
+        self._decide(_Outcome(analysis_id, "failed", error=message, percent=running.percent))
 
     def _progress(self, message: Progress) -> None:
         running = self._running.get(message.analysis_id)
@@ -225,32 +336,84 @@ class JobRunner:
         percent = round(min(max(message.fraction, 0.0), 1.0) * RUNNING_MAX_PERCENT, 1)
         stage_changed = message.stage != running.stage
         running.stage, running.percent = message.stage, percent
-        now = time.monotonic()
-        if stage_changed or now - running.written_at >= PROGRESS_WRITE_INTERVAL_S:
-            running.written_at = now
+        now = running.heard_at = time.monotonic()
+        at = utc_now()
+        self._publish(message.analysis_id, "running", message.stage, percent, at=at)
+        if not (stage_changed or now - running.written_at >= PROGRESS_WRITE_INTERVAL_S):
+            return
+        try:  # the streams have it already; the database may have it when it can
             with self._database.writing() as db:
-                record_progress(db, message.analysis_id, stage=message.stage, percent=percent)
-        self._hub.publish(
-            JobStatus(
-                analysis_id=message.analysis_id,
-                state="running",
-                stage=message.stage,
-                progress_percent=percent,
-                error=None,
-                updated_at=utc_now(),
+                record_progress(
+                    db, message.analysis_id, stage=message.stage, percent=percent, at=at
+                )
+            running.written_at = now
+            self._database_ok()
+        except SQLAlchemyError:
+            self._database_trouble()
+
+    def _decide(self, outcome: _Outcome) -> None:
+        """Queue ``outcome`` for the database and record what the database will take now."""
+        self._unrecorded.append(outcome)
+        try:
+            self._record()
+        except SQLAlchemyError:
+            self._database_trouble()
+
+    def _record(self) -> None:
+        """Write the outcomes waiting for the database, oldest first; raises on the first
+        the database refuses (it stays first in line)."""
+        while self._unrecorded:
+            outcome = self._unrecorded[0]
+            at = utc_now()
+            with self._database.writing() as db:
+                changed = self._write(db, outcome, at)
+            self._unrecorded.popleft()
+            if changed:
+                percent = {"done": 100.0, "queued": 0.0}.get(outcome.state, outcome.percent)
+                self._publish(
+                    outcome.analysis_id,
+                    outcome.state,
+                    outcome.state,
+                    percent,
+                    error=outcome.error,
+                    at=at,
+                )
+            if outcome.state == "failed" and changed:
+                log.info("analysis %s failed: %s", outcome.analysis_id, outcome.error)
+
+    @staticmethod
+    def _write(db: Any, outcome: _Outcome, at: datetime) -> bool:
+        if outcome.state == "done":
+            return record_done(db, outcome.analysis_id, outcome.document or {}, at=at)
+        if outcome.state == "failed":
+            return record_failure(
+                db, outcome.analysis_id, outcome.error or "", percent=outcome.percent, at=at
             )
-        )
+        requeue(db, [outcome.analysis_id], count_attempt=outcome.count_attempt, at=at)
+        return True
 
-    def _fail(self, analysis_id: str, message: str) -> None:
-        self._running.pop(analysis_id, None)
-        with self._database.writing() as db:
-            recorded = record_failure(db, analysis_id, message)
-        if recorded:
-            log.info("analysis %s failed: %s", analysis_id, message)
-            self._publish(analysis_id)
-
-    def _publish(self, analysis_id: str) -> None:
+    def _reconcile(self) -> None:
+        """Queue again running rows no worker of this runner holds (a claim whose answer was
+        lost with the connection, say), so no analysis stays "running" with nobody on it."""
+        now = time.monotonic()
+        if now - self._reconciled_at < self._reconcile_s:
+            return
+        self._reconciled_at = now
+        held = set(self._running) | {outcome.analysis_id for outcome in self._unrecorded}
         with self._database.session() as db:
-            status = job_status(db, analysis_id)
-        if status is not None:
-            self._hub.publish(status)
+            orphans = sorted(running_ids(db) - held)
+        for analysis_id in orphans:
+            log.warning("analysis %s was running with no worker; queued again", analysis_id)
+            self._decide(_Outcome(analysis_id, "queued"))
+
+    def _publish(
+        self,
+        analysis_id: str,
+        state: str,
+        stage: str,
+        percent: float,
+        *,
+        at: datetime,
+        error: str | None = None,
+    ) -> None:
+        self._hub.publish(JobStatus(analysis_id, state, stage, percent, error, at))

@@ -21,6 +21,10 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _IMMEDIATE = "mixcoach_begin_immediate"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Connections one process may hold: more than the server's request threads (32) plus its job
+#: runner, so no request thread ever waits for a connection while holding a thread.
+POOL_SIZE = 10
+POOL_OVERFLOW = 30
 
 
 def normalize_url(url: str) -> URL:
@@ -35,11 +39,16 @@ def create_database_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite, creates the folder and sets WAL and foreign keys."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(
+            parsed, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        parsed, connect_args={"check_same_thread": False}, pool_size=10, max_overflow=20
+        parsed,
+        connect_args={"check_same_thread": False},
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
     )
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)

@@ -7,21 +7,48 @@ A file is received into ``incoming/`` while it is hashed, then renamed into plac
 file system), so a half-received upload never has a content name; a deleted file leaves its name
 the same way, before the rows that refer to it go. ``sweep`` removes what no row refers to (left
 by a crash between a rename and its commit, or by a killed server).
+
+A disk with no room left (``ENOSPC``, or a quota's ``EDQUOT``) raises :class:`StorageFull` here,
+where the operating system says so; the received file is removed before the error leaves.
+:meth:`FileStore.condition` tells the health check whether the folder can take new files.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Literal
+
+from mixcoach.errors import StorageFull
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT})
+#: Below this much free space, the folder counts as full (an upload would not fit).
+MIN_FREE_BYTES = 1 << 20
+STORAGE_FULL = (
+    "The server's storage is full, so Mixcoach cannot keep anything new; nothing was kept. "
+    "Please try again once space has been freed."
+)
+StorageCondition = Literal["ok", "full", "unwritable"]
+
+
+@contextmanager
+def no_room_is_storage_full() -> Iterator[None]:
+    """Turn the operating system's "no space left" (or "quota exceeded") into StorageFull."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in _NO_ROOM:
+            raise StorageFull(STORAGE_FULL) from exc
+        raise
 
 
 class IncomingFile:
@@ -31,23 +58,39 @@ class IncomingFile:
         self.path = path
         self.size_bytes = 0
         self._hash = hashlib.sha256()
-        self._handle = path.open("xb")
+        with no_room_is_storage_full():
+            self._handle = path.open("xb")
 
     def write(self, data: bytes) -> None:
-        self._handle.write(data)
+        try:
+            with no_room_is_storage_full():
+                self._handle.write(data)
+        except StorageFull:
+            self.discard()
+            raise
         self._hash.update(data)
         self.size_bytes += len(data)
 
     def close(self) -> None:
-        self._handle.close()
+        """Flush and close; StorageFull (with the file removed) when the last bytes do not fit."""
+        try:
+            with no_room_is_storage_full():
+                self._handle.close()
+        except StorageFull:
+            self.discard()
+            raise
 
     @property
     def sha256(self) -> str:
         return self._hash.hexdigest()
 
     def discard(self) -> None:
-        self._handle.close()
-        self.path.unlink(missing_ok=True)
+        try:
+            self._handle.close()
+        except OSError:  # the buffered bytes had no room; they are going anyway
+            pass
+        finally:
+            self.path.unlink(missing_ok=True)
 
     def __enter__(self) -> IncomingFile:
         return self
@@ -111,7 +154,8 @@ class FileStore:
         if target.exists():
             incoming.discard()
             return False
-        target.parent.mkdir(exist_ok=True)
+        with no_room_is_storage_full():
+            target.parent.mkdir(exist_ok=True)
         os.replace(incoming.path, target)
         return True
 
@@ -133,6 +177,18 @@ class FileStore:
         target = self.path(sha256)
         target.parent.mkdir(exist_ok=True)
         os.replace(detached, target)
+
+    def condition(self) -> StorageCondition:
+        """Whether the folder can take new files: ``unwritable`` (read-only, or no permission),
+        ``full`` (less than :data:`MIN_FREE_BYTES` free for this process), or ``ok``. Writes
+        nothing."""
+        if not all(os.access(folder, os.W_OK) for folder in (self._incoming, self._audio)):
+            return "unwritable"
+        try:
+            free = os.statvfs(self._incoming)
+        except OSError:
+            return "unwritable"
+        return "full" if free.f_bavail * free.f_frsize < MIN_FREE_BYTES else "ok"
 
     def stored(self) -> set[str]:
         """The sha256 of every kept file."""

@@ -32,6 +32,7 @@ class ClaimedJob:
     genre: str | None
     subgenre: str | None
     feedback_type: str
+    claimed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -115,28 +116,52 @@ def claim_next(db: Session) -> ClaimedJob | None:
                 genre=candidate.genre,
                 subgenre=candidate.subgenre,
                 feedback_type=candidate.feedback_type,
+                claimed_at=now,
             )
 
 
-def record_progress(db: Session, analysis_id: str, *, stage: str, percent: float) -> None:
+# The writes below take the time they record (``at``) from the caller, who publishes the same
+# status to the event streams: a stream and GET /job then agree to the microsecond.
+
+
+def record_progress(
+    db: Session, analysis_id: str, *, stage: str, percent: float, at: datetime | None = None
+) -> None:
     db.execute(
         update(Analysis)
         .where(Analysis.id == analysis_id, Analysis.state == "running")
-        .values(stage=stage, progress_percent=percent, updated_at=utc_now())
+        .values(stage=stage, progress_percent=percent, updated_at=at or utc_now())
     )
 
 
-def record_done(db: Session, analysis_id: str, document: dict[str, Any]) -> bool:
-    return _finish(db, analysis_id, "done", document=document)
+def record_done(
+    db: Session, analysis_id: str, document: dict[str, Any], *, at: datetime | None = None
+) -> bool:
+    return _finish(db, analysis_id, "done", document=document, at=at)
 
 
-def record_failure(db: Session, analysis_id: str, message: str) -> bool:
-    return _finish(db, analysis_id, "failed", error=message)
+def record_failure(
+    db: Session,
+    analysis_id: str,
+    message: str,
+    *,
+    percent: float | None = None,
+    at: datetime | None = None,
+) -> bool:
+    """Fail a running analysis; it keeps the progress it reached (``percent`` when the caller
+    knows it better than the last progress written)."""
+    return _finish(db, analysis_id, "failed", error=message, percent=percent, at=at)
 
 
-def requeue(db: Session, analysis_ids: list[str]) -> None:
-    """Put running analyses back in the queue at a clean shutdown; that start does not count
-    as an attempt, since the job did nothing wrong."""
+def requeue(
+    db: Session,
+    analysis_ids: list[str],
+    *,
+    count_attempt: bool = False,
+    at: datetime | None = None,
+) -> None:
+    """Put running analyses back in the queue. At a clean shutdown that start does not count
+    as an attempt, since the job did nothing wrong; ``count_attempt`` keeps it counted."""
     db.execute(
         update(Analysis)
         .where(Analysis.id.in_(analysis_ids), Analysis.state == "running")
@@ -144,10 +169,15 @@ def requeue(db: Session, analysis_ids: list[str]) -> None:
             state="queued",
             stage="queued",
             progress_percent=0.0,
-            attempts=Analysis.attempts - 1,
-            updated_at=utc_now(),
+            attempts=Analysis.attempts if count_attempt else Analysis.attempts - 1,
+            updated_at=at or utc_now(),
         )
     )
+
+
+def running_ids(db: Session) -> set[str]:
+    """The analyses marked running (the runner compares them with what its workers hold)."""
+    return set(db.scalars(select(Analysis.id).where(Analysis.state == "running")))
 
 
 def _finish(
@@ -157,15 +187,21 @@ def _finish(
     *,
     error: str | None = None,
     document: dict[str, Any] | None = None,
+    percent: float | None = None,
+    at: datetime | None = None,
 ) -> bool:
-    now = utc_now()
+    now = at or utc_now()
+    if state == "done":
+        progress: Any = 100.0
+    else:
+        progress = Analysis.progress_percent if percent is None else percent
     result = db.execute(
         update(Analysis)
         .where(Analysis.id == analysis_id, Analysis.state == "running")
         .values(
             state=state,
             stage=state,
-            progress_percent=100.0 if state == "done" else Analysis.progress_percent,
+            progress_percent=progress,
             error=error,
             document=document,
             finished_at=now,

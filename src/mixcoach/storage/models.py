@@ -110,7 +110,7 @@ class StoredFile(Base):
     sample_rate_hz: Mapped[int] = mapped_column(Integer)
     channels: Mapped[int] = mapped_column(Integer)
     bit_depth: Mapped[int | None] = mapped_column(Integer)  # None for lossy codecs
-    duration_s: Mapped[float]  # as the container announces it
+    duration_s: Mapped[float]  # as the container announces it, or as counted when it does not
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
@@ -125,7 +125,7 @@ class Track(Base):
         ForeignKey("sessions.id", ondelete="CASCADE"), index=True
     )
     file_sha256: Mapped[str] = mapped_column(ForeignKey("files.sha256"), index=True)
-    filename: Mapped[str] = mapped_column(String(255))  # as the browser named it
+    filename: Mapped[str] = mapped_column(String(255))  # as the browser named it, the first time
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
@@ -169,6 +169,10 @@ class Review(Base):
     reference_track_id: Mapped[str | None] = mapped_column(
         ForeignKey("tracks.id", ondelete="CASCADE"), index=True
     )
+    #: The names the files were uploaded under for this review: the same content uploaded again
+    #: under a new name is the session's same track, but the review shows the new name.
+    track_filename: Mapped[str] = mapped_column(String(255))
+    reference_filename: Mapped[str | None] = mapped_column(String(255))
     analysis_id: Mapped[str] = mapped_column(ForeignKey("analyses.id"), index=True)
     feedback_type: Mapped[str] = mapped_column(String(32))
     genre: Mapped[str | None] = mapped_column(String(64))

@@ -46,7 +46,13 @@ class AnalysisRequest:
 
 @dataclass(frozen=True)
 class ReviewRow:
-    """A review with the names of its tracks and the state of its analysis."""
+    """A review with its tracks and the state of its analysis.
+
+    ``track`` and ``reference`` carry the names the files were uploaded under for this review:
+    the same content uploaded again under a new name is the session's same track (first named
+    the first time), so a track renamed for a review is a copy detached from the database
+    session, to read, never to change.
+    """
 
     review: Review
     track: Track
@@ -76,11 +82,17 @@ def add_review(
     reference: Track | None,
     analysis: Analysis,
     detail_level: str,
+    track_filename: str | None = None,
+    reference_filename: str | None = None,
 ) -> Review:
+    """A review of ``track`` (and ``reference``); the file names are those of this upload
+    (the tracks' own names when not given)."""
     review = Review(
         session_id=session_id,
         track_id=track.id,
         reference_track_id=None if reference is None else reference.id,
+        track_filename=track_filename or track.filename,
+        reference_filename=None if reference is None else reference_filename or reference.filename,
         analysis_id=analysis.id,
         feedback_type=analysis.feedback_type,
         genre=analysis.genre,
@@ -107,7 +119,29 @@ def _review_rows(db: Session, *, session_id: str, review_id: str | None) -> Sequ
     query = _REVIEW_ROWS.where(Review.session_id == session_id)
     if review_id is not None:
         query = query.where(Review.id == review_id)
-    return [ReviewRow(*row) for row in db.execute(query)]
+    return [
+        ReviewRow(
+            review,
+            _as_named(track, review.track_filename),
+            None if reference is None else _as_named(reference, review.reference_filename),
+            analysis,
+        )
+        for review, track, reference, analysis in db.execute(query)
+    ]
+
+
+def _as_named(track: Track, filename: str | None) -> Track:
+    """``track`` under the name it was uploaded as for a review: itself when the name is the
+    same, else a transient copy (never added to a session, so never written back)."""
+    if filename is None or filename == track.filename:
+        return track
+    return Track(
+        id=track.id,
+        session_id=track.session_id,
+        file_sha256=track.file_sha256,
+        filename=filename,
+        created_at=track.created_at,
+    )
 
 
 def get_review(db: Session, *, session_id: str, review_id: str) -> ReviewRow:
@@ -135,6 +169,12 @@ def review_job(db: Session, *, session_id: str, review_id: str) -> JobStatus:
     if row is None:
         raise NotFound(REVIEW_NOT_FOUND.format(review_id=review_id))
     return JobStatus(*row)
+
+
+def read_review_job(database: Database, *, session_id: str, review_id: str) -> JobStatus:
+    """``review_job`` in a session of its own, closed before it returns."""
+    with database.session() as db:
+        return review_job(db, session_id=session_id, review_id=review_id)
 
 
 def list_reviews(db: Session, *, session_id: str) -> Sequence[ReviewRow]:

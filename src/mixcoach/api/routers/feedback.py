@@ -11,18 +11,27 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from fastapi.sse import EventSourceResponse
+from pydantic import BaseModel
 
 from mixcoach.api import feedback_service as service
-from mixcoach.api.deps import CurrentSession, EngineDep, SessionDep, StateDep
+from mixcoach.api.deps import CurrentSession, EngineDep, StateDep
 from mixcoach.api.errors import (
     AUTH_RESPONSES,
     COMMON_RESPONSES,
     NOT_READY_RESPONSES,
     ErrorResponse,
 )
-from mixcoach.api.schemas import ChatOut, ChatQuestion
+from mixcoach.api.routers.paths import KnownIds
+from mixcoach.api.schemas import (
+    CHUNK_DATA,
+    ChatMessageOut,
+    ChatOut,
+    ChatQuestion,
+    event_stream,
+    schema_ref,
+)
 from mixcoach.feedback import Feedback, Presets
 from mixcoach.storage.models import utc_now
 
@@ -30,17 +39,21 @@ router = APIRouter(
     prefix="/api/reviews",
     tags=["feedback"],
     responses={**COMMON_RESPONSES, **AUTH_RESPONSES, **NOT_READY_RESPONSES},
+    dependencies=[KnownIds],
 )
 
 
-def _streamed(done: str) -> dict[int | str, dict[str, Any]]:
+# The streamed routes declare ``response_class=StreamingResponse`` (which EventSourceResponse
+# is) so that FastAPI adds no JSON body to their 200; ``EventSourceResponse`` there would make
+# FastAPI take them for generator endpoints and iterate what they return.
+def _streamed(done: type[BaseModel], what: str) -> dict[int | str, dict[str, Any]]:
     return {
-        200: {
-            "description": 'Server-Sent Events: `chunk` events (data `{"text": "..."}`) as the '
-            f"text is written, then `done` (data: {done}, already stored), or `error` (data: "
-            "the error shape) when it fails midway.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
-        }
+        200: event_stream(
+            'Server-Sent Events: `chunk` events (data `{"text": "..."}`) as the text is '
+            f"written, then `done` (data: {what}, already stored), or `error` (data: the error "
+            "shape) instead when it fails midway.",
+            {"chunk": CHUNK_DATA, "done": schema_ref(done), "error": schema_ref(ErrorResponse)},
+        )
     }
 
 
@@ -67,12 +80,17 @@ def _content_disposition(filename: str) -> str:
     "/{review_id}/feedback",
     responses={404: {"model": ErrorResponse, "description": "No such review, or no feedback."}},
 )
-def get_feedback(review_id: str, db: SessionDep, session: CurrentSession) -> Feedback:
+def get_feedback(review_id: str, state: StateDep, session: CurrentSession) -> Feedback:
     """The review's stored feedback (404 `no_feedback` until it has been asked for)."""
-    return service.read_feedback(db, session_id=session.id, review_id=review_id)
+    with state.database.session() as db:
+        return service.read_feedback(db, session_id=session.id, review_id=review_id)
 
 
-@router.post("/{review_id}/feedback", response_model=None, responses=_streamed("the Feedback"))
+@router.post(
+    "/{review_id}/feedback",
+    response_class=StreamingResponse,
+    responses=_streamed(Feedback, "the Feedback"),
+)
 def post_feedback(
     review_id: str,
     session: CurrentSession,
@@ -94,13 +112,16 @@ def post_feedback(
 
 
 @router.get("/{review_id}/chat")
-def get_chat(review_id: str, db: SessionDep, session: CurrentSession) -> ChatOut:
+def get_chat(review_id: str, state: StateDep, session: CurrentSession) -> ChatOut:
     """The follow-up conversation, oldest first, with its running summary."""
-    return service.read_chat(db, session_id=session.id, review_id=review_id)
+    with state.database.session() as db:
+        return service.read_chat(db, session_id=session.id, review_id=review_id)
 
 
 @router.post(
-    "/{review_id}/chat", response_model=None, responses=_streamed("the stored answer message")
+    "/{review_id}/chat",
+    response_class=StreamingResponse,
+    responses=_streamed(ChatMessageOut, "the stored answer message"),
 )
 def post_chat(
     review_id: str,

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from mixcoach import __version__
-from mixcoach.api.deps import SessionDep, SettingsDep, StateDep
+from mixcoach.api.deps import SettingsDep, StateDep
 from mixcoach.api.errors import COMMON_RESPONSES
 from mixcoach.api.schemas import Genre, Health, Options, Subgenre, Version
 from mixcoach.feedback.model import DETAIL_LEVELS
@@ -20,20 +20,35 @@ router = APIRouter(prefix="/api", tags=["service"], responses=COMMON_RESPONSES)
 
 @router.get(
     "/health",
-    responses={503: {"model": Health, "description": "The database or the job runner is down."}},
+    responses={
+        503: {
+            "model": Health,
+            "description": "The database is down, the data folder is full or unwritable, or "
+            "the job runner is stuck or stopped.",
+        }
+    },
 )
-def health(db: SessionDep, state: StateDep, response: Response) -> Health:
-    """Whether the database answers and the job runner is alive (503 when not)."""
+def health(state: StateDep, response: Response) -> Health:
+    """Whether the database answers, the data folder can take new files, and the job runner
+    is taking and finishing jobs (503 when not)."""
     database: Literal["ok", "unreachable"] = "ok"
     try:
-        db.execute(text("SELECT 1"))
+        with state.database.session() as db:
+            db.execute(text("SELECT 1"))
     except SQLAlchemyError:
         database = "unreachable"
-    jobs: Literal["running", "stopped"] = "running" if state.runner.alive else "stopped"
-    healthy = database == "ok" and jobs == "running"
+    storage = state.store.condition()
+    runner = state.runner.health()
+    healthy = database == "ok" and storage == "ok" and runner.state == "running"
     if not healthy:
         response.status_code = 503
-    return Health(status="ok" if healthy else "degraded", database=database, jobs=jobs)
+    return Health(
+        status="ok" if healthy else "degraded",
+        database=database,
+        storage=storage,
+        jobs=runner.state,
+        jobs_problem=runner.reason,
+    )
 
 
 @router.get("/version")

@@ -5,18 +5,31 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
 
 from mixcoach.analysis import Analysis
 from mixcoach.api import events
-from mixcoach.api.deps import CurrentSession, SessionDep, StateDep
+from mixcoach.api.deps import CurrentSession, StateDep
 from mixcoach.api.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_READY_RESPONSES, ErrorResponse
-from mixcoach.api.schemas import JobOut, PlatformPlaybackOut, PlatformsOut, ReviewOut, upload_body
+from mixcoach.api.routers.paths import KnownIds
+from mixcoach.api.schemas import (
+    JobOut,
+    PlatformPlaybackOut,
+    PlatformsOut,
+    ReviewOut,
+    event_stream,
+    schema_ref,
+    upload_body,
+)
 from mixcoach.api.services import finished_review, review_playback, submit_review
 from mixcoach.findings.model import Finding
 from mixcoach.storage import reviews as store
 
 router = APIRouter(
-    prefix="/api/reviews", tags=["reviews"], responses={**COMMON_RESPONSES, **AUTH_RESPONSES}
+    prefix="/api/reviews",
+    tags=["reviews"],
+    responses={**COMMON_RESPONSES, **AUTH_RESPONSES},
+    dependencies=[KnownIds],
 )
 
 
@@ -37,39 +50,44 @@ async def create_review(request: Request, state: StateDep, session: CurrentSessi
 
 
 @router.get("")
-def list_reviews(db: SessionDep, session: CurrentSession) -> list[ReviewOut]:
+def list_reviews(state: StateDep, session: CurrentSession) -> list[ReviewOut]:
     """The session's reviews, newest first."""
-    return [ReviewOut.of(row) for row in store.list_reviews(db, session_id=session.id)]
+    with state.database.session() as db:
+        return [ReviewOut.of(row) for row in store.list_reviews(db, session_id=session.id)]
 
 
 @router.get("/{review_id}")
-def get_review(review_id: str, db: SessionDep, session: CurrentSession) -> ReviewOut:
-    return ReviewOut.of(store.get_review(db, session_id=session.id, review_id=review_id))
+def get_review(review_id: str, state: StateDep, session: CurrentSession) -> ReviewOut:
+    with state.database.session() as db:
+        return ReviewOut.of(store.get_review(db, session_id=session.id, review_id=review_id))
 
 
 @router.get("/{review_id}/job")
-def get_job(review_id: str, db: SessionDep, session: CurrentSession) -> JobOut:
+def get_job(review_id: str, state: StateDep, session: CurrentSession) -> JobOut:
     """The analysis's state, stage and progress."""
-    return JobOut.of(store.review_job(db, session_id=session.id, review_id=review_id))
+    with state.database.session() as db:
+        return JobOut.of(store.review_job(db, session_id=session.id, review_id=review_id))
 
 
 @router.get(
     "/{review_id}/events",
     response_model=None,
     responses={
-        200: {
-            "description": "Server-Sent Events: `progress` events whose data is a JobOut, "
-            "until the state is `done` or `failed`.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
-        }
+        200: event_stream(
+            "Server-Sent Events: `progress` events whose data is a JobOut, until the state is "
+            "`done` or `failed` (comment lines keep the connection open in between).",
+            {"progress": schema_ref(JobOut)},
+        )
     },
 )
-def review_events(
-    review_id: str, db: SessionDep, session: CurrentSession, state: StateDep
+async def review_events(
+    review_id: str, session: CurrentSession, state: StateDep
 ) -> EventSourceResponse:
     """The analysis's progress as it happens, as Server-Sent Events."""
-    job = store.review_job(db, session_id=session.id, review_id=review_id)
-    return EventSourceResponse(events.job_events(state, job.analysis_id))
+    job = await run_in_threadpool(
+        store.read_review_job, state.database, session_id=session.id, review_id=review_id
+    )
+    return EventSourceResponse(events.job_events(state, job))
 
 
 @router.get(
@@ -80,10 +98,11 @@ def review_events(
         **NOT_READY_RESPONSES,
     },
 )
-def get_analysis(review_id: str, db: SessionDep, session: CurrentSession) -> JSONResponse:
+def get_analysis(review_id: str, state: StateDep, session: CurrentSession) -> JSONResponse:
     """The Analysis document (see docs/analysis-schema.md), once the analysis is done."""
-    _, document = finished_review(db, session_id=session.id, review_id=review_id)
-    return JSONResponse(document)
+    with state.database.session() as db:
+        _, document = finished_review(db, session_id=session.id, review_id=review_id)
+        return JSONResponse(document)
 
 
 @router.get(
@@ -94,18 +113,20 @@ def get_analysis(review_id: str, db: SessionDep, session: CurrentSession) -> JSO
         **NOT_READY_RESPONSES,
     },
 )
-def get_findings(review_id: str, db: SessionDep, session: CurrentSession) -> JSONResponse:
+def get_findings(review_id: str, state: StateDep, session: CurrentSession) -> JSONResponse:
     """The findings of the analysis: what is wrong or worth knowing, with its evidence."""
-    _, document = finished_review(db, session_id=session.id, review_id=review_id)
-    return JSONResponse(document["findings"])
+    with state.database.session() as db:
+        _, document = finished_review(db, session_id=session.id, review_id=review_id)
+        return JSONResponse(document["findings"])
 
 
 @router.get("/{review_id}/platforms", responses=NOT_READY_RESPONSES)
-def get_platforms(review_id: str, db: SessionDep, session: CurrentSession) -> PlatformsOut:
+def get_platforms(review_id: str, state: StateDep, session: CurrentSession) -> PlatformsOut:
     """What each streaming service does to the track (gain applied, resulting loudness and
     true peak, its peak ceiling), once the analysis is done; for every feedback type."""
-    results = review_playback(db, session_id=session.id, review_id=review_id)
-    return PlatformsOut(platforms=[PlatformPlaybackOut.of(result) for result in results])
+    with state.database.session() as db:
+        results = review_playback(db, session_id=session.id, review_id=review_id)
+        return PlatformsOut(platforms=[PlatformPlaybackOut.of(result) for result in results])
 
 
 @router.delete("/{review_id}", status_code=204)

@@ -5,13 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from mixcoach.api.deps import CurrentSession, SessionDep, StateDep
+from mixcoach.api.deps import CurrentSession, StateDep
 from mixcoach.api.errors import AUTH_RESPONSES, COMMON_RESPONSES
+from mixcoach.api.routers.paths import KnownIds
 from mixcoach.api.schemas import TrackOut
 from mixcoach.storage import tracks as store
 
 router = APIRouter(
-    prefix="/api/tracks", tags=["tracks"], responses={**COMMON_RESPONSES, **AUTH_RESPONSES}
+    prefix="/api/tracks",
+    tags=["tracks"],
+    responses={**COMMON_RESPONSES, **AUTH_RESPONSES},
+    dependencies=[KnownIds],
 )
 
 #: Media types by the format recognised from content, for the browser's audio player.
@@ -26,14 +30,16 @@ MEDIA_TYPES = {
 
 
 @router.get("")
-def list_tracks(db: SessionDep, session: CurrentSession) -> list[TrackOut]:
+def list_tracks(state: StateDep, session: CurrentSession) -> list[TrackOut]:
     """The session's tracks, newest first."""
-    return [TrackOut.of(t, f) for t, f in store.list_tracks(db, session_id=session.id)]
+    with state.database.session() as db:
+        return [TrackOut.of(t, f) for t, f in store.list_tracks(db, session_id=session.id)]
 
 
 @router.get("/{track_id}")
-def get_track(track_id: str, db: SessionDep, session: CurrentSession) -> TrackOut:
-    return TrackOut.of(*store.get_track(db, session_id=session.id, track_id=track_id))
+def get_track(track_id: str, state: StateDep, session: CurrentSession) -> TrackOut:
+    with state.database.session() as db:
+        return TrackOut.of(*store.get_track(db, session_id=session.id, track_id=track_id))
 
 
 @router.get(
@@ -41,11 +47,10 @@ def get_track(track_id: str, db: SessionDep, session: CurrentSession) -> TrackOu
     response_class=FileResponse,
     responses={200: {"content": {"audio/*": {}}, "description": "The file as uploaded."}},
 )
-def track_audio(
-    track_id: str, db: SessionDep, session: CurrentSession, state: StateDep
-) -> FileResponse:
+def track_audio(track_id: str, session: CurrentSession, state: StateDep) -> FileResponse:
     """The audio as uploaded, for the page's player (byte ranges supported)."""
-    track, stored = store.get_track(db, session_id=session.id, track_id=track_id)
+    with state.database.session() as db:
+        track, stored = store.get_track(db, session_id=session.id, track_id=track_id)
     return FileResponse(
         state.store.path(stored.sha256),
         media_type=MEDIA_TYPES.get(stored.format, "application/octet-stream"),

@@ -1,13 +1,22 @@
 // The follow-up chat under the feedback: the stored conversation (GET .../chat), and new
 // questions whose answers stream in (POST .../chat: `chunk` events, then `done` with the
-// stored assistant message).
+// stored assistant message). A review's conversation is shown as soon as it is read; questions
+// open once the feedback is there too (the answer builds on it: a question asked before would
+// have the server write the feedback a second time).
 
 import { ApiError, getJson, streamEvents } from "./api.js";
 import { alertIn, byId, formatDate, h } from "./dom.js";
 import { findingLinks } from "./feedback.js";
 import { renderMarkdown } from "./markdown.js";
 
-let context = null; // {reviewId, analysis, onFinding, signal}
+// The open review's conversation: {reviewId, analysis, onFinding, signal, open, asking}, where
+// `open` says questions are taken (the feedback is there) and `asking` that an answer is coming.
+let context = null;
+
+/** The Ask button (and Enter) work only on an open conversation with no answer coming. */
+function updateSend() {
+  byId("chat-send").disabled = !(context && context.open && !context.asking);
+}
 
 function messageItem(message) {
   const mine = message.role === "user";
@@ -25,14 +34,41 @@ function messageItem(message) {
   !mine && message.finding_codes ? h("div", { class: "mt-2" }, findingLinks(message.finding_codes, context.analysis, context.onFinding)) : null);
 }
 
-export async function loadChat(reviewId, analysis, { signal, onFinding }) {
-  context = { reviewId, analysis, onFinding, signal };
+/** Empty the conversation and close it to questions (a review is opening, or closed). */
+export function clearChat() {
+  context = null;
   alertIn(byId("chat-error"), "");
+  byId("chat-summary").hidden = true;
+  byId("chat-summary-text").textContent = "";
   byId("chat-log").replaceChildren();
-  const { messages, summary } = await getJson(`/api/reviews/${encodeURIComponent(reviewId)}/chat`, { signal });
-  byId("chat-summary").hidden = !summary;
-  byId("chat-summary-text").textContent = summary || "";
-  byId("chat-log").replaceChildren(...messages.map(messageItem));
+  byId("chat-log").setAttribute("aria-busy", "true");
+  updateSend();
+}
+
+/** Show the review's stored conversation; resolves once it is shown (or its failure is). */
+export async function loadChat(reviewId, analysis, { signal, onFinding }) {
+  clearChat();
+  const current = { reviewId, analysis, onFinding, signal, open: false, asking: false };
+  context = current;
+  try {
+    const { messages, summary } = await getJson(`/api/reviews/${encodeURIComponent(reviewId)}/chat`, { signal });
+    if (context !== current) return;
+    byId("chat-summary").hidden = !summary;
+    byId("chat-summary-text").textContent = summary || "";
+    byId("chat-log").replaceChildren(...messages.map(messageItem));
+  } catch (err) {
+    if (err.name === "AbortError" || context !== current) return;
+    alertIn(byId("chat-error"), `The conversation could not be loaded: ${err instanceof ApiError ? err.message : String(err)}`);
+  }
+  byId("chat-log").removeAttribute("aria-busy");
+}
+
+/** Take questions on the conversation that `loadChat` showed with this `signal` (call it once
+ * the review's feedback is there). */
+export function openQuestions(signal) {
+  if (!context || context.signal !== signal) return;
+  context.open = true;
+  updateSend();
 }
 
 export function setUpChat() {
@@ -41,7 +77,8 @@ export function setUpChat() {
   question.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      form.requestSubmit();
+      // Not while the Ask button is off: before questions open, or while an answer is written.
+      if (!byId("chat-send").disabled) form.requestSubmit();
     }
   });
   form.addEventListener("submit", (event) => {
@@ -52,16 +89,17 @@ export function setUpChat() {
 
 async function ask(text) {
   const error = byId("chat-error");
-  if (!context) return;
+  if (!context || !context.open || context.asking) return;
   if (!text) {
     alertIn(error, "Type a question first.");
     return;
   }
-  const { reviewId } = context;
+  const asking = context;
+  const { reviewId } = asking;
   const log = byId("chat-log");
-  const send = byId("chat-send");
   alertIn(error, "");
-  send.disabled = true;
+  asking.asking = true;
+  updateSend();
   const asked = messageItem({ role: "user", content: text });
   log.append(asked);
   const live = h("div", { class: "prose-mc streaming" });
@@ -77,7 +115,7 @@ async function ask(text) {
     await streamEvents(`/api/reviews/${encodeURIComponent(reviewId)}/chat`, {
       method: "POST",
       json: { question: text },
-      signal: context.signal,
+      signal: asking.signal,
       onEvent: (event) => {
         if (event.event === "chunk") {
           written += JSON.parse(event.data).text;
@@ -100,6 +138,7 @@ async function ask(text) {
     byId("chat-question").value = text;
     alertIn(error, err instanceof ApiError ? err.message : String(err));
   } finally {
-    send.disabled = false;
+    asking.asking = false;
+    updateSend();
   }
 }

@@ -26,6 +26,17 @@ function engineNote(feedback) {
     : `Written by ${who}; every number in it comes from the measurements.`;
 }
 
+/** Empty the feedback panel (a review is opening: nothing of the last one may show). */
+export function clearFeedback() {
+  const box = byId("feedback");
+  box.replaceChildren();
+  box.removeAttribute("aria-busy");
+  byId("feedback-engine").textContent = "";
+  byId("feedback-again").hidden = true;
+  byId("review-headline").hidden = true;
+  byId("review-headline").textContent = "";
+}
+
 export function renderFeedback(feedback, analysis, onFinding) {
   const box = byId("feedback");
   box.classList.remove("streaming");

@@ -51,6 +51,7 @@ export class Player {
     const track = await download(`/api/tracks/${encodeURIComponent(this.review.track.id)}/audio`, "track", { signal });
     if (signal.aborted) return;
     await this.wave.loadBlob(track.blob);
+    if (signal.aborted) return; // closed while decoding: the Play button is the next review's
     byId("play").disabled = false;
     this.status("");
     this.showTime();

@@ -4,9 +4,9 @@
 
 import { ApiError, download, getJson, saveBlob } from "./api.js";
 import { clearCharts, renderCharts } from "./charts.js";
-import { loadChat } from "./chat.js";
+import { clearChat, loadChat, openQuestions } from "./chat.js";
 import { alertIn, byId, formatDate, formatTime, humanize } from "./dom.js";
-import { feedbackFailed, loadFeedback } from "./feedback.js";
+import { clearFeedback, feedbackFailed, loadFeedback } from "./feedback.js";
 import { renderMetrics } from "./metrics.js";
 import { clearPlatforms, loadPlatforms, showVerdicts } from "./platforms.js";
 import { Player, showFinding } from "./player.js";
@@ -22,6 +22,8 @@ export function closeReview() {
   open.controller.abort();
   if (open.player) open.player.destroy();
   clearCharts();
+  clearFeedback();
+  clearChat();
   open = null;
 }
 
@@ -40,8 +42,9 @@ export async function openReview(id, { onChanged }) {
   byId("results").hidden = true;
   byId("exports").hidden = true;
   byId("review-nav").hidden = true;
-  byId("review-headline").hidden = true;
   byId("progress-section").hidden = true;
+  clearFeedback();
+  clearChat();
   alertIn(byId("review-error"), "");
   byId("review-title").textContent = "Loading…";
   byId("review-meta").textContent = "";
@@ -92,16 +95,17 @@ function showResults(review, analysis, current) {
   current.player = player;
   const onFinding = (code) => showFinding(code, player);
   const problem = (err) => (err instanceof ApiError ? err.message : String(err));
-  player.load(signal).catch((err) => { if (err.name !== "AbortError") player.status(`The audio could not be loaded: ${problem(err)}`); });
+  player.load(signal).catch((err) => { if (!signal.aborted) player.status(`The audio could not be loaded: ${problem(err)}`); });
 
+  // The conversation shows as soon as it is read; questions open once the feedback is there.
+  const chatShown = loadChat(review.id, analysis, { signal, onFinding });
   const writeFeedback = (regenerate) => {
     byId("feedback-again").hidden = true;
     loadFeedback(review.id, analysis, { signal, onFinding, regenerate })
       .then((feedback) => {
         platformsShown.then(() => showVerdicts(feedback.delivery));
         byId("feedback-again").hidden = false;
-        // The chat needs the feedback: load it once the feedback is there.
-        return loadChat(review.id, analysis, { signal, onFinding });
+        chatShown.then(() => openQuestions(signal));
       })
       .catch((err) => {
         if (err.name !== "AbortError") feedbackFailed(problem(err), () => writeFeedback(regenerate));

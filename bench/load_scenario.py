@@ -1,0 +1,393 @@
+"""A busy small studio against one Mixcoach server: does it stall, and does health tell the truth?
+
+    .venv/bin/python bench/load_scenario.py [--database sqlite|postgresql|both] [--uploads 20]
+        [--streams 50] [--gets 300] [--workers 2]
+
+Starts `mixcoach serve` as its own process (the embedded default: SQLite in a temporary folder,
+or a throwaway PostgreSQL database) with another process keeping one core busy, and from this
+process, over real HTTP on 127.0.0.1:
+
+1. uploads ``--uploads`` distinct tracks at once (each its own browser session);
+2. opens ``--streams`` progress streams (``/api/reviews/{id}/events``) across those reviews;
+3. sends ``--gets`` light GETs at once (a review, its job, the session's list, health);
+4. drops every stream without a goodbye, as closed tabs do;
+5. sends ``--gets`` light GETs at once again;
+6. waits for every analysis to finish.
+
+A health poller runs throughout. The scenario passes when no request got a 5xx or timed out,
+the p99 of each burst is under 3 s, health answered every poll and said "ok" only while the
+runner was making progress, every stream got its first event, and every analysis is done.
+The suite runs a shorter version (tests/api/test_api_load.py); this prints the full one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import numpy as np
+import soundfile as sf
+
+SAMPLE_RATE_HZ = 44_100
+#: A light GET that takes longer than this counts as timed out.
+REQUEST_TIMEOUT_S = 10.0
+TARGET_P99_S = 3.0
+HEALTH_POLL_S = 0.25
+POSTGRES_ADMIN_URL = os.environ.get(
+    "MIXCOACH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@dataclass
+class Burst:
+    """What one burst of concurrent GETs saw."""
+
+    name: str
+    latencies_s: list[float] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    timeouts: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def server_errors(self) -> int:
+        return sum(status >= 500 for status in self.statuses)
+
+    def percentile_s(self, q: float) -> float:
+        if not self.latencies_s:
+            return float("inf")
+        ordered = sorted(self.latencies_s)
+        return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+@dataclass
+class Report:
+    database: str
+    bursts: list[Burst] = field(default_factory=list)
+    upload_statuses: list[int] = field(default_factory=list)
+    streams_opened: int = 0
+    streams_with_event: int = 0
+    health: list[tuple[float, int, str]] = field(default_factory=list)  # (t, status, jobs)
+    health_failures: list[str] = field(default_factory=list)
+    analyses: dict[str, str] = field(default_factory=dict)  # review id -> final state
+    finished_in_s: float = 0.0
+
+    def problems(self) -> list[str]:
+        """Everything that makes the scenario fail, in words; empty when it passed."""
+        found: list[str] = []
+        bad_uploads = [s for s in self.upload_statuses if s != 202]
+        if bad_uploads:
+            found.append(f"uploads answered {sorted(set(bad_uploads))}")
+        for burst in self.bursts:
+            if burst.server_errors:
+                found.append(f"{burst.name}: {burst.server_errors} answers were 5xx")
+            if burst.timeouts:
+                found.append(f"{burst.name}: {burst.timeouts} requests timed out")
+            if burst.errors:
+                found.append(f"{burst.name}: {len(burst.errors)} failed ({burst.errors[0]})")
+            if burst.percentile_s(99) >= TARGET_P99_S:
+                found.append(f"{burst.name}: p99 {burst.percentile_s(99):.2f} s")
+        if self.streams_with_event < self.streams_opened:
+            found.append(
+                f"{self.streams_opened - self.streams_with_event} of {self.streams_opened} "
+                "streams never got their first event"
+            )
+        found.extend(self.health_failures)
+        unhealthy = [(t, s, j) for t, s, j in self.health if s != 200 or j != "running"]
+        if unhealthy:
+            t, status, jobs = unhealthy[0]
+            found.append(f"health said {status} / jobs {jobs!r} at {t:.1f} s while serving")
+        not_done = {rid: st for rid, st in self.analyses.items() if st != "done"}
+        if not_done:
+            found.append(f"{len(not_done)} analyses not done: {sorted(set(not_done.values()))}")
+        return found
+
+
+def synthesize(path: Path, *, seconds: float, seed: int) -> Path:
+    """A short stereo track with a beat and chords over noise; distinct per ``seed``."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(round(seconds * SAMPLE_RATE_HZ)) / SAMPLE_RATE_HZ
+    music = sum(0.08 * np.sin(2 * np.pi * f * t) for f in rng.uniform(60, 4000, size=6))
+    music = music + 0.03 * rng.standard_normal(t.size)
+    beat = (np.sin(2 * np.pi * 2.0 * t) > 0.95) * rng.standard_normal(t.size) * 0.3
+    audio = np.stack([music + beat, 0.9 * music + beat], axis=1).astype(np.float32)
+    sf.write(path, audio, SAMPLE_RATE_HZ, "PCM_16")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def busy_core() -> Iterator[None]:
+    """Another process spinning on one core for the whole scenario."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    import uuid
+
+    import psycopg
+
+    name = f"mixcoach_load_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def serving(data_dir: Path, *, database_url: str, workers: int) -> Iterator[str]:
+    """`mixcoach serve` in its own process until the block ends; yields its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "MIXCOACH_DATA_DIR": str(data_dir),
+        "MIXCOACH_PORT": str(port),
+        "MIXCOACH_JOBS_WORKERS": str(workers),
+        "DATABASE_URL": database_url,
+    }
+    log_path = data_dir.parent / "server.log"
+    log = log_path.open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mixcoach.cli", "serve"],
+        env=env,
+        cwd=data_dir.parent,  # no .env of the developer's is read
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                    break
+            if server.poll() is not None or time.monotonic() > deadline:
+                said = log_path.read_text(errors="replace").strip().splitlines()[-5:]
+                raise RuntimeError(f"mixcoach serve did not start: {' / '.join(said)}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+async def _upload(client: httpx.AsyncClient, track: Path, report: Report) -> tuple[str, str]:
+    token = (await client.post("/api/sessions")).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    response = await client.post(
+        "/api/reviews",
+        headers=auth,
+        files={"track": (track.name, track.read_bytes(), "audio/wav")},
+        data={"feedback_type": "mixdown", "genre": "pop"},
+    )
+    report.upload_statuses.append(response.status_code)
+    return response.json()["id"], token
+
+
+async def _stream(client: httpx.AsyncClient, review_id: str, token: str, report: Report) -> None:
+    headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+    async with client.stream("GET", f"/api/reviews/{review_id}/events", headers=headers) as r:
+        report.streams_opened += 1
+        counted = False
+        async for line in r.aiter_lines():
+            if line.startswith("event: progress") and not counted:
+                report.streams_with_event += 1
+                counted = True
+
+
+async def _burst(
+    client: httpx.AsyncClient, name: str, reviews: list[tuple[str, str]], count: int
+) -> Burst:
+    burst = Burst(name)
+
+    async def one(number: int) -> None:
+        review_id, token = reviews[number % len(reviews)]
+        auth = {"Authorization": f"Bearer {token}"}
+        path = (
+            f"/api/reviews/{review_id}/job",
+            f"/api/reviews/{review_id}",
+            "/api/reviews",
+            "/api/health",
+        )[number % 4]
+        started = time.perf_counter()
+        try:
+            response = await client.get(path, headers=auth, timeout=REQUEST_TIMEOUT_S)
+        except httpx.TimeoutException:
+            burst.timeouts += 1
+            return
+        except httpx.TransportError as exc:
+            burst.errors.append(f"{path}: {type(exc).__name__}")
+            return
+        burst.latencies_s.append(time.perf_counter() - started)
+        burst.statuses.append(response.status_code)
+
+    await asyncio.gather(*(one(n) for n in range(count)))
+    return burst
+
+
+async def _poll_health(url: str, report: Report, started: float, stop: asyncio.Event) -> None:
+    # Its own client and connection: health must answer whatever the others are doing.
+    async with httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT_S) as client:
+        while not stop.is_set():
+            at = time.monotonic() - started
+            try:
+                response = await client.get("/api/health")
+                report.health.append((at, response.status_code, response.json().get("jobs", "")))
+            except httpx.HTTPError as exc:
+                report.health_failures.append(f"health did not answer at {at:.1f} s ({exc!r})")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), HEALTH_POLL_S)
+
+
+async def _scenario(
+    url: str,
+    tracks: list[Path],
+    report: Report,
+    *,
+    streams: int,
+    gets: int,
+    finish_timeout_s: float,
+) -> None:
+    started = time.monotonic()
+    stop_health = asyncio.Event()
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    async with httpx.AsyncClient(base_url=url, timeout=60.0, limits=limits) as client:
+        health = asyncio.create_task(_poll_health(url, report, started, stop_health))
+        reviews = await asyncio.gather(*(_upload(client, t, report) for t in tracks))
+        async with httpx.AsyncClient(base_url=url, timeout=None, limits=limits) as stream_client:
+            watching = [
+                asyncio.create_task(_stream(stream_client, *reviews[n % len(reviews)], report))
+                for n in range(streams)
+            ]
+            report.bursts.append(await _burst(client, "GETs with streams open", reviews, gets))
+            for task in watching:  # closed tabs: the connections go without a goodbye
+                task.cancel()
+            await asyncio.gather(*watching, return_exceptions=True)
+        report.bursts.append(await _burst(client, "GETs after streams dropped", reviews, gets))
+
+        deadline = time.monotonic() + finish_timeout_s
+        for review_id, token in reviews:
+            auth = {"Authorization": f"Bearer {token}"}
+            while True:
+                job = (await client.get(f"/api/reviews/{review_id}/job", headers=auth)).json()
+                if job["state"] in ("done", "failed") or time.monotonic() > deadline:
+                    report.analyses[review_id] = job["state"]
+                    break
+                await asyncio.sleep(0.2)
+        report.finished_in_s = time.monotonic() - started
+        stop_health.set()
+        await health
+
+
+def run(
+    database: str,
+    *,
+    uploads: int = 20,
+    streams: int = 50,
+    gets: int = 300,
+    workers: int = 2,
+    track_seconds: float = 20.0,
+    finish_timeout_s: float = 600.0,
+) -> Report:
+    """Run the scenario once on ``database`` ("sqlite" or "postgresql") and report it."""
+    report = Report(database)
+    with tempfile.TemporaryDirectory(prefix="mixcoach-load-") as folder:
+        root = Path(folder)
+        tracks = [
+            synthesize(root / f"track{n}.wav", seconds=track_seconds, seed=n)
+            for n in range(uploads)
+        ]
+        with contextlib.ExitStack() as stack:
+            url = "" if database == "sqlite" else stack.enter_context(throwaway_postgres())
+            base = stack.enter_context(serving(root / "data", database_url=url, workers=workers))
+            stack.enter_context(busy_core())
+            asyncio.run(
+                _scenario(
+                    base,
+                    tracks,
+                    report,
+                    streams=streams,
+                    gets=gets,
+                    finish_timeout_s=finish_timeout_s,
+                )
+            )
+    return report
+
+
+def print_report(report: Report) -> None:
+    print(f"== {report.database}: mixcoach serve, one other core busy, {os.cpu_count()} cores")
+    print(f"{'burst':28} {'requests':>9} {'5xx':>5} {'timeouts':>9} {'p50 s':>7} {'p99 s':>7}")
+    for burst in report.bursts:
+        print(
+            f"{burst.name:28} {len(burst.statuses) + burst.timeouts:9d} {burst.server_errors:5d} "
+            f"{burst.timeouts:9d} {burst.percentile_s(50):7.3f} {burst.percentile_s(99):7.3f}"
+        )
+    healthy = sum(s == 200 and j == "running" for _, s, j in report.health)
+    print(f"streams: {report.streams_with_event}/{report.streams_opened} got their first event")
+    unanswered = len(report.health_failures)
+    print(f"health: {healthy}/{len(report.health)} polls ok, {unanswered} unanswered")
+    done = list(report.analyses.values()).count("done")
+    finished = report.finished_in_s
+    print(f"analyses: {done}/{len(report.analyses)} done, all finished {finished:.1f} s in")
+    problems = report.problems()
+    print(
+        f"target (p99 < {TARGET_P99_S:g} s, no 5xx, no timeout, honest health, all done): "
+        + ("met" if not problems else "MISSED: " + "; ".join(problems))
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--uploads", type=int, default=20)
+    parser.add_argument("--streams", type=int, default=50)
+    parser.add_argument("--gets", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    databases = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+    failed = False
+    for database in databases:
+        report = run(
+            database,
+            uploads=args.uploads,
+            streams=args.streams,
+            gets=args.gets,
+            workers=args.workers,
+        )
+        print_report(report)
+        failed = failed or bool(report.problems())
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
