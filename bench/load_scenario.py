@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -135,7 +136,9 @@ def free_port() -> int:
 @contextlib.contextmanager
 def busy_core() -> Iterator[None]:
     """Another process spinning on one core for the whole scenario."""
-    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    # It spins only while its parent lives: a scenario killed midway leaves no spinner behind.
+    spin = "import os\nparent = os.getppid()\nwhile os.getppid() == parent: pass"
+    spinner = subprocess.Popen([sys.executable, "-c", spin])
     try:
         yield
     finally:
@@ -201,6 +204,30 @@ def serving(data_dir: Path, *, database_url: str, workers: int) -> Iterator[str]
         log.close()
 
 
+async def raw_get(
+    url: str, path: str, headers: dict[str, str], *, timeout_s: float = REQUEST_TIMEOUT_S
+) -> tuple[int, bytes]:
+    """GET over a connection of its own, as a browser tab would: (status, body).
+
+    Plain asyncio streams rather than httpx: with hundreds of requests in flight, httpx's own
+    bookkeeping costs more than the server's work and would be measured instead of it."""
+
+    async def exchange() -> tuple[int, bytes]:
+        host, port = url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "Connection: close"]
+            lines += [f"{name}: {value}" for name, value in headers.items()]
+            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+            response = await reader.read()
+        finally:
+            writer.close()
+        head, _, body = response.partition(b"\r\n\r\n")
+        return int(head.split(b" ", 2)[1]), body
+
+    return await asyncio.wait_for(exchange(), timeout_s)
+
+
 async def _upload(client: httpx.AsyncClient, track: Path, report: Report) -> tuple[str, str]:
     token = (await client.post("/api/sessions")).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
@@ -214,20 +241,26 @@ async def _upload(client: httpx.AsyncClient, track: Path, report: Report) -> tup
     return response.json()["id"], token
 
 
-async def _stream(client: httpx.AsyncClient, review_id: str, token: str, report: Report) -> None:
-    headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
-    async with client.stream("GET", f"/api/reviews/{review_id}/events", headers=headers) as r:
+async def _stream(url: str, review_id: str, token: str, report: Report) -> None:
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        request = (
+            f"GET /api/reviews/{review_id}/events HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        writer.write(request.encode())
         report.streams_opened += 1
-        counted = False
-        async for line in r.aiter_lines():
-            if line.startswith("event: progress") and not counted:
+        while line := await reader.readline():
+            if line.startswith(b"event: progress"):
                 report.streams_with_event += 1
-                counted = True
+                break
+        await reader.read()  # until the stream ends or the tab is closed
+    finally:
+        writer.transport.abort()  # a closed tab: no goodbye
 
 
-async def _burst(
-    client: httpx.AsyncClient, name: str, reviews: list[tuple[str, str]], count: int
-) -> Burst:
+async def _burst(url: str, name: str, reviews: list[tuple[str, str]], count: int) -> Burst:
     burst = Burst(name)
 
     async def one(number: int) -> None:
@@ -241,32 +274,30 @@ async def _burst(
         )[number % 4]
         started = time.perf_counter()
         try:
-            response = await client.get(path, headers=auth, timeout=REQUEST_TIMEOUT_S)
-        except httpx.TimeoutException:
+            status, _ = await raw_get(url, path, auth)
+        except TimeoutError:
             burst.timeouts += 1
             return
-        except httpx.TransportError as exc:
-            burst.errors.append(f"{path}: {type(exc).__name__}")
+        except OSError as exc:
+            burst.errors.append(f"{path}: {exc!r}")
             return
         burst.latencies_s.append(time.perf_counter() - started)
-        burst.statuses.append(response.status_code)
+        burst.statuses.append(status)
 
     await asyncio.gather(*(one(n) for n in range(count)))
     return burst
 
 
 async def _poll_health(url: str, report: Report, started: float, stop: asyncio.Event) -> None:
-    # Its own client and connection: health must answer whatever the others are doing.
-    async with httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT_S) as client:
-        while not stop.is_set():
-            at = time.monotonic() - started
-            try:
-                response = await client.get("/api/health")
-                report.health.append((at, response.status_code, response.json().get("jobs", "")))
-            except httpx.HTTPError as exc:
-                report.health_failures.append(f"health did not answer at {at:.1f} s ({exc!r})")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), HEALTH_POLL_S)
+    while not stop.is_set():
+        at = time.monotonic() - started
+        try:
+            status, body = await raw_get(url, "/api/health", {})
+            report.health.append((at, status, json.loads(body).get("jobs", "")))
+        except (OSError, TimeoutError, ValueError) as exc:
+            report.health_failures.append(f"health did not answer at {at:.1f} s ({exc!r})")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), HEALTH_POLL_S)
 
 
 async def _scenario(
@@ -284,16 +315,15 @@ async def _scenario(
     async with httpx.AsyncClient(base_url=url, timeout=60.0, limits=limits) as client:
         health = asyncio.create_task(_poll_health(url, report, started, stop_health))
         reviews = await asyncio.gather(*(_upload(client, t, report) for t in tracks))
-        async with httpx.AsyncClient(base_url=url, timeout=None, limits=limits) as stream_client:
-            watching = [
-                asyncio.create_task(_stream(stream_client, *reviews[n % len(reviews)], report))
-                for n in range(streams)
-            ]
-            report.bursts.append(await _burst(client, "GETs with streams open", reviews, gets))
-            for task in watching:  # closed tabs: the connections go without a goodbye
-                task.cancel()
-            await asyncio.gather(*watching, return_exceptions=True)
-        report.bursts.append(await _burst(client, "GETs after streams dropped", reviews, gets))
+        watching = [
+            asyncio.create_task(_stream(url, *reviews[n % len(reviews)], report))
+            for n in range(streams)
+        ]
+        report.bursts.append(await _burst(url, "GETs with streams open", reviews, gets))
+        for task in watching:  # closed tabs
+            task.cancel()
+        await asyncio.gather(*watching, return_exceptions=True)
+        report.bursts.append(await _burst(url, "GETs after streams dropped", reviews, gets))
 
         deadline = time.monotonic() + finish_timeout_s
         for review_id, token in reviews:
