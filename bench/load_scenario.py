@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import soundfile as sf
+from api_latency import free_port
 
 SAMPLE_RATE_HZ = 44_100
 #: A light GET that takes longer than this counts as timed out.
@@ -124,13 +124,6 @@ def synthesize(path: Path, *, seconds: float, seed: int) -> Path:
     audio = np.stack([music + beat, 0.9 * music + beat], axis=1).astype(np.float32)
     sf.write(path, audio, SAMPLE_RATE_HZ, "PCM_16")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextlib.contextmanager

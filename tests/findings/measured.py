@@ -15,6 +15,25 @@ from mixcoach.audio.spectrum import BANDS, Band, Curve, Spectrum
 from mixcoach.audio.stereo import BandWidth, Stereo
 from mixcoach.audio.tonality import Tonality
 
+#: Codes that judge the music itself (everything but peaks, clipping, DC and resolution).
+MUSIC_CODES = {
+    "too_loud",
+    "too_quiet",
+    "over_compressed",
+    "under_compressed",
+    "stereo_too_narrow",
+    "stereo_too_wide",
+    "phase_issue",
+    "channel_imbalance",
+    "wide_low_end",
+    "too_bright",
+    "too_dull",
+    "too_boomy",
+    "too_thin",
+    "muddy",
+    "harsh",
+}
+
 #: Band levels (dB relative to the total) of a well-balanced pop master.
 POP_BANDS = {
     "sub": -4.5,

@@ -4,7 +4,7 @@ file rules still do, a note says why, and the minimum comes from thresholds.toml
 from __future__ import annotations
 
 import pytest
-from measured import changed, clean_pop_master, clip_runs
+from measured import MUSIC_CODES, changed, clean_pop_master, clip_runs
 
 from mixcoach.audio.analyze import Measurements
 from mixcoach.findings.judge import Judgement, judge
@@ -13,25 +13,6 @@ from mixcoach.knowledge.genres import resolve_profile
 from mixcoach.knowledge.thresholds import thresholds
 
 MINIMUM_S = thresholds().value("content.min_sound_s")
-
-#: Codes that judge the music itself (everything but peaks, clipping, DC and resolution).
-MUSIC_CODES = {
-    "too_loud",
-    "too_quiet",
-    "over_compressed",
-    "under_compressed",
-    "stereo_too_narrow",
-    "stereo_too_wide",
-    "phase_issue",
-    "channel_imbalance",
-    "wide_low_end",
-    "too_bright",
-    "too_dull",
-    "too_boomy",
-    "too_thin",
-    "muddy",
-    "harsh",
-}
 
 
 def run(m: Measurements, feedback_type: FeedbackType = "master_review") -> Judgement:
