@@ -77,6 +77,7 @@ def test_event_streams_are_declared_event_by_event(client: httpx.Client) -> None
     schema = openapi(client)
     for (path, method), names in STREAMS.items():
         ok = schema["paths"][path][method]["responses"]["200"]
+        assert list(ok["content"]) == ["text/event-stream"], path  # no JSON body besides
         stream = ok["content"]["text/event-stream"]
         # The whole body is text; what it is made of is declared event by event.
         assert stream.get("schema", {"type": "string"}) == {"type": "string"}, path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -72,6 +72,7 @@ def get_job(review_id: str, state: StateDep, session: CurrentSession) -> JobOut:
 @router.get(
     "/{review_id}/events",
     response_model=None,
+    response_class=StreamingResponse,  # no JSON body in the 200 (see routers/feedback.py)
     responses={
         200: event_stream(
             "Server-Sent Events: `progress` events whose data is a JobOut, until the state is "
