@@ -82,6 +82,25 @@ class Database:
         self._write = sessionmaker(
             self.engine.execution_options(**{_IMMEDIATE: True}), expire_on_commit=False
         )
+        # dispose() closes the pool's idle connections. One still checked out then (a request
+        # finishing while the server stops) would go back into the discarded pool and stay
+        # open until the garbage collector finds it; it is closed when it comes back instead.
+        self._checked_out: set[int] = set()
+        self._close_on_return: set[int] = set()
+        event.listen(self.engine.pool, "checkout", self._on_checkout)
+        event.listen(self.engine.pool, "checkin", self._on_checkin)
+
+    def _on_checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        self._checked_out.add(id(dbapi_connection))
+
+    def _on_checkin(self, dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is None:  # already invalidated
+            return
+        key = id(dbapi_connection)
+        self._checked_out.discard(key)
+        if key in self._close_on_return:
+            self._close_on_return.discard(key)
+            record.invalidate()  # closes the DBAPI connection
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -109,6 +128,8 @@ class Database:
             command.upgrade(alembic_config(connection), "head")
 
     def dispose(self) -> None:
+        """Close every connection: the idle ones now, the checked-out ones as they come back."""
+        self._close_on_return |= self._checked_out
         self.engine.dispose()
 
 
