@@ -25,9 +25,13 @@ transposed by -6..+5 semitones to a target key chosen to cover all 24 keys evenl
 the transposed key. Instruments (General MIDI programs), panning, a drum kit on some pieces,
 velocity accents and small timing offsets are varied per piece from a fixed seed.
 
+Folk dance tunes and songs in other meters and textures (reels, hornpipes, jigs; 2/2, 2/4, 6/8,
+9/8, 12/8) come from four more collections of the corpus: see ``evalset_folk.py``.
+
 ``python bench/evalset.py select`` scans the corpus and writes ``evalset_data/manifest.tsv``
-(the committed definition of the set); ``python bench/evalset.py build`` renders every piece of
-the manifest into ``bench/.cache/evalset/`` (once; later runs reuse the files).
+(the committed definition of the set), ``select-folk`` replaces its folk tunes (and leaves the
+rest alone); ``python bench/evalset.py build`` renders every piece of the manifest into
+``bench/.cache/evalset/`` (once; later runs reuse the files).
 """
 
 from __future__ import annotations
@@ -79,6 +83,8 @@ SAMPLE_RATES_HZ = (44100, 44100, 44100, 48000, 48000, 22050)
 MIN_SECONDS = 30.0
 MAX_SECONDS = 60.0
 TICKS_PER_QUARTER = 480
+#: Collections of folk tunes (ABC files) rendered by ``evalset_folk.py``.
+FOLK_CORPORA = ("ryansMammoth", "essenFolksong", "oneills1850", "miscFolk")
 
 #: Non-chorale movements and songs considered (each must pass the same label rules).
 OTHER_SCORES = (
@@ -146,10 +152,21 @@ class Entry:
     drums: bool
     sample_rate_hz: int
     split: str  # "dev" (used while developing the meters) | "held-out"
+    meter: str = ""  # folk tunes: the time signature, e.g. "6/8" (the beat follows from it)
+    texture: str = "parts"  # "parts" (the score's own voices) | "solo" | "doubled" | "vamp"
 
     @property
     def tonic_pc(self) -> int:
         return TONICS.index(self.key)
+
+    @property
+    def has_key_label(self) -> bool:
+        """False for folk tunes whose key is modal or not confirmed by the ending."""
+        return self.key != ""
+
+    @property
+    def is_folk(self) -> bool:
+        return self.source.split("/", 1)[0] in FOLK_CORPORA
 
 
 @dataclass(frozen=True)
@@ -343,6 +360,8 @@ def read_manifest(path: Path = MANIFEST) -> list[Entry]:
             drums=row["drums"] == "1",
             sample_rate_hz=int(row["sample_rate_hz"]),
             split=row["split"],
+            meter=row.get("meter") or "",
+            texture=row.get("texture") or "parts",
         )
         for row in rows
     ]
@@ -393,20 +412,28 @@ def _channel(part_index: int) -> int:
 
 
 def drum_notes(
-    *, beats_per_bar: int, anacrusis_quarters: float, length_quarters: float, rng: random.Random
+    *,
+    beats_per_bar: int,
+    anacrusis_quarters: float,
+    length_quarters: float,
+    rng: random.Random,
+    beat_quarters: float = 1.0,
 ) -> list[NoteEvent]:
-    """A plain kit pattern: kick on the downbeat (and mid-bar in 4/4), snare on the other
-    beats of 2/4 and 4/4 or beats 2-3 of 3/4, closed hi-hat on every eighth."""
+    """A plain kit pattern: kick on the downbeat (and mid-bar in four-beat bars), snare on the
+    other beats of two- and four-beat bars or beats 2-3 of three-beat bars, closed hi-hat on
+    every eighth. ``beat_quarters`` is 1 in simple meters, 1.5 (dotted quarter) in compound."""
     kick, snare, hat = 36, 38, 42
     events = []
     steps = int(length_quarters * 2)
     for step in range(steps):
         start = step / 2
-        beat = (start - anacrusis_quarters) % beats_per_bar
+        position = start / beat_quarters
+        beat = (start - anacrusis_quarters) / beat_quarters % beats_per_bar
+        on_beat = position == round(position)
         events.append(
-            NoteEvent(start, 0.25, hat, 70 + rng.randint(-8, 8) + (12 if step % 2 == 0 else 0), 9)
+            NoteEvent(start, 0.25, hat, 70 + rng.randint(-8, 8) + (12 if on_beat else 0), 9)
         )
-        if start != round(start):
+        if not on_beat:
             continue
         if beat == 0 or (beats_per_bar == 4 and beat == 2):
             events.append(NoteEvent(start, 0.5, kick, 110, 9))
@@ -473,6 +500,11 @@ def _varlen(value: int) -> bytes:
 def entry_midi(entry: Entry) -> bytes:
     """Render an entry's score to MIDI, checking its label against the score again."""
     from music21 import corpus
+
+    if entry.is_folk:
+        import evalset_folk
+
+        return evalset_folk.tune_midi(entry)
 
     score = corpus.parse(entry.source)
     is_chorale = entry.source.startswith("bach/")
@@ -587,18 +619,27 @@ def one_per_key(entries: Sequence[Entry]) -> list[Entry]:
     """The first entry of each of the 24 keys: a small subset that still covers every key."""
     seen: dict[tuple[str, str], Entry] = {}
     for entry in entries:
-        seen.setdefault((entry.key, entry.mode), entry)
+        if entry.has_key_label and not entry.is_folk:
+            seen.setdefault((entry.key, entry.mode), entry)
     return list(seen.values())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("select", "build"))
+    parser.add_argument("command", choices=("select", "select-folk", "build"))
     args = parser.parse_args(argv)
     if args.command == "select":
         entries = select()
         write_manifest(entries)
         print(f"wrote {len(entries)} entries to {MANIFEST}")
+        return 0
+    if args.command == "select-folk":
+        import evalset_folk
+
+        kept = [e for e in read_manifest() if not e.is_folk]
+        folk = evalset_folk.select(first_index=len(kept))
+        write_manifest([*kept, *folk])
+        print(f"wrote {len(kept)} scores and {len(folk)} folk tunes to {MANIFEST}")
         return 0
     reason = missing_tools()
     if reason:

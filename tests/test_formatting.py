@@ -5,7 +5,18 @@ from __future__ import annotations
 import pytest
 
 from mixcoach.audio.model import TimeRange
-from mixcoach.formatting import format_ranges, format_target, format_time, format_value
+from mixcoach.formatting import (
+    clock,
+    count,
+    counted,
+    format_ranges,
+    format_target,
+    format_time,
+    format_value,
+    listing,
+    number,
+    signed,
+)
 
 
 @pytest.mark.parametrize(
@@ -36,7 +47,8 @@ def test_ranges_list_four_then_count_the_rest() -> None:
     [
         (None, "dB", "n/a"),
         ("A minor", "", "A minor"),
-        (8099.0, "", "8099"),
+        (8099.0, "", "8,099"),  # counts carry thousands separators
+        (-0.0004, "LU", "0.000 LU"),  # never "-0.000"
         (-16.54, "LUFS", "-16.5 LUFS"),
         (0.048, "", "0.048"),
     ],
@@ -56,3 +68,25 @@ def test_values(value: float | str | None, unit: str, text: str) -> None:
 )
 def test_targets(low: float | None, high: float | None, text: str) -> None:
     assert format_target(low, high, "dBTP") == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(-0.04, "0.0"), (0.04, "0.0"), (-6.84, "-6.8"), (1.25, "1.2")]
+)
+def test_numbers_never_read_negative_zero(value: float, text: str) -> None:
+    assert number(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(-6.84, "-6.8 dB"), (1.5, "+1.5 dB"), (-0.04, "0.0 dB"), (0.04, "0.0 dB")]
+)
+def test_signed_amounts_carry_their_sign_but_zero_has_none(value: float, text: str) -> None:
+    assert signed(value) == text
+
+
+def test_counts_and_listings_read_like_prose() -> None:
+    assert count(1317) == "1,317"
+    assert counted(1317, "clipped run") == "1,317 clipped runs"
+    assert counted(1, "clipped run") == "1 clipped run"
+    assert listing(["0:00", "0:01", "1:11"]) == "0:00, 0:01 and 1:11"
+    assert clock(71.4) == "1:11"

@@ -14,9 +14,10 @@ from mixcoach.audio.model import Model
 from mixcoach.findings.judge import MetricStatus, ReferenceComparison, judge
 from mixcoach.findings.model import FeedbackType, Finding
 from mixcoach.knowledge.genres import GenreProfile, resolve_profile
+from mixcoach.knowledge.thresholds import thresholds
 
 #: Bump on any change to the JSON shape (docs/analysis-schema.md).
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class Request(Model):
@@ -40,6 +41,9 @@ class Analysis(Measurements):
     request: Request
     metrics: list[MetricStatus]
     findings: list[Finding]
+    # False when silence or too little sound left only the file judged (see notes); analyses
+    # stored before schema 1.1 lack it and read as True.
+    music_judged: bool = True
     reference: Reference | None
 
 
@@ -81,6 +85,9 @@ def assemble(
     """Judge measurements already taken (the CLI measures a shared reference only once)."""
     verdict = judge(track, profile=profile, feedback_type=feedback_type, reference=reference)
     comparison = verdict.comparison
+    track = _with_tempo_certainty(track)
+    if reference is not None:
+        reference = _with_tempo_certainty(reference)
     return Analysis(
         **{**dict(track), "spectrum": verdict.spectrum, "notes": [*track.notes, *verdict.notes]},
         schema_version=SCHEMA_VERSION,
@@ -92,7 +99,15 @@ def assemble(
         ),
         metrics=verdict.metrics,
         findings=verdict.findings,
+        music_judged=verdict.music_judged,
         reference=None
         if reference is None or comparison is None
         else Reference(measurements=reference, comparison=comparison),
     )
+
+
+def _with_tempo_certainty(measurements: Measurements) -> Measurements:
+    """The measurements with the tempo marked uncertain below thresholds.toml [rhythm]."""
+    min_confidence = thresholds().value("rhythm.min_confidence")
+    rhythm = measurements.rhythm.judged(min_confidence=min_confidence)
+    return measurements.model_copy(update={"rhythm": rhythm})

@@ -95,8 +95,13 @@ class LLMSettings(BaseSettings):
         default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "MIXCOACH_LLM_BASE_URL")
     )
     model: str = "gpt-4o-mini"
-    timeout_s: float = Field(default=60.0, gt=0)
-    max_retries: int = Field(default=3, ge=0)
+    #: Longest silence from the model server (before its first word, or between two words).
+    timeout_s: float = Field(default=20.0, gt=0)
+    #: Retries (with backoff) on rate limits, server errors and timeouts, within the deadline.
+    max_retries: int = Field(default=2, ge=0)
+    #: One total deadline per feedback or chat request, retries and the conversation summary
+    #: included: past it, the offline engine answers instead.
+    deadline_s: float = Field(default=60.0, gt=0)
 
 
 class Settings(BaseSettings):

@@ -1,4 +1,10 @@
-"""How measured values read in the terminal report and the PDF: one place, one wording."""
+"""How values read on every surface: findings, feedback, prompts, the PDF and the terminal.
+
+One place, one wording: numbers never read ``-0.0``, signed amounts carry ``+`` or ``-``,
+counts carry thousands separators (``1,317``), positions in the track read ``m:ss`` (or
+``m:ss.s`` where tenths matter), ranges ``low to high unit``. The feedback's own writers
+(:mod:`mixcoach.feedback.numbers`, which the grounding check reads back) build on these.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,44 @@ from mixcoach.audio.model import TimeRange
 
 #: Time ranges listed before "and N more".
 MAX_RANGES_SHOWN = 4
+
+
+def number(value: float, *, decimals: int = 1, signed: bool = False) -> str:
+    """``value`` rounded to ``decimals``, never ``-0.0``; ``signed`` writes ``+`` on positives."""
+    rounded = round(value, decimals)
+    if rounded == 0:
+        rounded = 0.0  # -0.0 compares equal to 0: this drops its sign
+    text = f"{rounded:.{decimals}f}"
+    return f"+{text}" if signed and rounded > 0 else text
+
+
+def signed(value: float, unit: str = "dB", *, decimals: int = 1) -> str:
+    """A change: ``-6.8 dB``, ``+1.5 LU``, ``0.0 dB`` (never ``-0.0`` or ``+0.0``)."""
+    return f"{number(value, decimals=decimals, signed=True)} {unit}".strip()
+
+
+def count(value: int) -> str:
+    """``1317`` -> ``"1,317"``."""
+    return f"{value:,d}"
+
+
+def counted(value: int, singular: str, plural: str | None = None) -> str:
+    """``counted(1317, "clipped run")`` -> ``"1,317 clipped runs"``; one -> ``"1 clipped run"``."""
+    noun = singular if value == 1 else (plural or singular + "s")
+    return f"{count(value)} {noun}"
+
+
+def listing(items: Sequence[str]) -> str:
+    """``["a", "b", "c"]`` -> ``"a, b and c"``."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def clock(seconds: float) -> str:
+    """A position in the track as ``m:ss``: ``71.4`` -> ``"1:11"``."""
+    whole = max(0, round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def format_time(seconds: float) -> str:
@@ -31,9 +75,9 @@ def format_value(value: float | str | None, unit: str) -> str:
     if isinstance(value, str):
         return value
     if float(value).is_integer() and not unit:
-        return str(int(value))  # counts
+        return count(int(value))  # counts
     digits = 1 if abs(value) >= 0.1 else 3
-    return f"{value:.{digits}f} {unit}".strip()
+    return f"{number(value, decimals=digits)} {unit}".strip()
 
 
 def format_target(low: float | None, high: float | None, unit: str) -> str:

@@ -169,13 +169,15 @@ def test_the_llm_sees_the_conversation_so_far_and_its_summary(
         {"role": "assistant", "content": answers[0]},
         {"role": "user", "content": questions[1]},
     ]
-    assert "Clear the low mids first." in second_turn[1]["content"]  # the feedback given
+    # One system message: the facts, then the feedback given (and later the summary).
+    assert [m["role"] for m in second_turn].count("system") == 1
+    assert "Clear the low mids first." in second_turn[0]["content"]  # the feedback given
     summarising = "\n".join(m["content"] for m in prompts[4])
     assert questions[0] in summarising and answers[0] in summarising
     assert questions[1] not in summarising
     fourth_turn = prompts[5]
-    assert f"EARLIER IN THIS CONVERSATION (summary)\n{summary}" in fourth_turn[1]["content"]
-    assert [m["content"] for m in fourth_turn[2:]] == [
+    assert f"EARLIER IN THIS CONVERSATION (summary)\n{summary}" in fourth_turn[0]["content"]
+    assert [m["content"] for m in fourth_turn[1:]] == [
         questions[1],
         answers[1],
         questions[2],

@@ -40,6 +40,7 @@ from sqlalchemy import func, select
 from mixcoach.config import Settings
 from mixcoach.feedback.model import Feedback, FeedbackRequest, Presets
 from mixcoach.feedback.offline import OfflineEngine
+from mixcoach.feedback.openai_engine import NOT_IN_TIME, UNREACHABLE
 from mixcoach.storage.models import Feedback as FeedbackRow
 
 Tone = Callable[..., Path]
@@ -194,11 +195,13 @@ def test_llm_feedback_is_grounded_streamed_and_stored(
     with LiveServer(with_llm(settings, llm_server.base_url)) as server, server.client() as client:
         auth = new_session(client)
         review_id = analysed(client, auth, tone(seconds=2.0))
-        measured = document(client, auth, review_id).loudness.integrated_lufs
-        assert measured is not None
+        analysis = document(client, auth, review_id)
+        measured = analysis.loudness.integrated_lufs
+        assert measured is not None and analysis.findings
+        code = analysis.findings[0].code  # whichever the judge raised on this tone
         llm_server.then(
             Reply(
-                "Clear the low mids before anything else.\n\n## Low mids\nBased on: muddy\n"
+                f"Clear the low mids before anything else.\n\n## Low mids\nBased on: {code}\n"
                 f"The mix measures {measured:.1f} LUFS integrated. Spotify wants -7.5 LUFS. "
                 "Dip the low mids on the pads.\n",
                 chunk_chars=7,
@@ -208,7 +211,7 @@ def test_llm_feedback_is_grounded_streamed_and_stored(
         feedback = Feedback.model_validate(done)
         assert feedback.engine == f"openai:{MODEL}" and feedback.fallback_reason is None
         assert feedback.headline == "Clear the low mids before anything else."
-        assert [(s.title, s.finding_codes) for s in feedback.sections] == [("Low mids", ["muddy"])]
+        assert [(s.title, s.finding_codes) for s in feedback.sections] == [("Low mids", [code])]
         shown = "".join(chunks)
         assert f"{measured:.1f} LUFS" in shown and "Based on" not in shown
         assert "-7.5" not in shown  # not measured: caught before it was streamed
@@ -218,8 +221,8 @@ def test_llm_feedback_is_grounded_streamed_and_stored(
 
         (request,) = llm_server.requests
         prompt = "\n".join(m["content"] for m in request.body["messages"])
-        assert f"(loudness.integrated_lufs): {measured:.1f} LUFS" in prompt
-        assert "Detail level: detailed" in prompt and "- muddy [" in prompt
+        assert f"- Integrated loudness: {measured:.1f} LUFS; target" in prompt
+        assert "Detail level: detailed" in prompt and f"- {code} [" in prompt
 
 
 def test_a_dead_llm_falls_back_to_offline_visibly_and_is_stored_so(
@@ -230,8 +233,11 @@ def test_a_dead_llm_falls_back_to_offline_visibly_and_is_stored_so(
         auth = new_session(client)
         review_id = analysed(client, auth, tone(seconds=2.0))
         chunks, done = ask(client, auth, review_id)
-        reason = f"The language model at {dead} could not be reached."
+        reason = UNREACHABLE  # in plain words: no address, host or port of the model server
         assert chunks[0].startswith(f"> {reason} This is Mixcoach's offline feedback instead.")
+        port = dead.rsplit(":", 1)[1].split("/")[0]
+        for shown in ("".join(chunks), json.dumps(done)):
+            assert "127.0.0.1" not in shown and port not in shown and "http" not in shown
         feedback = Feedback.model_validate(done)
         assert feedback.engine == "offline" and feedback.fallback_reason == reason
         offline = OfflineEngine().compose(document(client, auth, review_id), feedback.request)
@@ -288,9 +294,7 @@ def test_a_hung_llm_holds_up_nothing_else_and_falls_back(settings: Settings, ton
 
             # A model that never answers: the engine gives up at its timeout and falls back.
             _, done = ask(client, auth, review_id, regenerate="true")
-            assert Feedback.model_validate(done).fallback_reason == (
-                f"The language model at {llm.base_url} did not answer in time."
-            )
+            assert Feedback.model_validate(done).fallback_reason == NOT_IN_TIME
     finally:
         llm.release.set()
         llm.stop()

@@ -148,6 +148,20 @@ def test_silence_padding_of_known_length(sample_rate_hz: int) -> None:
     assert result.silence_end_s == pytest.approx(expected_end, abs=1e-4)
 
 
+@pytest.mark.parametrize(("tail_dbfs", "counts_as_sound"), [(-58.0, True), (-62.0, False)])
+def test_the_silence_threshold_sits_at_minus_60_dbfs(
+    tail_dbfs: float, counts_as_sound: bool
+) -> None:
+    """A 0.25 s tail just above -60 dBFS is sound (the padding is only the 0.5 s of zeros after
+    it); just below, it is part of the padding."""
+    sr = 44100
+    tail = 10 ** (tail_dbfs / 20) * np.ones((2, sr // 4))
+    body = sine(frequency_hz=1000.0, dbfs=-20.0, seconds=2.0, sample_rate_hz=sr)
+    audio = np.concatenate([body, tail, np.zeros((2, sr // 2))], axis=1)
+    result = defects_of(audio, sample_rate_hz=sr)
+    assert result.silence_end_s == pytest.approx(0.5 if counts_as_sound else 0.75, abs=1e-3)
+
+
 def test_nan_and_inf_samples_are_counted_and_replaced() -> None:
     sr = 44100
     audio = music(seconds=2, sample_rate_hz=sr)

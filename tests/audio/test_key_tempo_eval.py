@@ -26,6 +26,10 @@ CACHE = Path(__file__).resolve().parents[1] / ".cache" / "evalset"
 #: key away) and 1.00 (Accuracy1) on this subset.
 MIN_MIREX_KEY_SCORE = 0.88
 MIN_TEMPO_ACCURACY1 = 0.9
+#: On the folk subset (23 held-out tunes) the meter reads 19 at the labelled beat (0.83) and all
+#: 23 at it or a simple multiple (Accuracy2 1.00).
+MIN_FOLK_TEMPO_ACCURACY1 = 0.78
+MIN_FOLK_TEMPO_ACCURACY2 = 0.95
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +43,42 @@ def pieces() -> list[evalset.Piece]:
 @pytest.fixture(scope="session")
 def estimates(pieces: list[evalset.Piece]) -> list[key_tempo.Estimate]:
     return [key_tempo.mixcoach_estimate(piece.path) for piece in pieces]
+
+
+def folk_subset(entries: list[evalset.Entry]) -> list[evalset.Entry]:
+    """Every fourth held-out folk tune: reels, hornpipes, jigs and songs from every collection."""
+    return [e for e in entries if e.is_folk and e.split == "held-out"][::4]
+
+
+@pytest.fixture(scope="session")
+def folk_pieces() -> list[evalset.Piece]:
+    reason = evalset.missing_tools()
+    if reason:
+        pytest.skip(f"the evaluation set cannot be rendered: {reason}")
+    return evalset.build(folk_subset(evalset.read_manifest()), cache_dir=CACHE)
+
+
+def test_folk_subset_spans_meters_and_textures() -> None:
+    subset = folk_subset(evalset.read_manifest())
+    assert {"2/4", "6/8"} <= {e.meter for e in subset}
+    assert len({e.texture for e in subset}) >= 3
+    assert len({e.source.split("/", 1)[0] for e in subset}) >= 3
+
+
+def test_folk_tempo_accuracy1_held_out(folk_pieces: list[evalset.Piece]) -> None:
+    """Fast running notes in 2/2, 2/4 and 6/8: the labelled beat, not its half or double."""
+    results = [(p, key_tempo.mixcoach_estimate(p.path).tempo_bpm) for p in folk_pieces]
+    hits = [
+        key_tempo.tempo_accuracy(reference_bpm=p.entry.tempo_bpm, estimate_bpm=bpm)
+        for p, bpm in results
+    ]
+    misses = [
+        f"{p.entry.id} ({p.entry.meter}): {p.entry.tempo_bpm} BPM read as {bpm}"
+        for (p, bpm), hit in zip(results, hits, strict=True)
+        if not hit[0]
+    ]
+    assert np.mean([h[0] for h in hits]) >= MIN_FOLK_TEMPO_ACCURACY1, misses
+    assert np.mean([h[1] for h in hits]) >= MIN_FOLK_TEMPO_ACCURACY2, misses
 
 
 def test_the_subset_covers_all_24_keys(pieces: list[evalset.Piece]) -> None:

@@ -265,6 +265,45 @@ def test_audio_below_the_absolute_gate_has_no_integrated_loudness() -> None:
     assert any("-70 LUFS absolute gate" in note for note in result.notes)
 
 
+#: BS.1770-4's absolute gate, written out here (not imported) so that moving the meter's gate
+#: fails these tests: gating blocks at or below -70 LUFS are left out of every figure.
+BS1770_ABSOLUTE_GATE_LUFS = -70.0
+
+
+@pytest.mark.parametrize("lufs", [-69.8, -65.0, -61.0])
+def test_a_quiet_tone_above_the_absolute_gate_is_measured(lufs: float) -> None:
+    """A stereo 997 Hz sine peaking at ``d`` dBFS reads ``d`` LUFS (K-weighting adds 0.691 dB
+    at 997 Hz, which the -0.691 offset takes back): quiet, but above the gate, so measured."""
+    audio = sine(frequency_hz=997.0, dbfs=lufs, seconds=8.0, sample_rate_hz=48000)
+    result = loudness_of(audio, sample_rate_hz=48000)
+    assert lufs > BS1770_ABSOLUTE_GATE_LUFS
+    assert result.integrated_lufs == pytest.approx(lufs, abs=0.02)
+    assert result.momentary_max_lufs == pytest.approx(lufs, abs=0.02)
+    assert result.short_term_max_lufs == pytest.approx(lufs, abs=0.02)
+    assert result.loudness_range_lu == pytest.approx(0.0, abs=0.01)
+    assert all(v == pytest.approx(lufs, abs=0.02) for v in result.short_term_lufs.values)
+
+
+def test_a_tone_just_below_the_absolute_gate_is_not_measured() -> None:
+    audio = sine(frequency_hz=997.0, dbfs=-70.2, seconds=8.0, sample_rate_hz=48000)
+    result = loudness_of(audio, sample_rate_hz=48000)
+    assert result.integrated_lufs is None and result.momentary_max_lufs is None
+    assert all(v is None for v in result.short_term_lufs.values)
+
+
+def test_quiet_passages_between_minus_70_and_minus_60_lufs_count_for_integrated_and_lra() -> None:
+    """10 s at -62 LUFS then 10 s at -66 LUFS, all above the -70 LUFS gate and within the
+    relative gates of each other: integrated is their energy mean, LRA spans both levels."""
+    audio = sine_sequence([(10.0, -62.0), (10.0, -66.0)], frequency_hz=997.0)
+    result = loudness_of(audio, sample_rate_hz=48000)
+    # Gating blocks straddling the step sit between the two levels; the energy mean of the
+    # halves is -63.8 LUFS and the blocks in the step move it by well under 0.1 LU.
+    mean = 10 * math.log10((10 ** (-6.2) + 10 ** (-6.6)) / 2)
+    assert result.integrated_lufs == pytest.approx(mean, abs=0.1)
+    # LRA: 10th to 95th percentile of the short-term values, -66 to -62 LUFS.
+    assert result.loudness_range_lu == pytest.approx(4.0, abs=0.2)
+
+
 def test_series_mark_silence_and_time_each_window_by_its_end() -> None:
     audio = sine_sequence([(4.0, -20.0), (4.0, -200.0), (4.0, -20.0)])
     result = loudness_of(audio, sample_rate_hz=48000)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 from meters_support import pink_noise, rhythm_of, white_noise
 from mixes import STYLES, clean_mix
 from signals import sine
@@ -173,3 +176,84 @@ def test_too_short_for_a_tempo(seconds: float) -> None:
 def test_estimate_tempo_rejects_a_bad_frame_rate() -> None:
     with pytest.raises(ValueError, match="frame_rate_hz must be positive, got -1"):
         estimate_tempo(np.ones(1000), frame_rate_hz=-1)
+
+
+# --- real recordings: a gain change changes nothing; low confidence is marked uncertain -------
+
+DRASCULA = Path("/usr/share/scummvm/drascula/audio")
+SINGULARITY = Path("/usr/share/games/singularity/music")  # held out: measured, never tuned on
+REAL_TRACKS = [
+    *(DRASCULA / f"track{n}.ogg" for n in (1, 11, 15, 17)),
+    *(SINGULARITY / name for name in ("Awakening.ogg", "Media Threat.ogg", "Deprecation.ogg")),
+]
+GAINS_DB = (-20.0, -5.5, 6.0)
+
+
+@functools.cache
+def excerpt(path: Path) -> tuple[np.ndarray, int]:
+    """25 s from 20 s in (or from the start of a shorter track), ``(channels, n)`` float32."""
+    info = sf.info(str(path))
+    start = info.samplerate * 20 if info.duration > 50 else 0
+    audio, rate = sf.read(
+        str(path), dtype="float32", always_2d=True, start=start, frames=info.samplerate * 25
+    )
+    return np.ascontiguousarray(audio.T), rate
+
+
+@pytest.mark.parametrize("path", REAL_TRACKS, ids=lambda p: p.stem)
+def test_a_gain_change_does_not_change_the_reading(path: Path) -> None:
+    if not path.exists():
+        pytest.skip(f"{path} is not installed (Debian's drascula-music, singularity-music)")
+    audio, rate = excerpt(path)
+    original = rhythm_of(audio, sample_rate_hz=rate)
+    for gain_db in GAINS_DB:
+        changed = rhythm_of(audio * np.float32(10 ** (gain_db / 20)), sample_rate_hz=rate)
+        assert (changed.tempo_bpm is None) == (original.tempo_bpm is None), gain_db
+        if original.tempo_bpm is not None:
+            assert changed.tempo_bpm == pytest.approx(original.tempo_bpm, abs=0.05), gain_db
+            assert changed.alternative_bpm == original.alternative_bpm
+        assert changed.confidence == pytest.approx(original.confidence, abs=0.005), gain_db
+        judged = [r.judged(min_confidence=0.2).uncertain for r in (original, changed)]
+        assert judged[0] == judged[1]
+
+
+def test_a_low_confidence_reading_of_a_real_track_is_marked_uncertain() -> None:
+    """Drascula's track 13 repeats only weakly (confidence 0.07): a tempo, but uncertain."""
+    path = DRASCULA / "track13.ogg"
+    if not path.exists():
+        pytest.skip(f"{path} is not installed (Debian's drascula-music)")
+    audio, rate = excerpt(path)
+    result = rhythm_of(audio, sample_rate_hz=rate).judged(min_confidence=0.2)
+    assert result.tempo_bpm is not None and result.confidence < 0.2
+    assert result.uncertain is True
+    assert result.uncertain_below_confidence == 0.2
+
+
+def test_a_clear_pulse_is_not_uncertain_and_names_its_runner_up() -> None:
+    result = rhythm_of(
+        click_track(bpm=100.0, seconds=20, sample_rate_hz=44100), sample_rate_hz=44100
+    ).judged(min_confidence=0.2)
+    assert result.uncertain is False
+    assert result.tempo_bpm is not None and result.alternative_bpm is not None
+    factor = {"half": 0.5, "double": 2.0, "two thirds": 2 / 3, "three halves": 1.5}
+    assert result.alternative_relation is not None
+    assert result.alternative_bpm == pytest.approx(
+        result.tempo_bpm * factor[result.alternative_relation], rel=1e-3
+    )
+    assert result.alternative_bpm == result.tempo_candidates_bpm[1]
+
+
+def test_no_pulse_is_not_called_uncertain() -> None:
+    """Uncertainty is about a tempo that was read; "no steady pulse" says so itself."""
+    noise = white_noise(seconds=20, sample_rate_hz=44100, channels=2)
+    result = rhythm_of(noise, sample_rate_hz=44100).judged(min_confidence=0.2)
+    assert result.tempo_bpm is None and result.uncertain is False
+    assert result.alternative_bpm is None and result.alternative_relation is None
+
+
+def test_uncertain_just_below_the_threshold_and_not_at_it() -> None:
+    result = rhythm_of(
+        click_track(bpm=120.0, seconds=20, sample_rate_hz=44100), sample_rate_hz=44100
+    )
+    assert result.judged(min_confidence=result.confidence + 0.001).uncertain is True
+    assert result.judged(min_confidence=result.confidence).uncertain is False

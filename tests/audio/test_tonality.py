@@ -144,6 +144,30 @@ def test_synthesized_mixes_in_their_key_or_its_relative_major(style: str) -> Non
     ]
 
 
+@pytest.mark.parametrize("third", [4, 3], ids=["major", "minor"])
+@pytest.mark.parametrize("root", [0, 5, 9])
+def test_a_held_triad_reads_its_mode_from_its_third_alone(root: int, third: int) -> None:
+    """Root in the bass, then root, third and fifth: only the third tells major (4 semitones)
+    from minor (3), so the mode must follow it, and clearly (the parallel key far behind)."""
+    sr = 22050
+    notes = [48 + root, 60 + root, 60 + root + third, 60 + root + 7]
+    chord = np.sum([tone(n, seconds=6, sample_rate_hz=sr) for n in notes], axis=0)
+    result = tonality_of((0.5 * chord / np.abs(chord).max())[np.newaxis], sample_rate_hz=sr)
+    assert (result.key, result.mode) == (SPELLED[root], "major" if third == 4 else "minor")
+    assert result.confidence >= 0.5
+
+
+def test_the_major_third_raises_the_major_key_and_the_minor_third_the_minor() -> None:
+    """Note counts alone (no harmonics): C E G favours C major over C minor, C Eb G the reverse,
+    each by a wide margin of correlation."""
+    major, minor = np.zeros(12), np.zeros(12)
+    major[[0, 4, 7]] = 1.0
+    minor[[0, 3, 7]] = 1.0
+    major_scores, minor_scores = key_scores(major), key_scores(minor)
+    assert major_scores[0, 0] - major_scores[1, 0] > 0.2
+    assert minor_scores[1, 0] - minor_scores[0, 0] > 0.2
+
+
 def _drone(sample_rate_hz: int) -> np.ndarray:
     """A sawtooth-like A2 drone: many harmonics, one note."""
     t = np.arange(10 * sample_rate_hz) / sample_rate_hz

@@ -20,10 +20,12 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Reply:
-    """Stream ``text`` in chunks of ``chunk_chars`` characters."""
+    """Stream ``text`` in chunks of ``chunk_chars`` characters, ``delay_s`` apart (a slow
+    model)."""
 
     text: str
     chunk_chars: int = 12
+    delay_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -139,8 +141,14 @@ class LLMServer:
         handler.end_headers()
         text = step.text
         size = step.chunk_chars if isinstance(step, Reply) else 8
+        delay_s = step.delay_s if isinstance(step, Reply) else 0.0
         for start in range(0, len(text), size):
-            self._event(handler, model, {"content": text[start : start + size]}, None)
+            if delay_s and self._stop.wait(delay_s):
+                return
+            try:
+                self._event(handler, model, {"content": text[start : start + size]}, None)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the client gave up (its deadline passed)
         if isinstance(step, Stall):
             self._stop.wait(step.seconds)
             return

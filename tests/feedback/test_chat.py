@@ -92,8 +92,10 @@ def test_muddy_low_end_on_a_muddy_track() -> None:
         b.spectral(b.clean("mixdown"), "low_mid", 4.0, "muddy"), "Why is my low end muddy?"
     )
     assert answer.finding_codes == ["muddy"] and answer.sources == ["muddy"]
-    assert "low-mid band (250 Hz-500 Hz) sits 2.0 dB above the top of its range" in answer.text
-    assert "Dip the low mids" in answer.text
+    # The band, its level against the target, and the cut that brings it back.
+    assert "low-mid band (250 Hz-500 Hz) measures -5.0 dB" in answer.text
+    assert "-7.0 dB" in answer.text and "2.0 dB above the range" in answer.text
+    assert "gain -2.0 dB" in answer.text
 
 
 def test_muddy_question_on_a_clean_track_is_answered_honestly() -> None:
@@ -139,14 +141,14 @@ def test_what_to_fix_first_comes_from_the_feedback_given() -> None:
     analysis = b.clipped(b.clean())
     feedback = ENGINE.feedback(analysis, FeedbackRequest(feedback_type="master_review")).result()
     answer = ask(analysis, "What should I fix first?", feedback=feedback)
-    assert answer.text.startswith("Start with **clipping**:")
+    assert answer.text.startswith("Start with") and "24 clipped runs" in answer.text
     assert answer.finding_codes == ["clipping"]
 
 
 def test_key_and_tempo_are_quoted_from_the_analysis() -> None:
     answer = ask(b.clean(), "What key is it in, and what's the BPM?")
     assert "A minor (8A in Camelot notation), with high confidence" in answer.text
-    assert "The tempo measures 120 BPM." in answer.text
+    assert "The tempo measures 120 BPM, with high confidence." in answer.text
 
 
 @pytest.mark.parametrize(
@@ -176,3 +178,13 @@ def test_offline_answers_quote_only_measured_numbers(question: str) -> None:
 def test_the_streamed_answer_is_the_answer_text() -> None:
     stream = ENGINE.chat(b.clean(), None, Conversation(), "How loud is it?")
     assert "".join(stream) == stream.result().text
+
+
+def test_a_follow_up_takes_its_subject_from_the_summary_when_the_turns_are_gone() -> None:
+    analysis = b.spectral(b.clean("mixdown"), "low_mid", 4.0, "muddy")
+    summary = "- Asked: How much should I cut around 300 Hz? Answered: The low-mid band is high."
+    answer = ENGINE.chat(analysis, None, Conversation(summary=summary), "and at 5 kHz?").result()
+    assert answer.text.startswith("The presence band (4 kHz-6 kHz) measures -17.0 dB")
+    assert "no cut or boost" in answer.text  # the amount was asked for: none is needed there
+    alone = ask(analysis, "and at 5 kHz?")
+    assert "no cut or boost" not in alone.text  # without the history, no amount was asked

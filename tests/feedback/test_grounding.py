@@ -7,6 +7,7 @@ import pytest
 
 from mixcoach.feedback.facts import Fact
 from mixcoach.feedback.grounding import GroundedStream, Grounder, find_numbers
+from mixcoach.findings.metrics import MetricStatus
 
 FACTS = [
     Fact(key="loudness.integrated_lufs", label="Integrated loudness", value=-13.62, unit="LUFS"),
@@ -123,3 +124,89 @@ def test_streaming_gives_the_same_text_as_grounding_at_once(chunk_chars: int) ->
     assert "".join(pieces) + stream.flush() == whole
     assert stream.report() == whole_account
     assert "-13.6 LUFS" in whole and "-9 LUFS" not in whole and "99 Hz" not in whole
+
+
+# --- the claim around a number, against the metric table -------------------------------------
+
+JUDGED = [
+    MetricStatus(
+        metric="loudness.integrated_lufs",
+        label="Integrated loudness",
+        value=-13.62,
+        unit="LUFS",
+        target_low=-16.0,
+        target_high=-12.0,
+        status="ok",
+        note="",
+    ),
+    MetricStatus(
+        metric="loudness.true_peak_dbtp",
+        label="True peak",
+        value=0.41,
+        unit="dBTP",
+        target_low=None,
+        target_high=-1.0,
+        status="high",
+        note="",
+    ),
+]
+TARGETS = [
+    Fact(key="t.low", label="Target", value=-16.0, unit="LUFS"),
+    Fact(key="t.high", label="Target", value=-12.0, unit="LUFS"),
+    Fact(key="t.ceiling", label="Ceiling", value=-1.0, unit="dBTP"),
+]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "claim", "rewritten"),
+    [
+        (
+            "Your integrated loudness is -9.0 LUFS, far too loud.",
+            "too loud",
+            "Integrated loudness is -13.6 LUFS, within its target of -16.0 LUFS to -12.0 LUFS.",
+        ),
+        (
+            "- At -13.6 LUFS integrated it is too quiet for the genre.",
+            "too quiet",
+            "- Integrated loudness is -13.6 LUFS, within its target of -16.0 LUFS to -12.0 LUFS.",
+        ),
+        (
+            "The true peak of +0.4 dBTP sits within the target.",
+            "within the target",
+            "True peak is 0.4 dBTP, 1.4 dB above its target of at most -1.0 dBTP.",
+        ),
+        (
+            "The true peak is 0.4 dBTP, so you can raise the limiter's input.",
+            "raise",
+            "True peak is 0.4 dBTP, 1.4 dB above its target of at most -1.0 dBTP.",
+        ),
+    ],
+)
+def test_a_claim_against_the_measurement_is_rewritten(
+    sentence: str, claim: str, rewritten: str
+) -> None:
+    text, account = Grounder(FACTS + TARGETS, metrics=JUDGED).ground(sentence)
+    assert text == rewritten
+    assert account.repaired[-1].text == claim and account.repaired[-1].replacement in rewritten
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Integrated loudness is -13.6 LUFS, inside the target range.",
+        "The true peak reaches +0.4 dBTP, above the -1.0 dBTP ceiling: lower the ceiling.",
+        "It is not too loud: the integrated loudness is -13.6 LUFS.",
+        "At -13.6 LUFS integrated, Spotify turns it down, so it is too loud for Spotify.",
+        "The true peak is +0.4 dBTP; the integrated loudness of -13.6 LUFS is fine.",
+    ],
+)
+def test_a_claim_that_matches_the_measurement_is_kept(sentence: str) -> None:
+    text, account = Grounder(FACTS + TARGETS, metrics=JUDGED).ground(sentence)
+    assert text == sentence and account.repaired == []
+
+
+def test_numbers_mixcoach_stated_may_be_quoted() -> None:
+    sentence = "The correlation turns negative for 11% of the track."
+    assert Grounder(FACTS).ground(sentence)[0] == ""
+    stated = Grounder(FACTS, stated=["It is negative for 1.0 s in all (11% of it)."])
+    assert stated.ground(sentence)[0] == sentence

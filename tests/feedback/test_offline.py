@@ -36,18 +36,18 @@ def many_defects(kind: str = "master_review") -> b.Analysis:
     return b.spectral(analysis, "low_mid", 4.0, "muddy")
 
 
-def test_simple_keeps_the_five_that_matter_most_in_plain_words() -> None:
+def test_simple_gives_the_three_actions_that_matter_most_root_cause_first() -> None:
     analysis = many_defects()
     simple = compose(analysis, "simple")
     findings = [s for s in simple.sections if s.kind == "finding"]
-    assert len(findings) == 5
-    order = ["problem", "warning", "suggestion", "info"]
-    worst = {
-        f.code: min((g.severity for g in analysis.findings if g.code == f.code), key=order.index)
-        for f in analysis.findings
-    }
-    ranks = [order.index(worst[s.finding_codes[0]]) for s in findings]
-    assert ranks == sorted(ranks)  # most serious first
+    assert len(findings) == 3
+    # The inverted channel explains the phase, width and tone findings: it leads.
+    assert "polarity" in findings[0].body
+    # Then the other root causes (DC, clipping) before any symptom they would distort.
+    plan = simple.plan
+    assert plan is not None
+    assert [s.finding_codes for s in findings] == [s.finding_codes for s in plan.first(3)]
+    assert all(step.root_cause for step in plan.first(3))
     assert all("|" not in s.body and "\n" not in s.body for s in findings)  # a sentence or two
 
 
@@ -68,9 +68,9 @@ def test_detailed_covers_every_finding_and_pro_adds_evidence_and_settings() -> N
 @pytest.mark.parametrize(
     ("kind", "handoff", "chain"),
     [
-        ("mixdown", True, "Processing chain"),
+        ("mixdown", True, "What to fix in the mix"),
         ("mastering", False, "Mastering chain"),
-        ("master_review", False, "Mastering chain"),
+        ("master_review", False, "Fixes before release"),
     ],
 )
 def test_each_feedback_type_has_its_own_sections(kind: str, handoff: bool, chain: str) -> None:
@@ -100,7 +100,7 @@ def test_the_wording_follows_how_far_outside_the_range_it_is(lufs: float, word: 
     )
     summary = compose(analysis, "simple").sections[-1].body
     assert f"At {lufs:.1f} LUFS the master is {word} louder than Pop needs" in summary
-    assert f"back the limiter off by {lufs + 7.0:.1f} LU" in summary
+    assert f"back the limiter off by {lufs + 7.0:.1f} dB" in summary
 
 
 def test_a_clean_master_is_called_ready_and_its_strengths_are_named() -> None:

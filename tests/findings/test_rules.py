@@ -199,9 +199,31 @@ def test_width_against_the_genre_range(width: float, code: str, severity: str) -
 
 
 def test_wide_low_end() -> None:
-    found = only(run(changed(clean_pop_master(), stereo__low_end_width=0.5)), "wide_low_end")
+    """A widened bass decorrelates the sub too: a problem in pop."""
+    widened = changed(
+        clean_pop_master(),
+        stereo__low_end_width=0.5,
+        stereo__bands__sub__correlation=0.0,
+        stereo__bands__low__correlation=0.0,
+    )
+    found = only(run(widened), "wide_low_end")
     assert found.severity == "problem"
     assert found.evidence[0].target_high == POP.stereo.low_end_width.high
+
+
+def test_wide_low_end_of_a_spaced_pair_is_at_most_a_suggestion() -> None:
+    """Spaced microphones: the sub stays coherent, the low band decorrelates, mono loses little."""
+    spaced = changed(
+        clean_pop_master(),
+        stereo__low_end_width=0.4,
+        stereo__bands__sub__correlation=0.85,
+        stereo__bands__low__correlation=-0.1,
+        stereo__mono_loss_db=1.8,
+    )
+    verdict = run(spaced)
+    assert only(verdict, "wide_low_end").severity == "suggestion"
+    assert "spaced microphones" in only(verdict, "wide_low_end").detail
+    assert "phase_issue" not in codes(verdict)
 
 
 def test_phase_issue_from_correlation_mono_loss_and_low_bands() -> None:
@@ -211,10 +233,13 @@ def test_phase_issue_from_correlation_mono_loss_and_low_bands() -> None:
     found = only(run(flipped), "phase_issue")
     assert found.severity == "problem"
     assert {e.metric for e in found.evidence} == {"stereo.correlation", "stereo.mono_loss_db"}
-    low = changed(clean_pop_master(), stereo__bands__low__correlation=-0.1)
-    assert only(run(low), "phase_issue").severity == "warning"
-    # A classical recording's spaced pair may decorrelate the lows: its profile allows it.
-    assert "phase_issue" not in codes(run(low, genre="classical"))
+    # Lows below the natural floor of spaced microphones (-0.25) are out of phase, in any genre.
+    inverted_lows = changed(clean_pop_master(), stereo__bands__low__correlation=-0.4)
+    assert only(run(inverted_lows), "phase_issue").severity == "warning"
+    assert "phase_issue" in codes(run(inverted_lows, genre="classical"))
+    # Decorrelated lows above that floor are how a spaced pair records a room: no phase fault.
+    decorrelated = changed(clean_pop_master(), stereo__bands__low__correlation=-0.1)
+    assert "phase_issue" not in codes(run(decorrelated))
 
 
 def test_negative_correlation_stretches_are_located_when_they_add_up() -> None:

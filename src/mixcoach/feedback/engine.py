@@ -82,5 +82,6 @@ def create_engine(
         model=settings.model,
         timeout_s=settings.timeout_s,
         max_retries=settings.max_retries,
+        deadline_s=settings.deadline_s,
         fallback=offline,
     )

@@ -8,14 +8,15 @@ the reference comparison, the delivery verdicts and the derived preset settings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from mixcoach.analysis import Analysis
 from mixcoach.audio.analyze import Measurements
 from mixcoach.audio.model import Model, TimeRange
 from mixcoach.audio.spectrum import BANDS
 from mixcoach.audio.stereo import LOW_END_HZ
-from mixcoach.feedback.model import PlatformVerdict, Presets
+from mixcoach.feedback import numbers as n
+from mixcoach.feedback.model import Plan, PlatformVerdict, Presets
 from mixcoach.knowledge.sources import Target
 
 
@@ -31,6 +32,7 @@ def collect_facts(
     *,
     presets: Presets | None = None,
     delivery: Sequence[PlatformVerdict] = (),
+    plan: Plan | None = None,
 ) -> list[Fact]:
     facts = _definitions()
     facts += _measurements(analysis, prefix="")
@@ -55,6 +57,8 @@ def collect_facts(
     facts += _delivery(delivery)
     if presets is not None:
         facts += _presets(presets)
+    if plan is not None:
+        facts += _plan(plan, analysis)
     return facts
 
 
@@ -133,6 +137,13 @@ def _measurements(m: Analysis | Measurements, *, prefix: str) -> list[Fact]:
             "%",
         ),
         ("rhythm.tempo_bpm", "Tempo", m.rhythm.tempo_bpm, "BPM"),
+        ("rhythm.confidence_percent", "Tempo confidence", 100 * m.rhythm.confidence, "%"),
+        (
+            "tonality.confidence_percent",
+            "Key confidence",
+            100 * m.tonality.confidence if m.tonality.key is not None else None,
+            "%",
+        ),
         ("file.duration_s", "Duration", m.file.duration_s, "s"),
         ("file.sample_rate_hz", "Sample rate", float(m.file.sample_rate_hz), "Hz"),
         ("defects.silence_start_s", "Silence before the music", defects.silence_start_s, "s"),
@@ -188,13 +199,17 @@ def _measurements(m: Analysis | Measurements, *, prefix: str) -> list[Fact]:
     return [fact.model_copy(update={"key": prefix + fact.key}) for fact in facts]
 
 
-def _times(key: str, ranges: Iterable[TimeRange]) -> list[Fact]:
+def _times(key: str, ranges: Sequence[TimeRange]) -> list[Fact]:
+    """Each place's start and end, and the longest one's length (prompts summarise places)."""
     facts: list[Fact] = []
     for i, span in enumerate(ranges):
         facts += _some(
             (f"{key}.{i}.start_s", "Starts at", span.start_s, "s"),
             (f"{key}.{i}.end_s", "Ends at", span.end_s, "s"),
         )
+    if ranges:
+        longest = max(span.end_s - span.start_s for span in ranges)
+        facts += _some((f"{key}.longest_s", "Longest of these", longest, "s"))
     return facts
 
 
@@ -252,16 +267,7 @@ def _judgement(analysis: Analysis) -> list[Fact]:
                     evidence.target_high,
                     evidence.unit,
                 )
-        for i, span in enumerate(finding.time_ranges):
-            facts += _some(
-                (
-                    f"findings.{finding.code}.time_ranges.{i}.start_s",
-                    "Starts at",
-                    span.start_s,
-                    "s",
-                ),
-                (f"findings.{finding.code}.time_ranges.{i}.end_s", "Ends at", span.end_s, "s"),
-            )
+        facts += _times(f"findings.{finding.code}.time_ranges", finding.time_ranges)
     return facts
 
 
@@ -276,8 +282,7 @@ def _distance(
     distance = distance_outside(value, low, high)
     if distance == 0:
         return []
-    # A distance between two levels is a plain dB (or LU) amount, whatever the levels' unit.
-    unit = {"LUFS": "LU", "dBTP": "dB", "dBFS": "dB"}.get(unit, unit)
+    unit = n.DISTANCE_UNIT.get(unit, unit)
     return _some((f"{key}.outside_target", f"{label}, outside its target by", distance, unit))
 
 
@@ -341,4 +346,64 @@ def _presets(presets: Presets) -> list[Fact]:
             (f"presets.stereo.{i}.high_hz", "Width move, upper edge", width.high_hz, "Hz"),
             (f"presets.stereo.{i}.width_percent", "Width setting", width.width_percent, "%"),
         )
+    return facts
+
+
+def _plan(plan: Plan, analysis: Analysis) -> list[Fact]:
+    """The plan's targets, each step's settings, and how far the track is from the targets."""
+    loud = analysis.loudness
+    facts = _some(
+        ("plan.target_lufs", "Loudness target", plan.target_lufs, "LUFS"),
+        ("plan.ceiling_dbtp", "Limiter ceiling", plan.ceiling_dbtp, "dBTP"),
+        ("plan.peak_target_dbtp", "Peak target", plan.peak_target_dbtp, "dBTP"),
+    )
+    if plan.target_lufs is not None and loud.integrated_lufs is not None:
+        facts += _some(
+            (
+                "plan.to_target_lu",
+                "To the loudness target",
+                plan.target_lufs - loud.integrated_lufs,
+                "LU",
+            )
+        )
+    for ceiling in (plan.ceiling_dbtp, plan.peak_target_dbtp):
+        if ceiling is not None and loud.true_peak_dbtp is not None:
+            facts += _some(
+                (
+                    "plan.peak_over_ceiling_db",
+                    "True peak over the ceiling",
+                    loud.true_peak_dbtp - ceiling,
+                    "dB",
+                )
+            )
+    for i, step in enumerate(plan.steps):
+        key = f"plan.steps.{i}"
+        facts += _some((f"{key}.gain_db", f"{step.title}: gain", step.gain_db, "dB"))
+        if step.eq is not None:
+            facts += _some(
+                (f"{key}.eq.frequency_hz", "EQ frequency", step.eq.frequency_hz, "Hz"),
+                (f"{key}.eq.gain_db", "EQ gain", step.eq.gain_db, "dB"),
+            )
+        if step.limiter is not None:
+            facts += _some(
+                (
+                    f"{key}.limiter.ceiling_dbtp",
+                    "Limiter ceiling",
+                    step.limiter.ceiling_dbtp,
+                    "dBTP",
+                ),
+                (
+                    f"{key}.limiter.input_gain_db",
+                    "Limiter input gain",
+                    step.limiter.input_gain_db,
+                    "dB",
+                ),
+                (f"{key}.limiter.target_lufs", "Loudness target", step.limiter.target_lufs, "LUFS"),
+            )
+        if step.width is not None:
+            facts += _some(
+                (f"{key}.width.width_percent", "Width setting", step.width.width_percent, "%"),
+                (f"{key}.width.low_hz", "Width move, lower edge", step.width.low_hz, "Hz"),
+                (f"{key}.width.high_hz", "Width move, upper edge", step.width.high_hz, "Hz"),
+            )
     return facts

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from mixcoach.audio.model import Model
-from mixcoach.findings.model import FeedbackType
+from mixcoach.findings.model import FeedbackType, Severity
 
 DetailLevel = Literal["simple", "detailed", "pro"]
 DETAIL_LEVELS: tuple[DetailLevel, ...] = ("simple", "detailed", "pro")
@@ -121,6 +121,9 @@ class Feedback(Documented):
     grounding: Grounding | None
     """What the grounding check changed; None for the offline engine (it quotes only measured
     values)."""
+    plan: Plan | None = None
+    """The review's one plan, which the text, the presets and the chat all read; None for
+    feedback stored before plans existed."""
 
     def markdown(self) -> str:
         """The whole feedback as one Markdown document (what was streamed)."""
@@ -239,3 +242,104 @@ class Presets(Documented):
 
     def is_empty(self) -> bool:
         return not (self.eq or self.compressor or self.limiter or self.stereo)
+
+
+MoveKind = Literal[
+    "polarity_flip",
+    "stereo_export",
+    "dc_removal",
+    "clip_repair",
+    "remove_bus_limiter",
+    "gain",
+    "eq",
+    "compressor",
+    "width",
+    "balance",
+    "limiter",
+    "trim",
+    "re_export",
+    "compare",
+    "check",
+]
+Confidence = Literal["high", "medium", "low"]
+
+
+class Step(Documented):
+    """One action of the plan: what to do, how much, and which findings it answers."""
+
+    move: MoveKind
+    """What kind of move: `polarity_flip`, `stereo_export`, `dc_removal`, `clip_repair`,
+    `remove_bus_limiter`, `gain`, `eq`, `compressor`, `width`, `balance`, `limiter`, `trim`,
+    `re_export`, `compare` or `check`."""
+    finding_codes: list[str]
+    """The findings this step answers, its own first, then the symptoms it explains."""
+    root_cause: bool
+    """True for a cause that explains other findings (polarity, a mono fold, clipping, DC)."""
+    explains: list[str]
+    """Findings that follow from this root cause and get no step of their own."""
+    where: Literal["mix", "master"]
+    """Where the move happens: in the mix session or on the master."""
+    title: str
+    """The action in plain words, with its amount: "Flip the polarity of one channel"."""
+    amount: str
+    """The amount alone ("-6.8 dB", "ceiling -1.0 dBTP"); empty when the move has none."""
+    evidence: str
+    """What was measured that calls for it, in one sentence."""
+    reason: str
+    """Why this move and this amount: the threshold it answers and where that comes from."""
+    severity: Severity
+    """The most severe finding the step answers."""
+    confidence: Confidence
+    """How sure the measurement is: `high` far outside the range or a root cause with strong
+    evidence, `medium` clearly outside, `low` near the edge."""
+    gain_db: float | None = None
+    """For `gain` and `balance`: the gain to apply, in dB."""
+    eq: EqMove | None = None
+    """For `eq` and `dc_removal`: the EQ move."""
+    compressor: CompressorSettings | None = None
+    """For `compressor`: its settings."""
+    limiter: LimiterSettings | None = None
+    """For `limiter`: its settings (the plan's one ceiling and one target)."""
+    width: WidthMove | None = None
+    """For `width`: the width move."""
+
+
+class Plan(Documented):
+    """The review's one ordered plan: root causes first, each step with its move and amount.
+
+    One limiter ceiling and one loudness target for the whole review; a mixdown has neither
+    (its level target is headroom: ``peak_target_dbtp``)."""
+
+    feedback_type: FeedbackType
+    """What the track is judged as."""
+    target_lufs: float | None
+    """The one integrated loudness the review aims at; None for a mixdown."""
+    ceiling_dbtp: float | None
+    """The one limiter ceiling, in dBTP; None for a mixdown (no limiter in a mix)."""
+    peak_target_dbtp: float | None
+    """For a mixdown: the highest true peak that leaves mastering its headroom."""
+    targets_reason: str
+    """Where the target and ceiling come from, in words."""
+    steps: list[Step]
+    """The actions, in the order to do them."""
+    lead_code: str | None
+    """The finding the review leads with (the most important step's), None on a clean track."""
+    notes: list[str]
+    """What the moves cannot fix, or what they leave to the mix."""
+
+    def first(self, count: int) -> list[Step]:
+        """The ``count`` most important steps (root causes, then the most severe), kept in
+        plan order."""
+        rank = {"problem": 0, "warning": 1, "suggestion": 2, "info": 3}
+        order = sorted(
+            range(len(self.steps)),
+            key=lambda i: (not self.steps[i].root_cause, rank[self.steps[i].severity], i),
+        )
+        return [self.steps[i] for i in sorted(order[:count])]
+
+    def step_for(self, code: str) -> Step | None:
+        """The step that answers finding ``code`` (its own or as a root cause's symptom)."""
+        return next((s for s in self.steps if code in s.finding_codes), None)
+
+
+Feedback.model_rebuild()

@@ -121,3 +121,18 @@ def with_unit(value: float, unit: str) -> str:
     if unit:
         return f"{num(value)} {unit}"
     return str(int(value)) if float(value).is_integer() else num(value, decimals=2)
+
+
+def target_range(low: float | None, high: float | None, unit: str) -> str:
+    """A target in words: ``-11.0 LUFS to -7.0 LUFS``, ``at most -1.0 dBTP``..."""
+    if low is not None and high is not None:
+        return f"{with_unit(low, unit)} to {with_unit(high, unit)}"
+    if high is not None:
+        return f"at most {with_unit(high, unit)}"
+    if low is not None:
+        return f"at least {with_unit(low, unit)}"
+    return "none"
+
+
+#: A distance between two levels is an amount in dB (or LU), whatever the levels' unit.
+DISTANCE_UNIT = {"LUFS": "LU", "dBTP": "dB", "dBFS": "dB"}

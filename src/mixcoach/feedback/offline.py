@@ -32,21 +32,36 @@ from mixcoach.feedback.model import (
     Conversation,
     Feedback,
     FeedbackRequest,
+    Plan,
     Presets,
     Section,
+    Step,
 )
 from mixcoach.feedback.offline_chat import answer_question
-from mixcoach.feedback.presets import derive_presets
+from mixcoach.feedback.plan import build_plan
+from mixcoach.feedback.presets import derive_presets, presets_from_plan
 from mixcoach.feedback.retrieval import KnowledgeBase, knowledge_base
 from mixcoach.feedback.stream import Streamed
 from mixcoach.findings.model import Finding
+from mixcoach.formatting import count
 from mixcoach.knowledge.platforms import Platform
 
 _SEVERITY_RANK = {"problem": 0, "warning": 1, "suggestion": 2, "info": 3}
 #: Findings a producer must act on; "info" ones are mentioned, not pushed.
 _ACTIONABLE = ("problem", "warning", "suggestion")
-_SIMPLE_MOST = 5
+#: Simple feedback: the plan's most important actions, no more.
+_SIMPLE_MOST = 3
 _NOUN = {"mixdown": "mixdown", "mastering": "mix", "master_review": "master"}
+_CHAIN_TITLE = {
+    "mixdown": "What to fix in the mix",
+    "mastering": "Mastering chain",
+    "master_review": "Fixes before release",
+}
+_CONFIDENCE_WORDS = {
+    "high": "far outside the range, or a cause the evidence pins down",
+    "medium": "clearly outside the range",
+    "low": "near the edge of the range: trust your ears over the number",
+}
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
@@ -98,14 +113,14 @@ class OfflineEngine:
                 f"{request.feedback_type}; analyse it again for that feedback type."
             )
         platforms = self.platforms(request.platforms)
-        presets = derive_presets(analysis, platforms=platforms)
+        plan = build_plan(analysis, platforms=platforms)
         delivery = (
             platform_verdicts(analysis, platforms)
             if request.feedback_type == "master_review"
             else []
         )
-        ctx = Context(analysis, presets, delivery, self.knowledge)
-        findings = ranked_findings(analysis)
+        ctx = Context(analysis, presets_from_plan(plan), delivery, self.knowledge, plan)
+        findings = ranked_findings(analysis, plan)
         advice = [advise(f, ctx) for f in findings]
         return Feedback(
             engine=self.name,
@@ -115,6 +130,7 @@ class OfflineEngine:
             sections=_sections(ctx, request, findings, advice),
             delivery=delivery,
             grounding=None,
+            plan=plan,
         )
 
     def chat(
@@ -134,6 +150,7 @@ class OfflineEngine:
             presets=derive_presets(analysis, platforms=platforms),
             delivery=platform_verdicts(analysis, platforms),
             knowledge=self.knowledge,
+            conversation=conversation,
         )
         answer = ChatAnswer(
             text=reply.text,
@@ -151,11 +168,20 @@ class OfflineEngine:
         return extractive_summary(summary, turns, budget_tokens=self.budget.summary_tokens)
 
 
-def ranked_findings(analysis: Analysis) -> list[Finding]:
-    """The findings that matter for the analysis's feedback type, most serious first."""
+def ranked_findings(analysis: Analysis, plan: Plan | None = None) -> list[Finding]:
+    """The findings that matter for the analysis's feedback type, in the plan's order of
+    importance: root causes first, then the most serious; a root cause's symptoms follow it."""
     kind = analysis.request.feedback_type
     relevant = [f for f in analysis.findings if kind in f.feedback_types]
-    return sorted(relevant, key=lambda f: _SEVERITY_RANK[f.severity])
+    plan = plan or build_plan(analysis)
+    important = plan.first(len(plan.steps))
+    order: dict[str, int] = {}
+    for i, step in enumerate(sorted(plan.steps, key=important.index)):
+        for code in step.finding_codes:
+            order.setdefault(code, i)
+    return sorted(
+        relevant, key=lambda f: (order.get(f.code, len(order)), _SEVERITY_RANK[f.severity])
+    )
 
 
 def _stream_feedback(feedback: Feedback) -> Generator[str, None, Feedback]:
@@ -182,7 +208,16 @@ def _count(count: int) -> str:
     return _NUMBER_WORDS[count] if count < len(_NUMBER_WORDS) else str(count)
 
 
+NOT_JUDGED_HEADLINE = (
+    "The music in this file could not be judged (see the note below): only its peaks, "
+    "clipping, DC offset and resolution were measured."
+)
+
+
 def _headline(ctx: Context, findings: list[Finding], advice: list[Advice]) -> str:
+    """The worst issue, worded from its own evidence (so different tracks open differently)."""
+    if not ctx.analysis.music_judged:
+        return NOT_JUDGED_HEADLINE
     actionable = [f for f in findings if f.severity in _ACTIONABLE]
     if not actionable:
         caveats = [v for v in ctx.delivery if v.verdict == "peaks_over"]
@@ -201,16 +236,21 @@ def _headline(ctx: Context, findings: list[Finding], advice: list[Advice]) -> st
             "master_review": f"This master is ready to release: it measures within the "
             f"{ctx.genre} ranges.",
         }[ctx.kind]
-    worst = actionable[0].severity
-    issue = advice[findings.index(actionable[0])].issue
-    count = len(actionable)
-    if worst == "problem":
-        return f"Not ready yet: fix {issue} before anything else."
-    if worst == "warning":
-        things = "thing" if count == 1 else "things"
-        return f"Close: {_count(count)} {things} to fix, starting with {issue}."
-    refinements = "refinement" if count == 1 else "refinements"
-    return f"A solid {_NOUN[ctx.kind]} with {_count(count)} {refinements} worth trying."
+    lead = actionable[0]  # ranked by the plan: a root cause before its symptoms
+    summary = advice[findings.index(lead)].summary
+    step = ctx.plan.step_for(lead.code)
+    actions = len(actionable)
+    # The evidence opens the headline, so different tracks never open alike; the verdict follows.
+    if step is not None and step.root_cause and step.explains:
+        return f"{summary} That one cause explains {_count(len(step.explains))} other findings."
+    if lead.severity == "problem":
+        return f"{summary} Not ready yet: fix this first."
+    if lead.severity == "warning":
+        more = actions - 1
+        tail = f" {_count(more).capitalize()} more after that." if more else ""
+        return f"{summary} Close to ready.{tail}"
+    refinements = "refinement" if actions == 1 else "refinements"
+    return f"{summary} Otherwise a solid {_NOUN[ctx.kind]}: {_count(actions)} {refinements} in all."
 
 
 def _sections(
@@ -220,30 +260,46 @@ def _sections(
     sections = [_overview(ctx, findings)]
     if ctx.kind == "master_review":
         sections.append(_delivery(ctx, detail=detail))
-    chosen = list(zip(findings, advice, strict=True))
     if detail == "simple":
-        chosen = [(f, a) for f, a in chosen if f.severity in _ACTIONABLE][:_SIMPLE_MOST]
+        return sections + _simple_actions(ctx, findings, advice)
     shown: set[str] = set()  # settings lines already printed (several findings share a limiter)
-    for finding, item in chosen:
+    for finding, item in zip(findings, advice, strict=True):
         sections.append(
             Section(
                 kind="finding",
                 title=item.title,
-                body=_finding_body(finding, item, detail, shown),
+                body=_finding_body(ctx, finding, item, detail, shown),
                 finding_codes=[finding.code],
             )
         )
-    if detail != "simple":
-        strengths = _strengths(ctx)
-        if strengths is not None:
-            sections.append(strengths)
-        chain = _chain(ctx, pro=detail == "pro")
-        if chain is not None:
-            sections.append(chain)
-        if ctx.kind == "mixdown":
-            sections.append(_handoff(ctx))
+    strengths = _strengths(ctx)
+    if strengths is not None:
+        sections.append(strengths)
+    chain = _chain(ctx, pro=detail == "pro")
+    if chain is not None:
+        sections.append(chain)
+    if ctx.kind == "mixdown":
+        sections.append(_handoff(ctx))
     if detail == "pro":
         sections.append(_metric_table(ctx))
+    return sections
+
+
+def _simple_actions(ctx: Context, findings: list[Finding], advice: list[Advice]) -> list[Section]:
+    """The plan's most important actions, in plain words."""
+    by_code = {f.code: a for f, a in zip(findings, advice, strict=True)}
+    sections = []
+    acting = ctx.plan.model_copy(update={"steps": [s for s in ctx.plan.steps if s.finding_codes]})
+    for step in acting.first(_SIMPLE_MOST):
+        item = by_code.get(step.finding_codes[0])
+        sections.append(
+            Section(
+                kind="finding",
+                title=step.title if item is None else item.title,
+                body=f"{step.title}." if item is None else item.summary,
+                finding_codes=step.finding_codes,
+            )
+        )
     return sections
 
 
@@ -270,7 +326,9 @@ def _overview(ctx: Context, findings: list[Finding]) -> Section:
         body += f" It measures {listed}."
     actionable = [f for f in findings if f.severity in _ACTIONABLE]
     minor = len(findings) - len(actionable)
-    if actionable:
+    if not ctx.analysis.music_judged:  # never "nothing to fix" about music nobody could hear
+        body += " " + " ".join(ctx.analysis.notes)
+    elif actionable:
         body += (
             f" {_count(len(actionable)).capitalize()} "
             f"{'finding is' if len(actionable) == 1 else 'findings are'} worth acting on"
@@ -291,23 +349,20 @@ def _overview(ctx: Context, findings: list[Finding]) -> Section:
     )
 
 
-def _finding_body(finding: Finding, advice: Advice, detail: str, shown: set[str]) -> str:
-    if detail == "simple":
-        return advice.summary
+def _finding_body(
+    ctx: Context, finding: Finding, advice: Advice, detail: str, shown: set[str]
+) -> str:
+    step = ctx.plan.step_for(finding.code)
+    if step is not None and finding.code in step.explains:
+        return (
+            f"{advice.measured} This follows from the root cause above: "
+            f"{step.title[0].lower()}{step.title[1:]}, then judge it again."
+        ).strip()
     parts = [f"{advice.measured} {advice.why}".strip()]
     if advice.steps:
-        parts.append("\n".join(f"- {step}" for step in advice.steps))
+        parts.append("\n".join(f"- {line}" for line in advice.steps))
     if detail == "pro":
-        rows = [
-            f"| {e.metric} | {n.with_unit(e.value, e.unit)} | "
-            f"{_range(e.target_low, e.target_high, e.unit)} | {e.source} |"
-            for e in finding.evidence
-            if e.value is not None
-        ]
-        if rows:
-            parts.append(
-                "| Measure | Value | Target | Source |\n|---|---|---|---|\n" + "\n".join(rows)
-            )
+        parts += _reasoning(ctx, finding, step)
         settings = [line for line in advice.settings if line not in shown]
         shown.update(settings)
         if settings:
@@ -315,13 +370,50 @@ def _finding_body(finding: Finding, advice: Advice, detail: str, shown: set[str]
     return "\n\n".join(parts)
 
 
+def _reasoning(ctx: Context, finding: Finding, step: Step | None) -> list[str]:
+    """The engineer's reasoning: the evidence against its threshold and where that comes from,
+    how sure the reading is, and what to check by ear."""
+    labels = {m.metric: m.label for m in ctx.analysis.metrics}
+    rows = [
+        f"| {labels.get(e.metric) or _readable(e.metric)} | {_quantity(e.value, e.unit)} | "
+        f"{_range(e.target_low, e.target_high, e.unit)} | {e.source} |"
+        for e in finding.evidence
+        if e.value is not None
+    ]
+    parts = []
+    if rows:
+        parts.append("| Measure | Value | Target | Source |\n|---|---|---|---|\n" + "\n".join(rows))
+    if step is not None:
+        parts.append(
+            f"Why: {step.reason} Confidence: {step.confidence} "
+            f"({_CONFIDENCE_WORDS[step.confidence]})."
+        )
+    note = ctx.knowledge.for_code(finding.code)
+    listen = None if note is None else note.section("How to hear it")
+    if listen:
+        parts.append("Check by ear: " + listen.replace("\n", " "))
+    return parts
+
+
+def _quantity(value: float, unit: str) -> str:
+    """A measured value in words; a count (clipped runs, samples) as ``1,202 runs``."""
+    if float(value).is_integer() and n.unit_class(unit) is None:
+        return f"{count(int(value))} {unit}".strip()
+    return n.with_unit(value, unit)
+
+
+def _readable(metric: str) -> str:
+    """A measurement's name in words when the metric table has no label for it."""
+    return metric.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
 def _range(low: float | None, high: float | None, unit: str) -> str:
     if low is not None and high is not None:
-        return f"{n.with_unit(low, unit)} to {n.with_unit(high, unit)}"
+        return f"{_quantity(low, unit)} to {_quantity(high, unit)}"
     if high is not None:
-        return f"at most {n.with_unit(high, unit)}"
+        return f"at most {_quantity(high, unit)}"
     if low is not None:
-        return f"at least {n.with_unit(low, unit)}"
+        return f"at least {_quantity(low, unit)}"
     return "-"
 
 
@@ -350,7 +442,12 @@ def _delivery(ctx: Context, *, detail: str) -> Section:
     over = [v for v in delivery if v.verdict == "peaks_over"]
     quiet = [v for v in delivery if v.verdict == "plays_quiet"]
     if over:
-        strictest = min(v.true_peak_max_dbtp for v in over if v.true_peak_max_dbtp is not None)
+        ceiling = ctx.plan.ceiling_dbtp
+        strictest = (
+            ceiling
+            if ceiling is not None
+            else min(v.true_peak_max_dbtp for v in over if v.true_peak_max_dbtp is not None)
+        )
         peak = ctx.analysis.loudness.true_peak_dbtp or 0.0
         services = (
             "every service" if len(over) == len(delivery) else ", ".join(v.label for v in over)
@@ -385,7 +482,9 @@ def _delivery(ctx: Context, *, detail: str) -> Section:
             "\n\n| Service | Target | Peak guidance | Playback gain | True peak after |\n"
             "|---|---|---|---|---|\n" + "\n".join(rows)
         )
-    codes = ["true_peak_over"] if any(v.verdict == "peaks_over" for v in delivery) else []
+    found = {f.code for f in ctx.analysis.findings}
+    peaks_over = any(v.verdict == "peaks_over" for v in delivery)
+    codes = ["true_peak_over"] if peaks_over and "true_peak_over" in found else []
     return Section(
         kind="delivery", title="Delivery to streaming services", body=body, finding_codes=codes
     )
@@ -416,62 +515,23 @@ def _strengths(ctx: Context) -> Section | None:
 
 
 def _chain(ctx: Context, *, pro: bool) -> Section | None:
-    presets = ctx.presets
-    if presets.is_empty():
+    """The plan as a numbered list: what to do in the mix, the chain, or the fixes before
+    release, in the plan's order (for mastering, signal order)."""
+    steps = ctx.plan.steps
+    if not steps:
         return None
-    title = "Processing chain" if ctx.kind == "mixdown" else "Mastering chain"
-    steps: list[str] = []
-    for move in presets.eq:
-        steps.append(
-            f"EQ: {_eq_line(move.kind, move.frequency_hz, move.gain_db, move.q)} - {move.reason}"
-        )
-    c = presets.compressor
-    if c is not None:
-        line = (
-            f"Compressor: threshold {n.db(c.threshold_dbfs, unit='dBFS')}, ratio {n.ratio(c.ratio)}"
-        )
-        if pro:
-            line += (
-                f", attack {n.ms(c.attack_ms)}, release {n.ms(c.release_ms)}, knee "
-                f"{n.amount_db(c.knee_db)}, make-up {n.amount_db(c.makeup_db)}"
-            )
-        steps.append(f"{line} - {c.reason}")
-    for width in presets.stereo:
-        amount = (
-            "mono"
-            if width.width_percent == 0
-            else f"side signal at {n.percent(width.width_percent)} of its level"
-        )
-        steps.append(
-            f"Width: {amount} from {n.hz(width.low_hz)} to {n.hz(width.high_hz)} - {width.reason}"
-        )
-    lim = presets.limiter
-    if lim is not None:
-        line = (
-            f"Limiter: ceiling {n.db(lim.ceiling_dbtp, unit='dBTP')}, input gain "
-            f"{n.db(lim.input_gain_db, signed=True)}"
-        )
-        if pro:
-            line += f", release {n.ms(lim.release_ms)}"
-        steps.append(f"{line} - {lim.reason}")
-    body = "In this order:\n\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1))
-    if presets.notes:
-        body += "\n\n" + "\n".join(f"- {note}" for note in presets.notes)
-    codes = sorted(
-        {
-            code
-            for item in [*presets.eq, *presets.stereo, *(x for x in (c, lim) if x is not None)]
-            for code in item.finding_codes
-        }
-    )
+    title = _CHAIN_TITLE[ctx.kind]
+    lines = [
+        f"{i}. {step.title}" + (f" - {step.reason}" if pro else "")
+        for i, step in enumerate(steps, 1)
+    ]
+    body = "In this order:\n\n" + "\n".join(lines)
+    if ctx.plan.notes:
+        body += "\n\n" + "\n".join(f"- {note}" for note in ctx.plan.notes)
+    if pro:
+        body += f"\n\n{ctx.plan.targets_reason}"
+    codes = sorted({code for step in steps for code in step.finding_codes})
     return Section(kind="chain", title=title, body=body, finding_codes=codes)
-
-
-def _eq_line(kind: str, frequency_hz: float, gain_db: float, q: float) -> str:
-    shape = kind.replace("_", " ")
-    if kind in ("high_pass", "low_pass"):
-        return f"{shape} at {n.hz(frequency_hz)}"
-    return f"{shape} {n.db(gain_db, signed=True)} at {n.hz(frequency_hz)}, Q {n.num(q, decimals=2)}"
 
 
 def _handoff(ctx: Context) -> Section:
@@ -507,7 +567,7 @@ def _handoff(ctx: Context) -> Section:
 def _metric_table(ctx: Context) -> Section:
     rows = [
         f"| {m.label} | "
-        f"{n.with_unit(float(m.value), m.unit) if isinstance(m.value, (int, float)) else m.value} "
+        f"{_quantity(float(m.value), m.unit) if isinstance(m.value, (int, float)) else m.value} "
         f"| {_range(m.target_low, m.target_high, m.unit)} | {m.status} |"
         for m in ctx.analysis.metrics
         if m.value is not None

@@ -16,9 +16,17 @@ from mixcoach.analysis import Analysis
 from mixcoach.feedback import numbers as n
 from mixcoach.feedback.advice import Context, advise
 from mixcoach.feedback.chat import first_sentence
-from mixcoach.feedback.model import Feedback, PlatformVerdict, Presets
-from mixcoach.feedback.presets import BAND_CODES
+from mixcoach.feedback.chat_draft import Draft, finding
+from mixcoach.feedback.chat_music import answer_key, answer_tempo
+from mixcoach.feedback.chat_plan import answer_first, answer_plan
+from mixcoach.feedback.chat_settings import answer_compressor, answer_limiter
+from mixcoach.feedback.chat_time import answer_moment
+from mixcoach.feedback.chat_tone import answer_band, answer_eq, band_of_code
+from mixcoach.feedback.chat_values import STEREO, answer_value
+from mixcoach.feedback.model import Conversation, Feedback, PlatformVerdict, Presets
+from mixcoach.feedback.questions import Question, in_context, understand
 from mixcoach.feedback.retrieval import KnowledgeBase
+from mixcoach.findings.model import Finding
 
 OFF_TOPIC = (
     "That is outside what I can help with here. I know this track's measurements and mixing and "
@@ -30,74 +38,6 @@ WHOLE_MIX_CAVEAT = (
     "cannot give you a measurement of the {thing} on its own."
 )
 
-_INSTRUMENTS = (
-    "vocal",
-    "vocals",
-    "voice",
-    "singer",
-    "snare",
-    "kick",
-    "hi-hat",
-    "hihat",
-    "hats",
-    "guitar",
-    "guitars",
-    "piano",
-    "keys",
-    "synth",
-    "synths",
-    "808",
-    "drums",
-    "strings",
-    "horns",
-    "pads",
-    "lyrics",
-    "cymbals",
-)
-#: Words that point at a finding code (besides what retrieval finds in the notes).
-_CODE_WORDS: dict[str, tuple[str, ...]] = {
-    "mud": ("muddy",),
-    "muddy": ("muddy",),
-    "boxy": ("muddy",),
-    "boomy": ("too_boomy",),
-    "boom": ("too_boomy",),
-    "thin": ("too_thin",),
-    "harsh": ("harsh",),
-    "harshness": ("harsh",),
-    "piercing": ("harsh",),
-    "sibilant": ("harsh",),
-    "bright": ("too_bright",),
-    "brittle": ("too_bright",),
-    "dull": ("too_dull",),
-    "dark": ("too_dull",),
-    "muffled": ("too_dull",),
-    "narrow": ("stereo_too_narrow",),
-    "phase": ("phase_issue",),
-    "squashed": ("over_compressed",),
-    "crushed": ("over_compressed",),
-    "clip": ("clipping",),
-    "clipping": ("clipping",),
-    "distortion": ("clipping", "true_peak_over"),
-    "dc": ("dc_offset",),
-    "silence": ("silence_padding",),
-    "mp3": ("low_resolution_source",),
-    "lossy": ("low_resolution_source",),
-    "imbalance": ("channel_imbalance",),
-}
-#: General words that point at several codes; used only when nothing more specific was asked.
-_BROAD_CODE_WORDS: dict[str, tuple[str, ...]] = {
-    "bass": ("too_boomy", "too_thin"),
-    "low": ("too_boomy", "too_thin", "wide_low_end"),
-    "wide": ("stereo_too_wide", "wide_low_end"),
-    "width": ("stereo_too_narrow", "stereo_too_wide"),
-    "stereo": ("stereo_too_narrow", "stereo_too_wide"),
-    "balance": ("channel_imbalance",),
-    "mono": ("phase_issue", "stereo_too_wide", "wide_low_end"),
-    "compressed": ("over_compressed",),
-    "punch": ("over_compressed",),
-    "compression": ("over_compressed", "under_compressed"),
-    "dynamics": ("over_compressed", "under_compressed"),
-}
 #: Word beginnings that mark a question as being about mixing, mastering or the track.
 _DOMAIN_STEMS = (
     "mix",
@@ -212,24 +152,9 @@ _DOMAIN_STEMS = (
     "priority",
 )
 _REFERENCE_WORDS = frozenset({"reference", "compare", "compared", "comparison", "versus"})
-_LIMITER_WORDS = frozenset(
-    {
-        "limiter",
-        "ceiling",
-        "streaming",
-        "normalisation",
-        "normalization",
-        "normalise",
-        "normalize",
-        "platform",
-        "platforms",
-    }
+_STREAMING_WORDS = frozenset(
+    {"streaming", "platform", "platforms", "normalisation", "normalization"}
 )
-_KEY_WORDS = frozenset({"key", "scale", "camelot", "harmonic"})
-_TEMPO_WORDS = frozenset({"tempo", "bpm", "speed"})
-_LOUDNESS_WORDS = frozenset({"loud", "loudness", "lufs", "quiet", "louder", "quieter"})
-_PEAK_WORDS = frozenset({"peak", "peaks", "headroom", "overs"})
-_PRIORITY_WORDS = frozenset({"first", "priority", "start", "important", "fix", "next"})
 
 
 @dataclass
@@ -237,19 +162,6 @@ class Reply:
     text: str
     finding_codes: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Draft:
-    paragraphs: list[str] = field(default_factory=list)
-    codes: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-
-    def add(self, text: str, *, codes: Sequence[str] = (), source: str | None = None) -> None:
-        self.paragraphs.append(text)
-        self.codes += [c for c in codes if c not in self.codes]
-        if source is not None and source not in self.sources:
-            self.sources.append(source)
 
 
 def answer_question(
@@ -260,151 +172,226 @@ def answer_question(
     presets: Presets,
     delivery: Sequence[PlatformVerdict],
     knowledge: KnowledgeBase,
+    conversation: Conversation | None = None,
 ) -> Reply:
-    """Answer one chat question from the measurements and the notes. ``feedback`` is what was
-    already said: "what should I fix first?" is answered from it."""
+    """Answer one chat question from the measurements and the notes. ``conversation`` holds the
+    turns before it: a follow-up ("and at 5 kHz?", "why?") takes its subject from them.
+    ``feedback`` is what was already said (kept for the engine interface; the plan is re-read
+    from the findings, so both agree)."""
     ctx = Context(analysis, presets, delivery, knowledge)
-    text = question.lower()
-    words = set(re.findall(r"[a-z0-9][a-z0-9'-]*", text))
-    instruments = [w for w in _INSTRUMENTS if w in words]
-    if not instruments and not _on_topic(words):
+    asked = in_context(understand(question), _previous(conversation))
+    draft = Draft()
+    if asked.instrument is not None:
+        _instrument(ctx, asked, draft)
+        return _reply(draft)
+    if not (asked.has_subject or asked.first or asked.steps is not None) and not (
+        _on_topic(asked.words)
+    ):
         return Reply(OFF_TOPIC)
-    draft = _Draft()
-    if instruments:
-        draft.add(WHOLE_MIX_CAVEAT.format(thing=instruments[0]))
-    answered = len(draft.paragraphs)
-    _platforms(ctx, text, words, draft)
-    if words & _REFERENCE_WORDS:
-        _reference(ctx, draft)
-    if words & _KEY_WORDS:
-        _key(ctx, draft)
-    if words & _TEMPO_WORDS:
-        _tempo(ctx, draft)
-    if words & _LOUDNESS_WORDS and not instruments:
-        _loudness(ctx, draft)
-    if words & _PEAK_WORDS:
-        _peaks(ctx, draft)
-    topical = len(draft.paragraphs) > answered
-    for code in _codes_named(words, broad=not topical and not instruments):
-        _about_code(ctx, code, draft)
-    if len(draft.paragraphs) == answered and feedback is not None and words & _PRIORITY_WORDS:
-        _first_priority(feedback, draft)
-    if len(draft.paragraphs) == answered and not instruments:
-        passages = knowledge.search(question, finding_codes=[f.code for f in analysis.findings])
-        if passages and passages[0].codes:
-            _about_code(ctx, passages[0].codes[0], draft)
-        elif passages:
-            best = passages[0]
-            heading = f"{best.title}: {best.heading.lower()}" if best.heading else best.title
-            draft.add(f"**{heading}.** {best.text}", source=best.note_id)
-    if len(draft.paragraphs) == answered:
-        draft.add(_balance_hint(knowledge, draft) if instruments else OFF_TOPIC)
+    _answer(ctx, asked, question, draft)
+    if not draft.paragraphs:
+        draft.add(OFF_TOPIC)
+    return _reply(draft)
+
+
+def _reply(draft: Draft) -> Reply:
     return Reply("\n\n".join(draft.paragraphs), draft.codes, draft.sources)
 
 
-def _on_topic(words: set[str]) -> bool:
+def _previous(conversation: Conversation | None) -> Question | None:
+    """The subject so far: every earlier question read in the context of the ones before it
+    (the recent turns, else the last question the running summary kept)."""
+    if conversation is None:
+        return None
+    questions = [t.content for t in conversation.turns if t.role == "user"]
+    if not questions:
+        asked = re.findall(
+            r"^- Asked: (.+?) (?:Answered:|\(no answer yet\))", conversation.summary, re.M
+        )
+        questions = asked[-1:]
+    previous: Question | None = None
+    for text in questions:
+        previous = in_context(understand(text), previous)
+    return previous
+
+
+def _answer(ctx: Context, asked: Question, question: str, draft: Draft) -> None:
+    if asked.steps is not None:
+        answer_plan(ctx, asked.steps, draft)
+        return
+    if asked.first and not asked.has_subject:
+        answer_first(ctx, draft, why=asked.why)
+        return
+    covered: set[str] = set()
+    if asked.setting == "eq" and asked.band is None and asked.frequency_hz is None:
+        answer_eq(ctx, asked, draft)
+    # A symptom names its band more exactly than a loose word ("muddy low end": the low mids).
+    symptom_bands = [band_of_code(ctx, code) for code in asked.codes]
+    if asked.frequency_hz is not None or (asked.band is not None and not any(symptom_bands)):
+        answer_band(ctx, asked, draft)
+        covered |= set(draft.codes)
+    if asked.setting == "compressor":
+        answer_compressor(ctx, asked, draft)
+    if asked.setting == "limiter" or (asked.aspect == "ceiling" and not asked.platforms):
+        answer_limiter(ctx, asked, draft)
+    if asked.platforms or (asked.setting is None and asked.words & _STREAMING_WORDS):
+        _platforms(ctx, asked, draft)
+    if asked.time_s is not None or asked.moment is not None:
+        answer_moment(ctx, asked, draft)
+    if "key" in asked.values or asked.other_key is not None:
+        answer_key(ctx, asked, draft)
+    if (
+        "tempo" in asked.values
+        or asked.other_bpm is not None
+        or (asked.compatibility and "key" not in asked.values)
+    ):
+        answer_tempo(ctx, asked, draft)
+    if asked.words & _REFERENCE_WORDS:
+        _reference(ctx, draft)
+    for name in _values_to_answer(asked):
+        answer_value(ctx, name, draft, why=asked.why)
+    for code in asked.codes:
+        if code not in covered and code not in draft.codes:
+            _about_code(ctx, asked, code, draft)
+    if not draft.paragraphs:
+        _from_notes(ctx, question, draft)
+
+
+def _on_topic(words: frozenset[str]) -> bool:
     """Whether the question uses the vocabulary of mixing, mastering or this track."""
     return any(word.startswith(_DOMAIN_STEMS) for word in words)
 
 
-def _codes_named(words: set[str], *, broad: bool) -> list[str]:
-    """Finding codes the question names; ``broad`` also admits general words ("bass", "low")."""
-    table = {**_CODE_WORDS, **_BROAD_CODE_WORDS} if broad else _CODE_WORDS
-    strong = [c for w in sorted(words) for c in _CODE_WORDS.get(w, ())]
-    chosen = strong or [c for w in sorted(words) for c in table.get(w, ())]
-    return list(dict.fromkeys(chosen))
+def _values_to_answer(asked: Question) -> list[str]:
+    """The measured values asked for by name that no other answer above has covered."""
+    skip = {"key", "tempo"}
+    if asked.platforms:
+        skip.add("integrated")  # the platform verdicts quote it
+    if asked.time_s is not None or asked.moment is not None:
+        skip |= {"integrated", "short_term_max"}
+    if asked.setting is not None:
+        skip |= {"integrated", "true_peak"}
+    if "clips" in asked.values:
+        skip |= {"sample_peak"}
+    names = [name for name in asked.values if name not in skip]
+    stereo = [name for name in names if name in STEREO]
+    return [name for name in names if name not in STEREO] + stereo[:1]
 
 
-def _first_priority(feedback: Feedback, draft: _Draft) -> None:
-    """For "what should I fix first?": the most serious finding the feedback named."""
-    section = next((s for s in feedback.sections if s.kind == "finding"), None)
-    if section is None:
-        draft.add(
-            "The feedback found nothing that needs fixing: the next step is finishing "
-            "touches by ear against a reference."
-        )
-        return
+def _instrument(ctx: Context, asked: Question, draft: Draft) -> None:
+    """One instrument: what Mixcoach cannot measure, what would tell, and what the mix shows."""
+    draft.add(WHOLE_MIX_CAVEAT.format(thing=asked.instrument))
     draft.add(
-        f"Start with **{section.title.lower()}**: {first_sentence(section.body)}",
-        codes=section.finding_codes,
+        f"What would tell: bounce the {asked.instrument} solo'd as a stem (or the mix without "
+        "it) and upload that as its own track, or compare the mix with a reference at matched "
+        "loudness and listen to that part alone."
+    )
+    if asked.band is not None or asked.frequency_hz is not None:
+        answer_band(ctx, asked, draft)
+    for code in asked.codes:
+        # A level word ("too loud") is about the instrument in the mix, which is not measured.
+        if code not in draft.codes and band_of_code(ctx, code) is not None:
+            _about_code(ctx, asked, code, draft)
+
+
+def _from_notes(ctx: Context, question: str, draft: Draft) -> None:
+    """Technique questions the measurements do not answer: the best passage of the notes."""
+    passages = ctx.knowledge.search(question, finding_codes=[f.code for f in ctx.analysis.findings])
+    if not passages:
+        return
+    best = passages[0]
+    found = [code for code in best.codes if finding(ctx, code) is not None]
+    if found:
+        _about_code(ctx, understand(question), found[0], draft)
+        return
+    heading = f"{best.title}: {best.heading.lower()}" if best.heading else best.title
+    draft.add(f"**{heading}.** {best.text}", source=best.note_id)
+
+
+def _about_code(ctx: Context, asked: Question, code: str, draft: Draft) -> None:
+    """A finding named by its symptom ("muddy", "harsh"): the finding when the review has it,
+    else what was measured there and that nothing was flagged."""
+    note = ctx.knowledge.for_code(code)
+    source = None if note is None else note.id
+    band = band_of_code(ctx, code)
+    found = finding(ctx, code)
+    if band is not None:
+        if found is None:
+            title = code.replace("_", " ") if note is None else note.title.lower()
+            draft.add(f"Mixcoach did not flag {title} on this track.", source=source)
+        answer_band(ctx, asked, draft, name=band)
+        if found is not None and code not in draft.codes:
+            # Its evidence points at another band than the usual one: say what it found.
+            _finding_paragraph(ctx, found, draft, source=source)
+        if found is None and note is not None:
+            hear = note.section("How to hear it")
+            if hear:
+                draft.add(f"If you hear it anyway: {first_sentence(hear)}")
+        return
+    if found is not None:
+        _finding_paragraph(ctx, found, draft, source=source)
+        return
+    title = code.replace("_", " ") if note is None else note.title.lower()
+    text = f"Mixcoach did not flag {title} on this track."
+    hear = None if note is None else note.section("How to hear it")
+    if hear:
+        text += f" If you hear it anyway: {first_sentence(hear)}"
+    draft.add(text, source=source)
+
+
+def _finding_paragraph(ctx: Context, found: Finding, draft: Draft, *, source: str | None) -> None:
+    advice = advise(found, ctx)
+    steps = " ".join(advice.steps[:2])
+    draft.add(
+        f"**{advice.title}.** {advice.measured} {advice.why} {steps}".strip(),
+        codes=[found.code],
+        source=source,
     )
 
 
-def _about_code(ctx: Context, code: str, draft: _Draft) -> None:
-    finding = next((f for f in ctx.analysis.findings if f.code == code), None)
-    note = ctx.knowledge.for_code(code)
-    if finding is not None:
-        advice = advise(finding, ctx)
-        steps = " ".join(advice.steps[:2])
-        draft.add(
-            f"**{advice.title}.** {advice.measured} {advice.why} {steps}".strip(),
-            codes=[code],
-            source=None if note is None else note.id,
-        )
-        return
-    title = code.replace("_", " ") if note is None else note.title.lower()
-    measured = _related_measure(ctx, code)
-    hear = None if note is None else note.section("How to hear it")
-    text = f"Mixcoach did not flag {title} on this track.{measured}"
-    if hear:
-        text += f" If you hear it anyway: {first_sentence(hear)}"
-    draft.add(text, source=None if note is None else note.id)
-
-
-def _related_measure(ctx: Context, code: str) -> str:
-    bands = [
-        b
-        for b in ctx.analysis.spectrum.bands
-        if b.level_db is not None and any(code in BAND_CODES.get((b.name, d), ()) for d in (1, -1))
-    ]
-    inside = [b for b in bands if not b.delta_db]
-    if inside:
-        listed = ", ".join(
-            f"the {b.name.replace('_', '-')} band ({n.hz(b.low_hz)}-{n.hz(b.high_hz)})"
-            for b in inside[:2]
-        )
-        return f" {listed[0].upper()}{listed[1:]} sits inside the {ctx.genre} range."
-    return ""
-
-
-def _platforms(ctx: Context, text: str, words: set[str], draft: _Draft) -> None:
-    named = [
-        v
-        for v in ctx.delivery
-        if v.label.lower() in text or v.platform in words or v.label.split()[0].lower() in words
-    ]
-    if not named and not words & _LIMITER_WORDS:
-        return
+def _platforms(ctx: Context, asked: Question, draft: Draft) -> None:
+    named = [v for v in ctx.delivery if v.platform in asked.platforms]
     chosen = named or list(ctx.delivery)
+    if not chosen:
+        draft.add("No platform targets are known, so I cannot say what the services will do.")
+        return
     lines = [f"- **{v.label}:** {v.note}" for v in chosen]
-    ceilings = [v.true_peak_max_dbtp for v in chosen if v.true_peak_max_dbtp is not None]
-    limiter = ctx.presets.limiter
     advice = []
-    if ceilings:
-        ceiling = min(ceilings)
-        advice.append(
-            f"Set the limiter to true-peak mode with its ceiling at {n.db(ceiling, unit='dBTP')}."
-        )
     integrated = ctx.analysis.loudness.integrated_lufs
     if integrated is not None:
         advice.append(f"The track measures {n.lufs(integrated)} integrated now.")
-    if limiter is not None and limiter.target_lufs is not None:
-        if abs(limiter.input_gain_db) >= 0.1:
+    if ctx.kind == "mixdown":
+        advice.append(
+            "This is a mixdown: the platforms hear the master, so set their loudness and ceiling "
+            "in mastering, not on the mix."
+        )
+    else:
+        # The review's one ceiling (the strictest platform's), whichever platform was named.
+        ceiling = ctx.plan.ceiling_dbtp
+        if ceiling is not None:
             advice.append(
-                f"For {ctx.genre}, aim at {n.lufs(limiter.target_lufs)}: "
-                f"{n.db(limiter.input_gain_db, signed=True)} into the limiter."
+                f"Keep the limiter in true-peak mode with its ceiling at "
+                f"{n.db(ceiling, unit='dBTP')} (the review's ceiling, for every platform)."
             )
-        else:
-            advice.append(
-                f"That already sits in the {ctx.genre} range: keep the limiter's input "
-                "gain where it is."
-            )
-    body = "\n\n".join(part for part in (" ".join(advice), "\n".join(lines)) if part)
-    if body:
-        draft.add(body, source="limiting")
+        limiter = ctx.presets.limiter
+        if limiter is not None and limiter.target_lufs is not None:
+            if abs(limiter.input_gain_db) >= 0.1:
+                advice.append(
+                    f"For {ctx.genre}, aim at {n.lufs(limiter.target_lufs)}: "
+                    f"{n.db(limiter.input_gain_db, signed=True)} into the limiter."
+                )
+            else:
+                advice.append(
+                    f"That already sits in the {ctx.genre} range: keep the limiter's input "
+                    "gain where it is."
+                )
+    draft.add(
+        "\n\n".join(part for part in (" ".join(advice), "\n".join(lines)) if part),
+        source="limiting",
+    )
 
 
-def _reference(ctx: Context, draft: _Draft) -> None:
+def _reference(ctx: Context, draft: Draft) -> None:
     reference = ctx.analysis.reference
     if reference is None:
         draft.add(
@@ -426,86 +413,7 @@ def _reference(ctx: Context, draft: _Draft) -> None:
             "their loudness: compare tone and punch at that setting."
         )
     found = [f for f in ctx.analysis.findings if f.code.startswith("reference_")]
-    for finding in found:
-        parts.append(advise(finding, ctx).summary)
+    parts += [advise(item, ctx).summary for item in found]
     if not found:
         parts.append("Beyond loudness, nothing in the comparison stood out.")
     draft.add(" ".join(parts), codes=[f.code for f in found], source="reference_tracks")
-
-
-def _key(ctx: Context, draft: _Draft) -> None:
-    tonality = ctx.analysis.tonality
-    if tonality.key is None or tonality.mode is None:
-        draft.add("No clear tonal centre was found, so I cannot name a key.")
-        return
-    confidence = (
-        "high"
-        if tonality.confidence >= 0.7
-        else "moderate"
-        if tonality.confidence >= 0.4
-        else "low"
-    )
-    camelot = f" ({tonality.camelot} in Camelot notation)" if tonality.camelot else ""
-    draft.add(
-        f"The key reads as {tonality.key} {tonality.mode}{camelot}, with {confidence} confidence."
-    )
-
-
-def _tempo(ctx: Context, draft: _Draft) -> None:
-    rhythm = ctx.analysis.rhythm
-    if rhythm.tempo_bpm is None:
-        draft.add("No steady pulse was found, so I cannot give a tempo.")
-        return
-    others = [b for b in rhythm.tempo_candidates_bpm if abs(b - rhythm.tempo_bpm) > 1][:2]
-    alt = (
-        f" The next likeliest reading is {n.bpm(others[0])} (half or double time is a common "
-        "ambiguity)."
-        if others
-        else ""
-    )
-    draft.add(f"The tempo measures {n.bpm(rhythm.tempo_bpm)}.{alt}")
-
-
-def _loudness(ctx: Context, draft: _Draft) -> None:
-    loud = ctx.analysis.loudness
-    if loud.integrated_lufs is None:
-        draft.add("No integrated loudness could be measured (the track is silent or too short).")
-        return
-    metric = next((m for m in ctx.analysis.metrics if m.metric == "loudness.integrated_lufs"), None)
-    range_text = ""
-    if metric is not None and metric.target_low is not None and metric.target_high is not None:
-        range_text = (
-            f" The {ctx.genre} range for this feedback type is "
-            f"{n.lufs(metric.target_low)} to {n.lufs(metric.target_high)}."
-        )
-    lra = (
-        f" Its loudness range is {n.lu(loud.loudness_range_lu)}."
-        if loud.loudness_range_lu is not None
-        else ""
-    )
-    draft.add(
-        f"The track measures {n.lufs(loud.integrated_lufs)} integrated.{range_text}{lra}",
-        source="reading_meters",
-    )
-
-
-def _peaks(ctx: Context, draft: _Draft) -> None:
-    loud = ctx.analysis.loudness
-    if loud.true_peak_dbtp is None:
-        draft.add("No peak could be measured: the track is digital silence.")
-        return
-    parts = [f"The true peak reaches {n.db(loud.true_peak_dbtp, unit='dBTP')}"]
-    if loud.sample_peak_dbfs is not None:
-        parts.append(f"and the sample peak {n.db(loud.sample_peak_dbfs, unit='dBFS')}")
-    clips = ctx.analysis.defects.clip_run_count
-    tail = f"; {clips} clipped runs were found." if clips else "; no clipping was found."
-    draft.add(" ".join(parts) + tail, source="reading_meters")
-
-
-def _balance_hint(knowledge: KnowledgeBase, draft: _Draft) -> str:
-    note = knowledge.notes.get("reference_tracks")
-    section = None if note is None else note.section("What to compare")
-    if section is None:
-        return "Judge the balance by ear against a reference at matched loudness."
-    draft.sources.append("reference_tracks")
-    return f"What you can do: {section}"

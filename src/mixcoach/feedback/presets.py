@@ -1,335 +1,52 @@
-"""Processing settings derived from the measurements, for the issues the findings raised.
+"""Processing settings for a review, read from its plan (:mod:`mixcoach.feedback.plan`).
 
-Each setting says where its number comes from:
-
-- EQ: one move per spectral band the findings flag, at the band's centre (shelves for the
-  outer bands), gain that brings the band back to the edge of the genre's range (the band's
-  ``delta_db``), Q from the band's width; resonances inside a flagged band get a narrow cut of
-  half their measured prominence.
-- Compression: threshold at the 75th percentile of the short-term loudness (so it works on the
-  loud parts only), ratio from how far the measured spread exceeds the genre's, attack and
-  release from the tempo (a 64th note and an eighth note, within musical limits).
-- Limiting: ceiling from the strictest true-peak guidance of the chosen platforms for a master
-  at the target loudness, input gain that brings the integrated loudness into the genre's range.
-- Stereo width: the side gain that brings the measured width to the edge of the target range
-  (for the bands above the low end), or mono below the low-end split for a wide low end.
-
-Nothing is proposed on a clean track. A mixdown gets no limiter: limiting is mastering's job.
+The plan decides the moves, their order, the one loudness target and the one ceiling; the
+arithmetic of each setting is :mod:`mixcoach.feedback.moves`. Presets never treat a symptom
+the plan explains (no width cut for an inverted channel: the plan's polarity flip), and a
+mixdown gets no limiter: limiting is mastering's job. Moves with no plugin setting (a polarity
+flip, an unlimited bounce, a repair at the source) become the presets' notes, first.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from mixcoach.analysis import Analysis
-from mixcoach.audio.spectrum import Band
-from mixcoach.audio.stereo import LOW_END_HZ
-from mixcoach.feedback import numbers as n
-from mixcoach.feedback.model import (
-    CompressorSettings,
-    EqKind,
-    EqMove,
-    LimiterSettings,
-    Presets,
-    WidthMove,
-)
-from mixcoach.findings.model import Evidence, Finding
-from mixcoach.knowledge.genres import resolve_profile
+from mixcoach.feedback.model import Plan, Presets
+from mixcoach.feedback.moves import BAND_CODES, LOW_END_SPLIT_HZ, q_to_octaves, side_gain_percent
+from mixcoach.feedback.plan import build_plan
 from mixcoach.knowledge.platforms import Platform
 
-#: The stereo meter's low-end split (``Stereo.low_end_width`` is the width below it).
-LOW_END_SPLIT_HZ = LOW_END_HZ[1]
+__all__ = [
+    "BAND_CODES",
+    "LOW_END_SPLIT_HZ",
+    "derive_presets",
+    "presets_from_plan",
+    "q_to_octaves",
+    "side_gain_percent",
+]
 
-#: Largest EQ move proposed: in a mix an instrument can take more than a whole master can.
-_MAX_EQ_DB = {"mixdown": 6.0, "mastering": 3.0, "master_review": 3.0}
-#: Narrow resonance cuts: Q of the cut, and the largest cut proposed.
-_RESONANCE_Q = 6.0
-_MAX_RESONANCE_CUT_DB = 4.0
-#: The true-peak ceiling when no platform gives one (EBU R128 s1 / AES TD1004 streaming advice).
-_DEFAULT_CEILING_DBTP = -1.0
-
-#: Spectral findings by (band, direction of the excess): +1 the band is too strong, -1 too weak.
-BAND_CODES: dict[tuple[str, int], tuple[str, ...]] = {
-    ("sub", 1): ("too_boomy",),
-    ("sub", -1): ("too_thin",),
-    ("low", 1): ("too_boomy",),
-    ("low", -1): ("too_thin",),
-    ("low_mid", 1): ("muddy",),
-    ("low_mid", -1): ("too_thin",),
-    ("mid", 1): ("muddy", "harsh"),
-    ("mid", -1): ("too_thin",),
-    ("high_mid", 1): ("harsh", "too_bright"),
-    ("high_mid", -1): ("too_dull",),
-    ("presence", 1): ("harsh", "too_bright"),
-    ("presence", -1): ("too_dull",),
-    ("air", 1): ("too_bright",),
-    ("air", -1): ("too_dull",),
-}
-_DYNAMICS_CODES = ("under_compressed", "reference_less_dynamic")
-_LOUDNESS_CODES = ("too_quiet", "too_loud", "true_peak_over", "clipping", "reference_louder")
+#: Plan moves that are done by hand, before any preset.
+_BY_HAND = ("polarity_flip", "stereo_export", "clip_repair", "remove_bus_limiter", "re_export")
 
 
-def derive_presets(analysis: Analysis, *, platforms: Sequence[Platform]) -> Presets:
-    """The processing for ``analysis``'s findings; ``platforms`` set the limiter's ceiling."""
-    codes = {finding.code for finding in analysis.findings}
-    kind = analysis.request.feedback_type
-    notes: list[str] = []
-    eq = _eq_moves(analysis, codes, notes)
-    compressor = _compressor(analysis, codes)
-    limiter = None if kind == "mixdown" else _limiter(analysis, codes, platforms)
-    if kind != "master_review" and codes & {"too_loud", "over_compressed"}:
-        notes.append(
-            "Take the limiter and any loudness processing off the mix bus before you export the "
-            "mix: mastering needs the peaks and the headroom."
-        )
-    if "phase_issue" in codes:
-        notes.append(
-            "No preset fixes a phase problem: flip the polarity of the offending track or align "
-            "it in time, then check the mix in mono."
-        )
-    return Presets(
-        feedback_type=kind,
-        eq=eq,
-        compressor=compressor,
-        limiter=limiter,
-        stereo=_width_moves(analysis, codes, notes),
-        notes=notes,
-    )
+def derive_presets(analysis: Analysis, *, platforms: Sequence[Platform] | None = None) -> Presets:
+    """The presets of ``analysis``'s plan; ``platforms`` set the limiter's ceiling."""
+    return presets_from_plan(build_plan(analysis, platforms=platforms))
 
 
-def _eq_moves(analysis: Analysis, codes: set[str], notes: list[str]) -> list[EqMove]:
-    kind = analysis.request.feedback_type
-    limit = _MAX_EQ_DB[kind]
-    moves: list[EqMove] = []
-    if "dc_offset" in codes:
-        lowest = analysis.spectrum.bands[0].low_hz if analysis.spectrum.bands else 20.0
-        moves.append(
-            _move("high_pass", lowest, 0.0, 0.707, "Removes the DC offset.", ["dc_offset"])
-        )
-    for band in analysis.spectrum.bands:
-        if band.delta_db is None or band.delta_db == 0:
-            continue
-        direction = 1 if band.delta_db > 0 else -1
-        linked = [code for code in BAND_CODES.get((band.name, direction), ()) if code in codes]
-        if not linked:
-            continue
-        gain = max(-limit, min(limit, -band.delta_db))
-        if abs(gain) < abs(band.delta_db):
-            notes.append(
-                f"The {_band_label(band)} is {n.amount_db(band.delta_db)} outside the range; the "
-                f"EQ takes {n.amount_db(gain)} of it, the rest is for the mix to fix at the source."
-            )
-        shape, frequency, q = _shape(band, analysis.spectrum.bands)
-        verb = "Cuts" if gain < 0 else "Lifts"
-        moves.append(
-            _move(
-                shape,
-                frequency,
-                round(gain, 1),
-                q,
-                f"{verb} the {_band_label(band)} back to the edge of its target range.",
-                linked,
-            )
-        )
-        moves += _resonance_cuts(analysis, band, linked) if direction > 0 else []
-    return moves
-
-
-def _resonance_cuts(analysis: Analysis, band: Band, linked: list[str]) -> list[EqMove]:
-    return [
-        _move(
-            "bell",
-            resonance.frequency_hz,
-            -round(min(resonance.prominence_db / 2, _MAX_RESONANCE_CUT_DB), 1),
-            _RESONANCE_Q,
-            f"Tames the resonance at {n.hz(resonance.frequency_hz)}, which stands "
-            f"{n.amount_db(resonance.prominence_db)} above its surroundings.",
-            linked,
-        )
-        for resonance in analysis.spectrum.resonances
-        if band.low_hz <= resonance.frequency_hz < band.high_hz
+def presets_from_plan(plan: Plan) -> Presets:
+    steps = plan.steps
+    by_hand = [
+        f"{s.title}: do this before the settings below." for s in steps if s.move in _BY_HAND
     ]
-
-
-def _shape(band: Band, bands: Sequence[Band]) -> tuple[EqKind, float, float]:
-    """Shelves for the outermost bands (at their inner edge), bells elsewhere."""
-    if bands and band.name == bands[0].name:
-        return "low_shelf", band.high_hz, 0.707
-    if bands and band.name == bands[-1].name:
-        return "high_shelf", band.low_hz, 0.707
-    ratio = band.high_hz / band.low_hz
-    return "bell", math.sqrt(band.low_hz * band.high_hz), math.sqrt(ratio) / (ratio - 1)
-
-
-def _move(
-    kind: EqKind, frequency_hz: float, gain_db: float, q: float, reason: str, codes: list[str]
-) -> EqMove:
-    return EqMove(
-        kind=kind,
-        frequency_hz=round(frequency_hz, 1),
-        gain_db=gain_db,
-        q=round(q, 2),
-        bandwidth_octaves=round(q_to_octaves(q), 3),
-        reason=reason,
-        finding_codes=codes,
+    compressor = next((s.compressor for s in steps if s.compressor is not None), None)
+    limiter = next((s.limiter for s in steps if s.limiter is not None), None)
+    return Presets(
+        feedback_type=plan.feedback_type,
+        eq=[s.eq for s in steps if s.eq is not None],
+        compressor=compressor,
+        limiter=None if plan.feedback_type == "mixdown" else limiter,
+        stereo=[s.width for s in steps if s.width is not None],
+        notes=[*by_hand, *plan.notes],
     )
-
-
-def q_to_octaves(q: float) -> float:
-    """Bandwidth in octaves of a bell with quality factor ``q`` (RBJ cookbook relation)."""
-    if q <= 0:
-        raise ValueError(f"q must be positive, got {q}")
-    return 2 / math.log(2) * math.asinh(1 / (2 * q))
-
-
-def _band_label(band: Band) -> str:
-    return f"{band.name.replace('_', '-')} band ({n.hz(band.low_hz)}-{n.hz(band.high_hz)})"
-
-
-def quarter_note_ms(analysis: Analysis) -> float | None:
-    tempo = analysis.rhythm.tempo_bpm
-    return None if tempo is None or tempo <= 0 else 60000.0 / tempo
-
-
-def _compressor(analysis: Analysis, codes: set[str]) -> CompressorSettings | None:
-    linked = [code for code in _DYNAMICS_CODES if code in codes]
-    levels = sorted(v for v in analysis.loudness.short_term_lufs.values if v is not None)
-    if not linked or not levels:
-        return None
-    threshold = levels[round(0.75 * (len(levels) - 1))]
-    loudest = levels[-1]
-    spread, target = _spread_and_target(analysis, linked)
-    ratio = 2.0 if spread is None or target is None else max(1.5, min(4.0, spread / target))
-    quarter = quarter_note_ms(analysis)
-    attack = 30.0 if quarter is None else max(5.0, min(30.0, quarter / 16))
-    release = 250.0 if quarter is None else max(50.0, min(600.0, quarter / 2))
-    # Half the static gain reduction at the loudest point is what the ear hears as lost level.
-    makeup = max(0.0, (loudest - threshold) * (1 - 1 / ratio) / 2)
-    timing = (
-        f"attack and release follow the {n.bpm(analysis.rhythm.tempo_bpm)} tempo"
-        if analysis.rhythm.tempo_bpm is not None
-        else "no steady tempo was found, so attack and release suit a moderate pace"
-    )
-    return CompressorSettings(
-        threshold_dbfs=round(threshold, 1),
-        ratio=round(ratio, 1),
-        attack_ms=round(attack),
-        release_ms=round(release),
-        knee_db=6.0,
-        makeup_db=round(makeup, 1),
-        reason=(
-            "Gentle bus compression on the loud parts only (threshold at the level the loudest "
-            f"quarter of the track exceeds); {timing}."
-        ),
-        finding_codes=linked,
-    )
-
-
-def _spread_and_target(analysis: Analysis, linked: list[str]) -> tuple[float | None, float | None]:
-    """The measured dynamic spread and the top of its target range, from the finding's evidence."""
-    for finding in analysis.findings:
-        if finding.code in linked:
-            for evidence in finding.evidence:
-                if evidence.value is not None and evidence.target_high:
-                    return evidence.value, evidence.target_high
-    return None, None
-
-
-def _limiter(
-    analysis: Analysis, codes: set[str], platforms: Sequence[Platform]
-) -> LimiterSettings | None:
-    """A mix going to mastering always gets one (mastering sets the loudness); a finished master
-    only when a loudness or peak finding asks for it."""
-    integrated = analysis.loudness.integrated_lufs
-    linked = [code for code in _LOUDNESS_CODES if code in codes]
-    if integrated is None or (not linked and analysis.request.feedback_type != "mastering"):
-        return None
-    # The limiter makes the master, so it aims at the genre's master range whatever the file is.
-    master = resolve_profile(analysis.request.genre, analysis.request.subgenre).master
-    low, high = master.integrated_lufs.low, master.integrated_lufs.high
-    target = integrated if low is None or high is None else min(high, max(low, integrated))
-    ceiling = min(
-        (p.ceiling_dbtp(integrated_lufs=target) for p in platforms),
-        default=_DEFAULT_CEILING_DBTP,
-    )
-    quarter = quarter_note_ms(analysis)
-    release = 50.0 if quarter is None else max(10.0, min(200.0, quarter / 8))
-    return LimiterSettings(
-        ceiling_dbtp=ceiling,
-        input_gain_db=round(target - integrated, 1),
-        release_ms=round(release),
-        target_lufs=None if low is None else round(target, 1),
-        reason=(
-            f"Ceiling at {n.db(ceiling, unit='dBTP')}, the strictest true-peak guidance of the "
-            "chosen platforms for a master this loud; the input gain brings the integrated "
-            "loudness into the genre's range."
-        ),
-        finding_codes=linked,
-    )
-
-
-def _width_moves(analysis: Analysis, codes: set[str], notes: list[str]) -> list[WidthMove]:
-    stereo = analysis.stereo
-    moves: list[WidthMove] = []
-    if "wide_low_end" in codes:
-        moves.append(
-            WidthMove(
-                low_hz=0.0,
-                high_hz=LOW_END_SPLIT_HZ,
-                width_percent=0.0,
-                reason=f"Folds everything below {n.hz(LOW_END_SPLIT_HZ)} to mono.",
-                finding_codes=["wide_low_end"],
-            )
-        )
-    for code, edge in (("stereo_too_narrow", "low"), ("stereo_too_wide", "high")):
-        finding = _finding(analysis, code)
-        evidence = None if finding is None else _width_evidence(finding)
-        if finding is None or evidence is None or stereo.width is None:
-            continue
-        target = evidence.target_low if edge == "low" else evidence.target_high
-        if target is None:
-            continue
-        if not 0 < stereo.width < 1:
-            notes.append(
-                "The file has no side signal to widen (it is mono, or nearly): widen the mix "
-                "itself by panning and stereo effects."
-                if stereo.width <= 0
-                else "The channels are almost entirely out of phase: fix the polarity before "
-                "touching the width."
-            )
-            continue
-        moves.append(
-            WidthMove(
-                low_hz=LOW_END_SPLIT_HZ,
-                high_hz=20000.0,
-                width_percent=round(side_gain_percent(width=stereo.width, target=target)),
-                reason=(
-                    f"Brings the width from {n.num(stereo.width, decimals=2)} to "
-                    f"{n.num(target, decimals=2)} above the low end."
-                ),
-                finding_codes=[code],
-            )
-        )
-    return moves
-
-
-def side_gain_percent(*, width: float, target: float) -> float:
-    """Side gain (percent, 100 = unchanged) turning width ``S/(M+S)`` into ``target``.
-
-    With side energy scaled by g², width becomes g²S / (M + g²S); solving for g gives
-    g² = target (1 - width) / (width (1 - target)).
-    """
-    if not 0 < width < 1 or not 0 < target < 1:
-        raise ValueError(
-            f"width and target must lie strictly between 0 and 1, got {width}, {target}"
-        )
-    return 100 * math.sqrt(target * (1 - width) / (width * (1 - target)))
-
-
-def _finding(analysis: Analysis, code: str) -> Finding | None:
-    return next((f for f in analysis.findings if f.code == code), None)
-
-
-def _width_evidence(finding: Finding) -> Evidence | None:
-    return next((e for e in finding.evidence if "width" in e.metric), None)

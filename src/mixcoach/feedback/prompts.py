@@ -1,10 +1,18 @@
 """Prompts for the LLM engine, and the parser for the structure they ask for.
 
-The feedback prompt carries the request, the measured facts (every number the model may
-quote), the findings with their evidence and targets, the derived presets, the delivery
-verdicts for a master review and the retrieved technique notes. It asks for Markdown: a one-line
-verdict, then sections that each open with ``## Title`` and a ``Based on: code, code`` line naming
-the findings the section comes from. :func:`parse_feedback` reads that structure back.
+Both prompts carry the review's fact sheet (:mod:`mixcoach.feedback.fact_sheet`: the findings
+with their evidence, the metric table with targets, key and tempo with their confidence, places
+summarised, presets, delivery) once, and the retrieved technique notes. The feedback prompt asks
+for Markdown: a one-line verdict, then sections that each open with ``## Title`` and a ``Based on:
+code, code`` line naming the findings the section comes from; :func:`parse_feedback` reads that
+structure back.
+
+A chat request is stateless (Chat Completions keeps nothing between calls), so "the facts once
+per conversation" means: each request carries them once, in its single system message, byte for
+byte the same on every turn of a review and placed first, so prefix caches keep them; after them
+come the feedback already given, the running summary of older turns and the notes for this
+question, within fixed budgets; then the recent turns verbatim and the question. No turn repeats
+the facts, and the request stays bounded however long the conversation grows.
 """
 
 from __future__ import annotations
@@ -13,15 +21,11 @@ import re
 from collections.abc import Sequence
 
 from mixcoach.analysis import Analysis
-from mixcoach.feedback import numbers as n
 from mixcoach.feedback.chat import ChatBudget, fit_passages, fit_text
-from mixcoach.feedback.facts import Fact
 from mixcoach.feedback.model import (
     ChatMessage,
     Feedback,
     FeedbackRequest,
-    PlatformVerdict,
-    Presets,
     Section,
     SectionKind,
 )
@@ -55,7 +59,8 @@ _DETAIL = {
     "detailed": "Detail level: detailed. One section per finding that matters for this feedback "
     "type: what was measured, why it matters, what to do.",
     "pro": "Detail level: pro. One section per finding with the measured values against their "
-    "targets, then a section with the processing chain and exact settings from PRESETS.",
+    "targets, why the target is what it is, how sure the measurement is, and what to check by "
+    "ear; then a section with the processing chain and exact settings from PRESETS.",
 }
 
 _KIND = {
@@ -75,72 +80,6 @@ with the track or with mixing and mastering, say briefly that you can only help 
 the answer needs a measurement that is not among the facts, say it was not measured."""
 
 
-def facts_block(facts: Sequence[Fact]) -> str:
-    lines = [f"- {fact.label} ({fact.key}): {n.with_unit(fact.value, fact.unit)}" for fact in facts]
-    return "MEASURED FACTS\n" + "\n".join(lines)
-
-
-def findings_block(analysis: Analysis) -> str:
-    kind = analysis.request.feedback_type
-    lines = []
-    for f in analysis.findings:
-        if kind not in f.feedback_types:
-            continue
-        evidence = "; ".join(
-            f"{e.metric} = {'n/a' if e.value is None else n.with_unit(e.value, e.unit)}"
-            f" (target {_target(e.target_low, e.target_high, e.unit)}, from {e.source})"
-            for e in f.evidence
-        )
-        times = ", ".join(f"{n.clock(t.start_s)}-{n.clock(t.end_s)}" for t in f.time_ranges[:5])
-        lines.append(
-            f"- {f.code} [{f.severity}]: {f.title} {f.detail} Evidence: {evidence}."
-            + (f" Where: {times}." if times else "")
-        )
-    return "FINDINGS\n" + ("\n".join(lines) if lines else "- none: nothing was flagged.")
-
-
-def _target(low: float | None, high: float | None, unit: str) -> str:
-    if low is not None and high is not None:
-        return f"{n.with_unit(low, unit)} to {n.with_unit(high, unit)}"
-    if high is not None:
-        return f"at most {n.with_unit(high, unit)}"
-    if low is not None:
-        return f"at least {n.with_unit(low, unit)}"
-    return "none"
-
-
-def presets_block(presets: Presets) -> str:
-    lines = [
-        f"- EQ {m.kind} at {n.hz(m.frequency_hz)}, {n.db(m.gain_db, signed=True)}, Q "
-        f"{n.num(m.q, decimals=2)} ({', '.join(m.finding_codes)})"
-        for m in presets.eq
-    ]
-    c = presets.compressor
-    if c is not None:
-        lines.append(
-            f"- Compressor: threshold {n.db(c.threshold_dbfs, unit='dBFS')}, ratio "
-            f"{n.ratio(c.ratio)}, attack {n.ms(c.attack_ms)}, release "
-            f"{n.ms(c.release_ms)}, knee {n.amount_db(c.knee_db)}, make-up "
-            f"{n.amount_db(c.makeup_db)}"
-        )
-    lim = presets.limiter
-    if lim is not None:
-        lines.append(
-            f"- Limiter: ceiling {n.db(lim.ceiling_dbtp, unit='dBTP')}, input gain "
-            f"{n.db(lim.input_gain_db, signed=True)}, release {n.ms(lim.release_ms)}"
-        )
-    lines += [
-        f"- Width {n.hz(w.low_hz)} to {n.hz(w.high_hz)}: {n.percent(w.width_percent)}"
-        for w in presets.stereo
-    ]
-    lines += [f"- Note: {note}" for note in presets.notes]
-    return "PRESETS\n" + ("\n".join(lines) if lines else "- none: no processing is needed.")
-
-
-def delivery_block(delivery: Sequence[PlatformVerdict]) -> str:
-    return "DELIVERY\n" + "\n".join(f"- {v.label}: {v.note}" for v in delivery)
-
-
 def knowledge_block(passages: Sequence[Passage], *, budget_tokens: int) -> str:
     kept = fit_passages(passages, budget_tokens=budget_tokens)
     parts = [
@@ -153,26 +92,20 @@ def feedback_messages(
     analysis: Analysis,
     request: FeedbackRequest,
     *,
-    facts: Sequence[Fact],
-    presets: Presets,
-    delivery: Sequence[PlatformVerdict],
+    sheet: str,
     passages: Sequence[Passage],
     budget: ChatBudget,
 ) -> list[dict[str, str]]:
-    """The Chat Completions messages for one feedback request."""
+    """The Chat Completions messages for one feedback request; ``sheet`` is the fact sheet."""
     system = "\n\n".join(
         [_RULES, _STRUCTURE, _DETAIL[request.detail], _KIND[request.feedback_type]]
     )
     blocks = [
         f"REQUEST\n- feedback type: {request.feedback_type}\n- genre: "
         f"{analysis.request.genre_label}\n- detail: {request.detail}",
-        facts_block(facts),
-        findings_block(analysis),
-        presets_block(presets),
+        sheet,
+        knowledge_block(passages, budget_tokens=budget.knowledge_tokens),
     ]
-    if delivery:
-        blocks.append(delivery_block(delivery))
-    blocks.append(knowledge_block(passages, budget_tokens=budget.knowledge_tokens))
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(blocks)}]
 
 
@@ -185,33 +118,28 @@ def feedback_digest(feedback: Feedback, *, budget_tokens: int) -> str:
 
 
 def chat_messages(
-    analysis: Analysis,
     feedback: Feedback | None,
     *,
+    sheet: str,
     summary: str,
     turns: Sequence[ChatMessage],
     question: str,
-    facts: Sequence[Fact],
     passages: Sequence[Passage],
     budget: ChatBudget,
 ) -> list[dict[str, str]]:
-    """The Chat Completions messages for one chat turn: the context, the recent turns, the
-    question."""
-    context = [
-        f"TRACK\n- genre: {analysis.request.genre_label}\n- feedback type: "
-        f"{analysis.request.feedback_type}",
-        facts_block(facts),
-        findings_block(analysis),
-    ]
+    """The Chat Completions messages for one chat turn: one system message (the rules, the fact
+    sheet, the feedback given, the summary, the notes; the unchanging part first), the recent
+    turns, the question."""
+    context = [_RULES + "\n\n" + _CHAT, sheet]
     if feedback is not None:
         context.append(feedback_digest(feedback, budget_tokens=budget.feedback_tokens))
     if summary:
-        context.append("EARLIER IN THIS CONVERSATION (summary)\n" + summary)
+        context.append(
+            "EARLIER IN THIS CONVERSATION (summary)\n"
+            + fit_text(summary, budget_tokens=budget.summary_tokens)
+        )
     context.append(knowledge_block(passages, budget_tokens=budget.knowledge_tokens))
-    messages = [
-        {"role": "system", "content": _RULES + "\n\n" + _CHAT},
-        {"role": "system", "content": "\n\n".join(context)},
-    ]
+    messages = [{"role": "system", "content": "\n\n".join(context)}]
     messages += [{"role": t.role, "content": t.content} for t in turns]
     messages.append({"role": "user", "content": question})
     return messages

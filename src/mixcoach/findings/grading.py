@@ -103,6 +103,22 @@ class Context:
         entry = self.limits.values.get(key) or self.limits.ranges.get(key)
         return f"Mixcoach thresholds ({source(entry.source).short if entry else key})"
 
+    def dead_band(self, name: str) -> float:
+        """The margin outside a range inside which nothing fires (thresholds.toml [dead_band]),
+        by the measurement's last name ("integrated_lufs", "width"); 0 when none is set."""
+        entry = self.limits.values.get(f"dead_band.{name}")
+        return 0.0 if entry is None else entry.value
+
+    def outside(self, name: str, target: Target, value: float) -> float:
+        """How far ``value`` lies outside ``target`` (> 0 above, < 0 below), 0 inside the range
+        and inside its dead band: a reading a hair past an edge is the edge."""
+        distance = target.distance(value)
+        return distance if abs(distance) > self.dead_band(name) else 0.0
+
+    def graded(self, steps: str, distance: float) -> Severity | None:
+        """The escalation severity for a distance from :meth:`outside` (None at 0)."""
+        return self.limits.steps(steps, self.feedback_type).severity(distance)
+
     def severity_of(self, table: str) -> Severity:
         """A fixed severity from a per-feedback-type table of thresholds.toml."""
         return self.limits.severities[table][self.feedback_type]
@@ -140,6 +156,13 @@ class Context:
 def worst(*severities: Severity | None) -> Severity | None:
     present = [s for s in severities if s is not None]
     return max(present, key=SEVERITIES.index) if present else None
+
+
+def worst_allowed(severity: Severity | None, cap: Severity) -> Severity | None:
+    """``severity``, but no more severe than ``cap``."""
+    if severity is None or SEVERITIES.index(severity) <= SEVERITIES.index(cap):
+        return severity
+    return cap
 
 
 def evidence(

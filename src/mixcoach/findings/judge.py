@@ -14,7 +14,7 @@ from mixcoach.audio.analyze import Measurements
 from mixcoach.audio.model import Model
 from mixcoach.audio.spectrum import Spectrum
 from mixcoach.errors import InputError
-from mixcoach.findings import file_rules, level_rules, stereo_rules
+from mixcoach.findings import file_rules, level_rules, root_cause, stereo_rules
 from mixcoach.findings.grading import Context, content_of
 from mixcoach.findings.metrics import MetricStatus, metric_table
 from mixcoach.findings.model import FEEDBACK_TYPES, FINDING_CODES, SEVERITIES, FeedbackType, Finding
@@ -61,6 +61,7 @@ class Judgement(Model):
     spectrum: Spectrum  # the track's spectrum with the genre targets and deltas filled in
     comparison: ReferenceComparison | None
     notes: list[str]  # what could not be judged, and why
+    music_judged: bool  # False: silence, or too little sound to judge the music (see notes)
 
 
 def judge(
@@ -76,7 +77,7 @@ def judge(
             f"Unknown feedback type {feedback_type!r}; choose one of {', '.join(FEEDBACK_TYPES)}."
         )
     ctx = Context(track=track, profile=profile, feedback_type=feedback_type, limits=thresholds())
-    spectrum, _ = fill_targets(track.spectrum, profile)
+    spectrum, _ = fill_targets(track.spectrum, profile, tonality=track.tonality)
     content = ctx.content
     findings = [finding for rule in _FILE_RULES for finding in rule(ctx)]
     notes: list[str] = []
@@ -98,11 +99,22 @@ def judge(
         else:
             reason = theirs.reason("the reference") if content.judgeable else content.reason()
             notes.append(REFERENCE_NOT_JUDGED.format(reason=reason))
-    findings.sort(key=lambda f: (-SEVERITIES.index(f.severity), FINDING_CODES.index(f.code)))
+    # Root causes fold in the findings that follow from them; the worst comes first, and among
+    # equals the root to fix first.
+    findings, explained = root_cause.explain(ctx, findings)
+    notes += explained
+    findings.sort(
+        key=lambda f: (
+            -SEVERITIES.index(f.severity),
+            root_cause.priority(f, ctx),
+            FINDING_CODES.index(f.code),
+        )
+    )
     return Judgement(
         findings=findings,
         metrics=metric_table(ctx),
         spectrum=spectrum,
         comparison=comparison,
         notes=notes,
+        music_judged=content.judgeable,
     )

@@ -23,7 +23,7 @@ def loudness(ctx: Context) -> list[Finding]:
     if integrated is None:
         return []
     target = ctx.levels.integrated_lufs
-    distance = target.distance(integrated)
+    distance = ctx.outside("integrated_lufs", target, integrated)
     if distance == 0:
         return []
     code = "too_loud" if distance > 0 else "too_quiet"
@@ -51,7 +51,7 @@ def loudness(ctx: Context) -> list[Finding]:
     title = f"The {ctx.kind} is {'too loud' if distance > 0 else 'quiet'} for {ctx.profile.label}."
     return ctx.finding(
         code,
-        ctx.limits.steps("integrated_lufs", ctx.feedback_type).severity(distance),
+        ctx.graded("integrated_lufs", distance),
         title=title,
         detail=where + why,
         evidence=proof,
@@ -85,7 +85,7 @@ def true_peak(ctx: Context) -> list[Finding]:
     if peak is None:
         return []
     target = ctx.levels.true_peak_dbtp
-    distance = target.distance(peak)
+    distance = ctx.outside("true_peak_dbtp", target, peak)
     ranges = merge_ranges(loud.true_peak_overs, gap_s=0.5, limit=_MAX_RANGES)
     proof = [evidence("loudness.true_peak_dbtp", peak, "dBTP", target, ctx.profile_source(target))]
     if distance > 0:
@@ -102,7 +102,7 @@ def true_peak(ctx: Context) -> list[Finding]:
             )
         return ctx.finding(
             "true_peak_over",
-            ctx.limits.steps("true_peak_dbtp", ctx.feedback_type).severity(distance),
+            ctx.graded("true_peak_dbtp", distance),
             title=f"True peak of {fmt(peak, 'dBTP')} is above the {ctx.kind} ceiling.",
             detail=f"The true peak reaches {fmt(peak, 'dBTP')}, {fmt(distance, 'dB')} above "
             f"the {ctx.kind} ceiling of {fmt(target.high or 0.0, 'dBTP')}.{why}",
@@ -157,14 +157,17 @@ def clipping(ctx: Context) -> list[Finding]:
         return []
     # The runs are listed longest first (at most 200): when all listed ones count, so do the rest.
     total = defects.clip_run_count if len(counted) == len(defects.clip_runs) else len(counted)
-    problem_runs = ctx.limits.value("clipping.problem_runs")
-    severity: Severity = "problem" if total >= problem_runs else "warning"
     longest = counted[0]
+    longest_ms = 1000.0 * longest.samples / ctx.track.file.sample_rate_hz
+    # Many short overs are masked by the music; the track's worst problem needs long flat tops.
+    many = total >= ctx.limits.value("clipping.problem_runs")
+    audible = longest_ms >= ctx.limits.value("clipping.problem_longest_ms")
+    severity: Severity = "problem" if many and audible else "warning"
     level = defects.clip_level_dbfs
     detail = (
         f"{total} runs of {int(shortest)} or more consecutive samples sit at the clip level "
-        f"({defects.clipped_samples} samples in all); the longest is {longest.samples} samples at "
-        f"{longest.start_s:.2f} s."
+        f"({defects.clipped_samples} samples in all); the longest is {longest.samples} samples "
+        f"({longest_ms:.2f} ms) at {longest.start_s:.2f} s."
     )
     proof = [
         evidence(
@@ -205,14 +208,12 @@ def dynamics(ctx: Context) -> list[Finding]:
     below = [
         (metric, name, value, target)
         for metric, name, value, target in measured
-        if value is not None and target.distance(value) < 0
+        if value is not None and ctx.outside(metric.split(".")[1], target, value) < 0
     ]
     if below:
         severity = worst(
             *(
-                ctx.limits.steps(metric.split(".")[1], ctx.feedback_type).severity(
-                    target.distance(value)
-                )
+                ctx.graded(metric.split(".")[1], target.distance(value))
                 for metric, _, value, target in below
             )
         )
@@ -243,11 +244,11 @@ def dynamics(ctx: Context) -> list[Finding]:
             + _dynamics_support(ctx),
         )
     plr, target = loud.plr_db, levels.plr_db
-    if plr is None or target.distance(plr) <= 0:
+    if plr is None or ctx.outside("plr_db", target, plr) <= 0:
         return []
     return ctx.finding(
         "under_compressed",
-        ctx.limits.steps("plr_db", ctx.feedback_type).severity(target.distance(plr)),
+        ctx.graded("plr_db", target.distance(plr)),
         title=f"The {ctx.kind} is more dynamic than most {ctx.profile.label} releases.",
         detail=f"PLR {fmt(plr, 'dB')} against {describe(target, 'dB')}. That is a choice, not "
         "a fault: under streaming normalisation it keeps its punch; for a denser sound, gentle "

@@ -282,7 +282,7 @@ def _status(ctx: Context, row: _Row) -> MetricStatus:
     elif target is None:
         status, note = "ok", row.meaning[0].upper() + row.meaning[1:] + "."
     else:
-        distance = _distance(row, target, value)
+        distance = _distance(ctx, row, target, value)
         meaning = row.meaning[0].upper() + row.meaning[1:]
         if distance == 0:
             status, note = "ok", f"{meaning}; in range"
@@ -328,10 +328,11 @@ def _not_judged(ctx: Context, row: _Row, *, reason: str) -> MetricStatus:
     )
 
 
-def _distance(row: _Row, target: Target, value: float) -> float:
-    """Distance outside the target; a tempo read at half or double time counts as inside."""
+def _distance(ctx: Context, row: _Row, target: Target, value: float) -> float:
+    """Distance outside the target, 0 within its dead band (as the findings judge it); a tempo
+    read at half or double time counts as inside."""
     if row.metric != "rhythm.tempo_bpm":
-        return target.distance(value)
+        return ctx.outside(row.metric.split(".")[-1], target, value)
     return min((target.distance(value * factor) for factor in (1.0, 0.5, 2.0)), key=abs)
 
 
@@ -359,7 +360,11 @@ def _context(ctx: Context, row: _Row, value: float) -> str:
 def _octave_off(row: _Row, ctx: Context, value: float) -> bool:
     """True when a tempo is only in range once halved or doubled."""
     target = row.target(ctx)
-    return target is not None and target.distance(value) != 0 and _distance(row, target, value) == 0
+    return (
+        target is not None
+        and target.distance(value) != 0
+        and _distance(ctx, row, target, value) == 0
+    )
 
 
 def _first_note(ctx: Context, metric: str) -> str:

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import statistics
 
-from mixcoach.audio.spectrum import Band, Spectrum
+import numpy as np
+
+from mixcoach.audio.spectrum import Band, Resonance, Spectrum
+from mixcoach.audio.tonality import TONICS, Tonality
 from mixcoach.findings.grading import Context, describe, evidence, fmt, worst
 from mixcoach.findings.model import Evidence, Finding
 from mixcoach.knowledge.genres import GenreProfile
 from mixcoach.knowledge.sources import Target
+from mixcoach.knowledge.thresholds import thresholds
 
 #: code -> (bands that raise it, direction: +1 above the target, -1 below it), and wording.
 _RULES: dict[str, tuple[tuple[str, ...], int, str, str]] = {
@@ -87,15 +91,20 @@ def shape_offset(bands: list[Band], targets: dict[str, Target]) -> float | None:
     return statistics.median(gaps) if gaps else None
 
 
-def fill_targets(spectrum: Spectrum, profile: GenreProfile) -> tuple[Spectrum, float | None]:
-    """The spectrum with each band's target range (placed at the track's level) and delta_db.
+def fill_targets(
+    spectrum: Spectrum, profile: GenreProfile, *, tonality: Tonality | None = None
+) -> tuple[Spectrum, float | None]:
+    """The spectrum with each band's target range (placed at the track's level) and delta_db,
+    and its resonances without the notes of the track's key (see :func:`off_key_resonances`).
 
     ``delta_db`` is the signed distance outside the range: > 0 above, < 0 below, 0 inside.
     Returns the filled spectrum and the offset the targets were moved by.
     """
+    cents = thresholds().value("tonal.note_cents")
+    judged = {"resonances": off_key_resonances(spectrum.resonances, tonality, cents=cents)}
     offset = shape_offset(spectrum.bands, profile.bands)
     if offset is None:
-        return spectrum, None
+        return spectrum.model_copy(update=judged), None
     bands = []
     for band in spectrum.bands:
         target = profile.bands.get(band.name)
@@ -114,8 +123,35 @@ def fill_targets(spectrum: Spectrum, profile: GenreProfile) -> tuple[Spectrum, f
                 }
             )
         )
-    filled = spectrum.model_copy(update={"bands": bands})
+    filled = spectrum.model_copy(update={"bands": bands, **judged})
     return filled, offset
+
+
+#: Semitones above the tonic of the notes of a major and a (natural) minor scale.
+_SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
+
+
+def off_key_resonances(
+    resonances: list[Resonance], tonality: Tonality | None, *, cents: float
+) -> list[Resonance]:
+    """The resonances that are not notes of the key.
+
+    A peak that persists through the track at the pitch of one of the key's scale notes is the
+    music (a drone, a recurring melody note, or their harmonics: octaves and twelfths land on
+    scale notes too), not a resonance of the room or an instrument: it lies within ``cents`` of an
+    equal-tempered pitch (A = 440 Hz) of the scale. Without a key, every resonance is kept.
+    """
+    if tonality is None or tonality.key is None or tonality.mode is None:
+        return resonances
+    tonic = TONICS.index(tonality.key)
+    scale = {(tonic + step) % 12 for step in _SCALES[tonality.mode]}
+
+    def is_note(frequency_hz: float) -> bool:
+        semitones = 12 * np.log2(frequency_hz / 440.0) + 9  # above C: A is pitch class 9
+        nearest = round(semitones)
+        return abs(semitones - nearest) * 100 <= cents and nearest % 12 in scale
+
+    return [r for r in resonances if not is_note(r.frequency_hz)]
 
 
 def spectral_findings(ctx: Context, filled: Spectrum) -> list[Finding]:

@@ -4,7 +4,16 @@ balance limits from thresholds.toml."""
 
 from __future__ import annotations
 
-from mixcoach.findings.grading import Context, describe, evidence, fmt, merge_ranges, worst
+from mixcoach.audio.stereo import BandWidth
+from mixcoach.findings.grading import (
+    Context,
+    describe,
+    evidence,
+    fmt,
+    merge_ranges,
+    worst,
+    worst_allowed,
+)
 from mixcoach.findings.model import Evidence, Finding, Severity
 from mixcoach.knowledge.sources import Target
 
@@ -32,7 +41,7 @@ def width(ctx: Context) -> list[Finding]:
         )
     if stereo.width is None:
         return []
-    distance = target.distance(stereo.width)
+    distance = ctx.outside("width", target, stereo.width)
     if distance == 0:
         return []
     narrow = distance < 0
@@ -45,7 +54,7 @@ def width(ctx: Context) -> list[Finding]:
     )
     return ctx.finding(
         "stereo_too_narrow" if narrow else "stereo_too_wide",
-        ctx.limits.steps(key, ctx.feedback_type).severity(distance),
+        ctx.graded(key, distance),
         title=f"The stereo image is {'narrow' if narrow else 'very wide'} for {ctx.profile.label}.",
         detail=f"Width {fmt(stereo.width, digits=2)} (side energy over total) against "
         f"{describe(target, digits=2)}. {advice}",
@@ -56,15 +65,27 @@ def width(ctx: Context) -> list[Finding]:
 def low_end(ctx: Context) -> list[Finding]:
     value = ctx.track.stereo.low_end_width
     target = ctx.profile.stereo.low_end_width
-    if value is None or target.distance(value) <= 0:
+    if value is None or ctx.outside("low_end_width", target, value) <= 0:
         return []
+    severity = ctx.graded("low_end_width", target.distance(value))
+    advice = (
+        " Stereo bass cancels on mono club systems and wastes headroom; make the lows mono (a"
+        " mono-below-120 Hz utility or M/S high-pass on the side)."
+    )
+    if natural_low_end(ctx):
+        severity = worst_allowed(severity, ctx.severity_of("stereo.natural_low_end_severity"))
+        advice = (
+            " The lows are decorrelated, not inverted, and the track loses only "
+            f"{fmt(ctx.track.stereo.mono_loss_db or 0.0, 'dB')} in mono: that is how spaced "
+            "microphones record a room, natural for an acoustic or orchestral recording. For"
+            " clubs or vinyl, make the lows mono below 120 Hz; otherwise leave them."
+        )
     return ctx.finding(
         "wide_low_end",
-        ctx.limits.steps("low_end_width", ctx.feedback_type).severity(target.distance(value)),
+        severity,
         title="The low end is wide.",
         detail=f"Width below 120 Hz is {fmt(value, digits=2)} against {describe(target, digits=2)}"
-        f" for {ctx.profile.label}. Stereo bass cancels on mono club systems and wastes headroom;"
-        " make the lows mono (a mono-below-120 Hz utility or M/S high-pass on the side).",
+        f" for {ctx.profile.label}.{advice}",
         evidence=[
             evidence(
                 "stereo.low_end_width",
@@ -74,6 +95,29 @@ def low_end(ctx: Context) -> list[Finding]:
                 ctx.profile_source(target, section="stereo"),
             )
         ],
+    )
+
+
+def _low_bands(ctx: Context) -> list[BandWidth]:
+    return [band for band in ctx.track.stereo.bands if band.name in ("sub", "low")]
+
+
+def natural_low_end(ctx: Context) -> bool:
+    """True when the lows are decorrelated the way spaced microphones decorrelate them, not
+    inverted or widened: every low band's correlation at or above
+    ``phase.natural_low_correlation``, the sub band still coherent
+    (``phase.natural_sub_correlation``), and the whole track folding to mono with less than
+    ``phase.mono_loss_warning_db`` lost."""
+    stereo, limits = ctx.track.stereo, ctx.limits
+    floor = limits.value("phase.natural_low_correlation")
+    sub = next((b.correlation for b in stereo.bands if b.name == "sub"), None)
+    loss = stereo.mono_loss_db
+    return (
+        loss is not None
+        and loss <= limits.value("phase.mono_loss_warning_db")
+        and sub is not None
+        and sub >= limits.value("phase.natural_sub_correlation")
+        and all(b.correlation is None or b.correlation >= floor for b in _low_bands(ctx))
     )
 
 
@@ -90,7 +134,7 @@ def phase(ctx: Context) -> list[Finding]:
         limits.value("phase.correlation_warning"),
         limits.value("phase.correlation_problem"),
     )
-    if corr is not None and corr < warn:
+    if corr is not None and ctx.outside("correlation", Target(low=warn, source=""), corr) < 0:
         severities.append("problem" if corr < worst_corr else "warning")
         proof.append(
             evidence(
@@ -107,7 +151,10 @@ def phase(ctx: Context) -> list[Finding]:
         limits.value("phase.mono_loss_warning_db"),
         limits.value("phase.mono_loss_problem_db"),
     )
-    if loss is not None and loss > loss_warn:
+    if (
+        loss is not None
+        and ctx.outside("mono_loss_db", Target(high=loss_warn, source=""), loss) > 0
+    ):
         severities.append("problem" if loss > loss_problem else "warning")
         proof.append(
             evidence(
@@ -120,20 +167,25 @@ def phase(ctx: Context) -> list[Finding]:
         )
         said.append(f"folding to mono loses {fmt(loss, 'dB')}")
     low_target = ctx.profile.stereo.low_end_correlation
-    for band in stereo.bands:
-        if (
-            band.name in ("sub", "low")
-            and band.correlation is not None
-            and low_target.distance(band.correlation) < 0
-        ):
+    # Spaced microphones decorrelate the lows down to the natural floor: below the profile's
+    # range but above that floor, and with no collapse in mono, the lows are no phase fault.
+    natural = limits.value("phase.natural_low_correlation")
+    floor = Target(low=min(low_target.low or 0.0, natural), source=low_target.source)
+    floor_source = (
+        ctx.profile_source(low_target, section="stereo")
+        if floor.low == low_target.low
+        else ctx.threshold_source("phase.natural_low_correlation")
+    )
+    for band in _low_bands(ctx):
+        if band.correlation is not None and ctx.outside("correlation", floor, band.correlation) < 0:
             severities.append("warning")
             proof.append(
                 evidence(
                     f"stereo.bands.{band.name}.correlation",
                     band.correlation,
                     "",
-                    low_target,
-                    ctx.profile_source(low_target, section="stereo"),
+                    floor,
+                    floor_source,
                 )
             )
             said.append(f"the {band.name} band's correlation is {fmt(band.correlation, digits=2)}")
@@ -180,12 +232,15 @@ def phase(ctx: Context) -> list[Finding]:
 def balance(ctx: Context) -> list[Finding]:
     value = ctx.track.stereo.balance_db
     target = ctx.limits.range("balance.balance_db")
-    if value is None or ctx.track.stereo.is_mono_source or target.distance(value) == 0:
+    if value is None or ctx.track.stereo.is_mono_source:
+        return []
+    distance = ctx.outside("balance_db", target, value)
+    if distance == 0:
         return []
     side = "left" if value > 0 else "right"
     return ctx.finding(
         "channel_imbalance",
-        ctx.limits.steps("balance_db", ctx.feedback_type).severity(target.distance(value)),
+        ctx.graded("balance_db", distance),
         title=f"The {side} channel is louder.",
         detail=f"Left minus right is {fmt(value, 'dB', signed=True)}, outside "
         f"{describe(target, 'dB')}: the image leans {side}. Check the panning of the loudest "

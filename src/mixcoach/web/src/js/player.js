@@ -43,7 +43,7 @@ export class Player {
     this.wave.on("decode", () => this.markFindings());
     this.wave.on("error", (err) => this.status(`The waveform could not be drawn: ${err.message || err}`));
     byId("play").onclick = () => this.toggle();
-    renderFindings(analysis.findings, (start) => this.seek(start, { play: true }));
+    renderFindings(analysis, (start) => this.seek(start, { play: true }));
   }
 
   async load(signal) {
@@ -192,14 +192,21 @@ export class Player {
 }
 
 /** The findings, most serious first, each with buttons for the places it concerns. */
-function renderFindings(findings, seek) {
-  const sorted = [...findings].sort((a, b) => (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9));
+function renderFindings(analysis, seek) {
+  const sorted = [...analysis.findings].sort((a, b) => (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9));
   const list = byId("findings");
+  // Silence, or too little sound: the music was not judged, so "nothing to fix" would mislead.
+  const notJudged = analysis.music_judged === false
+    ? analysis.notes.map((note) => h("li", { class: "finding text-amber-200", "data-note": "not-judged", text: note }))
+    : [];
   if (!sorted.length) {
-    list.replaceChildren(h("li", { class: "text-slate-300", text: "Nothing to fix: every measurement is in range." }));
+    list.replaceChildren(...(notJudged.length
+      ? notJudged
+      : [h("li", { class: "text-slate-300", text: "Nothing to fix: every measurement is in range." })]));
     return;
   }
   list.replaceChildren(
+    ...notJudged,
     ...sorted.map((finding) =>
       h("li", { class: "finding", id: `finding-${finding.code}`, tabindex: "-1", "data-finding": finding.code },
         h("div", { class: "flex flex-wrap items-center gap-2" },

@@ -1,0 +1,149 @@
+"""Advice on spectral balance: bright, dull, boomy, thin, muddy, harsh."""
+
+from __future__ import annotations
+
+from mixcoach.feedback import numbers as n
+from mixcoach.feedback.advice import base as h
+from mixcoach.feedback.advice.base import Advice, Composer, Context
+from mixcoach.feedback.moves import BAND_CODES
+from mixcoach.findings.model import Finding
+
+
+def _spectral(
+    *, title: str, issue: str, excess: bool, mix_steps: list[str], master_hint: str, why: str
+) -> Composer:
+    """A composer for a band-balance finding: quotes the flagged bands and their EQ moves."""
+
+    def compose(f: Finding, ctx: Context) -> Advice:
+        moves = h.eq_moves(ctx, f.code)
+        direction = 1 if excess else -1
+        flagged = [
+            band
+            for band in ctx.analysis.spectrum.bands
+            if band.delta_db
+            and (band.delta_db > 0) == excess
+            and f.code in BAND_CODES.get((band.name, direction), ())
+        ]
+        if flagged:
+            worst = max(flagged, key=lambda b: abs(b.delta_db or 0.0))
+            edge = "above the top" if excess else "below the bottom"
+            listed = "; ".join(
+                f"the {b.name.replace('_', '-')} band ({n.hz(b.low_hz)}-{n.hz(b.high_hz)}) sits "
+                f"{n.amount_db(b.delta_db or 0.0)} {edge} of its range"
+                for b in flagged
+            )
+            measured = f"Against the {ctx.genre} profile, {listed}."
+            degree = h.degree(abs(worst.delta_db or 0.0), small=1.5, large=4.0)
+            amount = n.amount_db(worst.delta_db or 0.0)
+            region = f"the {worst.name.replace('_', '-')} band"
+        else:
+            measured, degree, amount, region = h.fallback(f), "clearly", "", "that range"
+        verb = "cut" if excess else "lift"
+        summary = f"The mix is {degree} {title.lower()}: {verb} {region}" + (
+            f" by about {amount}." if amount else "."
+        )
+        if ctx.kind == "mixdown":
+            steps = [
+                *mix_steps,
+                *h.eq_step(ctx, f.code, where="mix bus, if sources alone do not get you there"),
+            ]
+        else:
+            steps = [master_hint, *h.eq_step(ctx, f.code, where="master")]
+        genre = ctx.genre_note(f.code)
+        if genre:
+            steps.append(f"In {ctx.genre}: {genre}")
+        settings = [f"EQ: {h.eq_text(move)}." for move in moves]
+        return Advice(f.code, title, issue, summary, measured, why, steps, settings)
+
+    return compose
+
+
+too_bright = _spectral(
+    title="Too bright",
+    issue="the excess top end",
+    excess=True,
+    mix_steps=[
+        "Turn the hi-hats, shakers and cymbals down before reaching for EQ; de-ess the vocal.",
+        "Remove stacked high shelves and exciters on individual tracks.",
+    ],
+    master_hint="A wide high-shelf cut brings the balance back; a dynamic EQ helps when the "
+    "brightness comes with the cymbals.",
+    why="Too much top end is exciting for a moment and tiring after a minute, and lossy "
+    "encoding makes it swirl.",
+)
+too_dull = _spectral(
+    title="Too dull",
+    issue="the dull top end",
+    excess=False,
+    mix_steps=[
+        "Clean the low mids first: cutting mud often restores clarity without any boost.",
+        "Brighten the elements that carry the top (vocal, hi-hats, overheads) rather than the "
+        "whole mix.",
+    ],
+    master_hint="A wide high shelf opens the top; keep it gentle and listen for hiss and "
+    "sibilance coming up with it.",
+    why="A dull mix sounds distant and smaller than it measures, and the vocal loses its words.",
+)
+too_boomy = _spectral(
+    title="Too boomy",
+    issue="the excess low end",
+    excess=True,
+    mix_steps=[
+        "Decide whether the kick or the bass owns the lowest octave, and carve room for the "
+        "other (an EQ dip or sidechain compression).",
+        "High-pass everything that does not need low end: guitars, keys, vocals, pads, reverbs.",
+    ],
+    master_hint="A low-shelf cut tightens the low end; a dynamic EQ controls bass notes that "
+    "boom only now and then.",
+    why="Excess low end swallows the kick, masks the vocal and makes the limiter pump.",
+)
+too_thin = _spectral(
+    title="Too thin",
+    issue="the missing low end",
+    excess=False,
+    mix_steps=[
+        "Lower the high-pass filters on the bass and the kick; give the bass a sub layer if "
+        "the part sits high.",
+        "Check kick and bass for phase cancellation: flip one and listen for more weight.",
+    ],
+    master_hint="A low-shelf lift adds body; if the low end is missing rather than weak, only "
+    "the mix can add it.",
+    why="Without low end the mix sounds small on big systems and harsh on small ones.",
+)
+muddy = _spectral(
+    title="Muddy",
+    issue="the muddy low mids",
+    excess=True,
+    mix_steps=[
+        "Dip the low mids on guitars, keys and pads, a little on each, rather than one big cut "
+        "on the bus.",
+        "High-pass reverb returns and every part that does not need the low end.",
+    ],
+    master_hint="A broad bell cut in the low mids cleans it up; a dynamic EQ there works when "
+    "the mud builds only in the dense sections.",
+    why="Low-mid build-up blurs the instruments and boxes in the vocal.",
+)
+harsh = _spectral(
+    title="Harsh",
+    issue="the harsh upper mids",
+    excess=True,
+    mix_steps=[
+        "Find the resonances on the loudest elements with a narrow sweep and cut them where "
+        "they ring; de-ess the vocal.",
+        "Pull back presence boosts instead of adding cuts on top of them.",
+    ],
+    master_hint="A bell cut in the upper mids plus narrow cuts at the worst resonances; easing "
+    "a hard-working limiter often removes part of the harshness too.",
+    why="The ear is most sensitive in the upper mids: a small excess there turns aggressive and "
+    "painful at volume.",
+)
+
+
+COMPOSERS: dict[str, Composer] = {
+    "too_bright": too_bright,
+    "too_dull": too_dull,
+    "too_boomy": too_boomy,
+    "too_thin": too_thin,
+    "muddy": muddy,
+    "harsh": harsh,
+}

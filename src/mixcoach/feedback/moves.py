@@ -1,0 +1,259 @@
+"""The arithmetic of each processing move, from the measurements and the findings.
+
+The plan (:mod:`mixcoach.feedback.plan`) decides which moves a review gets and in what order;
+this module only says what each move's numbers are and where they come from:
+
+- EQ: one move per spectral band the findings flag, at the band's centre (shelves for the
+  outer bands), gain that brings the band back to the edge of the genre's range (the band's
+  ``delta_db``), Q from the band's width; resonances inside a flagged band get a narrow cut of
+  half their measured prominence; a DC offset gets a high-pass at the bottom of the range.
+- Compression: threshold at the 75th percentile of the short-term loudness (so it works on the
+  loud parts only), ratio from how far the measured spread exceeds the genre's, attack and
+  release from the tempo (a 64th note and an eighth note, within musical limits).
+- Stereo width: the side gain that brings the measured width to the edge of the target range
+  (for the bands above the low end), or mono below the low-end split for a wide low end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from mixcoach.analysis import Analysis
+from mixcoach.audio.spectrum import Band
+from mixcoach.audio.stereo import LOW_END_HZ
+from mixcoach.feedback import numbers as n
+from mixcoach.feedback.model import CompressorSettings, EqKind, EqMove, WidthMove
+from mixcoach.findings.model import Evidence, Finding
+
+#: The stereo meter's low-end split (``Stereo.low_end_width`` is the width below it).
+LOW_END_SPLIT_HZ = LOW_END_HZ[1]
+
+#: Largest EQ move proposed: in a mix an instrument can take more than a whole master can.
+_MAX_EQ_DB = {"mixdown": 6.0, "mastering": 3.0, "master_review": 3.0}
+#: Narrow resonance cuts: Q of the cut, and the largest cut proposed.
+_RESONANCE_Q = 6.0
+_MAX_RESONANCE_CUT_DB = 4.0
+
+#: Spectral findings by (band, direction of the excess): +1 the band is too strong, -1 too weak.
+BAND_CODES: dict[tuple[str, int], tuple[str, ...]] = {
+    ("sub", 1): ("too_boomy",),
+    ("sub", -1): ("too_thin",),
+    ("low", 1): ("too_boomy",),
+    ("low", -1): ("too_thin",),
+    ("low_mid", 1): ("muddy",),
+    ("low_mid", -1): ("too_thin",),
+    ("mid", 1): ("muddy", "harsh"),
+    ("mid", -1): ("too_thin",),
+    ("high_mid", 1): ("harsh", "too_bright"),
+    ("high_mid", -1): ("too_dull",),
+    ("presence", 1): ("harsh", "too_bright"),
+    ("presence", -1): ("too_dull",),
+    ("air", 1): ("too_bright",),
+    ("air", -1): ("too_dull",),
+}
+_DYNAMICS_CODES = ("under_compressed", "reference_less_dynamic")
+
+
+def eq_moves(analysis: Analysis, codes: set[str], notes: list[str]) -> list[EqMove]:
+    kind = analysis.request.feedback_type
+    limit = _MAX_EQ_DB[kind]
+    moves: list[EqMove] = []
+    if "dc_offset" in codes:
+        lowest = analysis.spectrum.bands[0].low_hz if analysis.spectrum.bands else 20.0
+        moves.append(
+            _move("high_pass", lowest, 0.0, 0.707, "Removes the DC offset.", ["dc_offset"])
+        )
+    for band in analysis.spectrum.bands:
+        if band.delta_db is None or band.delta_db == 0:
+            continue
+        direction = 1 if band.delta_db > 0 else -1
+        linked = [code for code in BAND_CODES.get((band.name, direction), ()) if code in codes]
+        if not linked:
+            continue
+        gain = max(-limit, min(limit, -band.delta_db))
+        if abs(gain) < abs(band.delta_db):
+            notes.append(
+                f"The {_band_label(band)} is {n.amount_db(band.delta_db)} outside the range; the "
+                f"EQ takes {n.amount_db(gain)} of it, the rest is for the mix to fix at the source."
+            )
+        shape, frequency, q = _shape(band, analysis.spectrum.bands)
+        verb = "Cuts" if gain < 0 else "Lifts"
+        moves.append(
+            _move(
+                shape,
+                frequency,
+                round(gain, 1),
+                q,
+                f"{verb} the {_band_label(band)} back to the edge of its target range.",
+                linked,
+            )
+        )
+        moves += _resonance_cuts(analysis, band, linked) if direction > 0 else []
+    return moves
+
+
+def _resonance_cuts(analysis: Analysis, band: Band, linked: list[str]) -> list[EqMove]:
+    return [
+        _move(
+            "bell",
+            resonance.frequency_hz,
+            -round(min(resonance.prominence_db / 2, _MAX_RESONANCE_CUT_DB), 1),
+            _RESONANCE_Q,
+            f"Tames the resonance at {n.hz(resonance.frequency_hz)}, which stands "
+            f"{n.amount_db(resonance.prominence_db)} above its surroundings.",
+            linked,
+        )
+        for resonance in analysis.spectrum.resonances
+        if band.low_hz <= resonance.frequency_hz < band.high_hz
+    ]
+
+
+def _shape(band: Band, bands: Sequence[Band]) -> tuple[EqKind, float, float]:
+    """Shelves for the outermost bands (at their inner edge), bells elsewhere."""
+    if bands and band.name == bands[0].name:
+        return "low_shelf", band.high_hz, 0.707
+    if bands and band.name == bands[-1].name:
+        return "high_shelf", band.low_hz, 0.707
+    ratio = band.high_hz / band.low_hz
+    return "bell", math.sqrt(band.low_hz * band.high_hz), math.sqrt(ratio) / (ratio - 1)
+
+
+def _move(
+    kind: EqKind, frequency_hz: float, gain_db: float, q: float, reason: str, codes: list[str]
+) -> EqMove:
+    return EqMove(
+        kind=kind,
+        frequency_hz=round(frequency_hz, 1),
+        gain_db=gain_db,
+        q=round(q, 2),
+        bandwidth_octaves=round(q_to_octaves(q), 3),
+        reason=reason,
+        finding_codes=codes,
+    )
+
+
+def q_to_octaves(q: float) -> float:
+    """Bandwidth in octaves of a bell with quality factor ``q`` (RBJ cookbook relation)."""
+    if q <= 0:
+        raise ValueError(f"q must be positive, got {q}")
+    return 2 / math.log(2) * math.asinh(1 / (2 * q))
+
+
+def _band_label(band: Band) -> str:
+    return f"{band.name.replace('_', '-')} band ({n.hz(band.low_hz)}-{n.hz(band.high_hz)})"
+
+
+def quarter_note_ms(analysis: Analysis) -> float | None:
+    tempo = analysis.rhythm.tempo_bpm
+    return None if tempo is None or tempo <= 0 else 60000.0 / tempo
+
+
+def compressor(analysis: Analysis, codes: set[str]) -> CompressorSettings | None:
+    linked = [code for code in _DYNAMICS_CODES if code in codes]
+    levels = sorted(v for v in analysis.loudness.short_term_lufs.values if v is not None)
+    if not linked or not levels:
+        return None
+    threshold = levels[round(0.75 * (len(levels) - 1))]
+    loudest = levels[-1]
+    spread, target = _spread_and_target(analysis, linked)
+    ratio = 2.0 if spread is None or target is None else max(1.5, min(4.0, spread / target))
+    quarter = quarter_note_ms(analysis)
+    attack = 30.0 if quarter is None else max(5.0, min(30.0, quarter / 16))
+    release = 250.0 if quarter is None else max(50.0, min(600.0, quarter / 2))
+    # Half the static gain reduction at the loudest point is what the ear hears as lost level.
+    makeup = max(0.0, (loudest - threshold) * (1 - 1 / ratio) / 2)
+    timing = (
+        f"attack and release follow the {n.bpm(analysis.rhythm.tempo_bpm)} tempo"
+        if analysis.rhythm.tempo_bpm is not None
+        else "no steady tempo was found, so attack and release suit a moderate pace"
+    )
+    return CompressorSettings(
+        threshold_dbfs=round(threshold, 1),
+        ratio=round(ratio, 1),
+        attack_ms=round(attack),
+        release_ms=round(release),
+        knee_db=6.0,
+        makeup_db=round(makeup, 1),
+        reason=(
+            "Gentle bus compression on the loud parts only (threshold at the level the loudest "
+            f"quarter of the track exceeds); {timing}."
+        ),
+        finding_codes=linked,
+    )
+
+
+def _spread_and_target(analysis: Analysis, linked: list[str]) -> tuple[float | None, float | None]:
+    """The measured dynamic spread and the top of its target range, from the finding's evidence."""
+    for finding in analysis.findings:
+        if finding.code in linked:
+            for evidence in finding.evidence:
+                if evidence.value is not None and evidence.target_high:
+                    return evidence.value, evidence.target_high
+    return None, None
+
+
+def width_moves(analysis: Analysis, codes: set[str], notes: list[str]) -> list[WidthMove]:
+    stereo = analysis.stereo
+    moves: list[WidthMove] = []
+    if "wide_low_end" in codes:
+        moves.append(
+            WidthMove(
+                low_hz=0.0,
+                high_hz=LOW_END_SPLIT_HZ,
+                width_percent=0.0,
+                reason=f"Folds everything below {n.hz(LOW_END_SPLIT_HZ)} to mono.",
+                finding_codes=["wide_low_end"],
+            )
+        )
+    for code, edge in (("stereo_too_narrow", "low"), ("stereo_too_wide", "high")):
+        finding = _finding(analysis, code)
+        evidence = None if finding is None else _width_evidence(finding)
+        if finding is None or evidence is None or stereo.width is None:
+            continue
+        target = evidence.target_low if edge == "low" else evidence.target_high
+        if target is None:
+            continue
+        if not 0 < stereo.width < 1:
+            notes.append(
+                "The file has no side signal to widen (it is mono, or nearly): widen the mix "
+                "itself by panning and stereo effects."
+                if stereo.width <= 0
+                else "The channels are almost entirely out of phase: fix the polarity before "
+                "touching the width."
+            )
+            continue
+        moves.append(
+            WidthMove(
+                low_hz=LOW_END_SPLIT_HZ,
+                high_hz=20000.0,
+                width_percent=round(side_gain_percent(width=stereo.width, target=target)),
+                reason=(
+                    f"Brings the width from {n.num(stereo.width, decimals=2)} to "
+                    f"{n.num(target, decimals=2)} above the low end."
+                ),
+                finding_codes=[code],
+            )
+        )
+    return moves
+
+
+def side_gain_percent(*, width: float, target: float) -> float:
+    """Side gain (percent, 100 = unchanged) turning width ``S/(M+S)`` into ``target``.
+
+    With side energy scaled by g², width becomes g²S / (M + g²S); solving for g gives
+    g² = target (1 - width) / (width (1 - target)).
+    """
+    if not 0 < width < 1 or not 0 < target < 1:
+        raise ValueError(
+            f"width and target must lie strictly between 0 and 1, got {width}, {target}"
+        )
+    return 100 * math.sqrt(target * (1 - width) / (width * (1 - target)))
+
+
+def _finding(analysis: Analysis, code: str) -> Finding | None:
+    return next((f for f in analysis.findings if f.code == code), None)
+
+
+def _width_evidence(finding: Finding) -> Evidence | None:
+    return next((e for e in finding.evidence if "width" in e.metric), None)
