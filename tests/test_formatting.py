@@ -90,3 +90,23 @@ def test_counts_and_listings_read_like_prose() -> None:
     assert counted(1, "clipped run") == "1 clipped run"
     assert listing(["0:00", "0:01", "1:11"]) == "0:00, 0:01 and 1:11"
     assert clock(71.4) == "1:11"
+
+
+def test_the_tempo_reads_uncertain_below_the_confidence_threshold() -> None:
+    from mixcoach.audio.rhythm import Rhythm
+    from mixcoach.formatting import tempo
+
+    reading = Rhythm(
+        tempo_bpm=112.49,
+        confidence=0.069,
+        tempo_candidates_bpm=[112.49, 168.73],
+        notes=[],
+        alternative_bpm=168.73,
+        alternative_relation="three halves",
+    )
+    assert tempo(reading.judged(min_confidence=0.2)) == (
+        "112.5 BPM (uncertain: the pulse is weak; it may be 168.7 BPM, three halves time)"
+    )
+    assert tempo(reading.judged(min_confidence=0.05)) == "112.5 BPM"
+    silent = Rhythm(tempo_bpm=None, confidence=0.0, tempo_candidates_bpm=[], notes=[])
+    assert tempo(silent.judged(min_confidence=0.2)) is None

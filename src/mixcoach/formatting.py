@@ -9,8 +9,12 @@ counts carry thousands separators (``1,317``), positions in the track read ``m:s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from mixcoach.audio.model import TimeRange
+
+if TYPE_CHECKING:
+    from mixcoach.audio.rhythm import Rhythm
 
 #: Time ranges listed before "and N more".
 MAX_RANGES_SHOWN = 4
@@ -46,6 +50,27 @@ def listing(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def bpm(value: float) -> str:
+    """``128.0`` -> ``"128 BPM"``, ``111.46`` -> ``"111.5 BPM"``."""
+    return f"{number(value, decimals=0 if abs(value - round(value)) < 0.05 else 1)} BPM"
+
+
+def tempo(rhythm: Rhythm) -> str | None:
+    """The tempo as every surface states it: a reading below the confidence threshold says it
+    is uncertain, with the runner-up reading; None when no pulse was found."""
+    if rhythm.tempo_bpm is None:
+        return None
+    text = bpm(rhythm.tempo_bpm)
+    if rhythm.uncertain:
+        alternative = rhythm.alternative_bpm
+        text += " (uncertain: the pulse is weak" + (
+            f"; it may be {bpm(alternative)}, {rhythm.alternative_relation} time)"
+            if alternative is not None
+            else ")"
+        )
+    return text
 
 
 def clock(seconds: float) -> str:

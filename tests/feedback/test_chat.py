@@ -188,3 +188,31 @@ def test_a_follow_up_takes_its_subject_from_the_summary_when_the_turns_are_gone(
     assert "no cut or boost" in answer.text  # the amount was asked for: none is needed there
     alone = ask(analysis, "and at 5 kHz?")
     assert "no cut or boost" not in alone.text  # without the history, no amount was asked
+
+
+def _weak_pulse(analysis: Analysis) -> Analysis:
+    """The tempo read at a confidence under the threshold, with a three-halves runner-up."""
+    rhythm = analysis.rhythm.model_copy(
+        update={
+            "confidence": 0.07,
+            "tempo_candidates_bpm": [112.5, 168.7],
+            "alternative_bpm": 168.7,
+            "alternative_relation": "three halves",
+        }
+    ).judged(min_confidence=0.2)
+    return analysis.model_copy(update={"rhythm": rhythm})
+
+
+def test_an_uncertain_tempo_is_called_uncertain_with_its_runner_up() -> None:
+    analysis = _weak_pulse(b.clean(tempo_bpm=112.5))
+    text = ask(analysis, "What's the tempo?").text.lower()
+    assert "112.5 bpm" in text and "uncertain" in text and "168.7 bpm" in text
+    feedback = ENGINE.feedback(analysis, FeedbackRequest(feedback_type="master_review")).result()
+    overview = feedback.sections[0].body.lower()
+    assert "112.5 bpm (uncertain" in overview and "168.7 bpm" in overview
+
+
+def test_a_clear_tempo_carries_no_caveat() -> None:
+    analysis = b.clean(tempo_bpm=120.0)
+    analysis = analysis.model_copy(update={"rhythm": analysis.rhythm.judged(min_confidence=0.2)})
+    assert "uncertain" not in ask(analysis, "What's the tempo?").text.lower()

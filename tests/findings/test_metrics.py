@@ -106,3 +106,14 @@ def test_tempo_accepts_half_and_double_time(tempo: float, status: str) -> None:
 def test_no_tempo_target_for_a_genre_without_one() -> None:
     row = table(clean_pop_master(), genre="ambient")["rhythm.tempo_bpm"]
     assert row.target_low is None and row.status == "ok"
+
+
+@pytest.mark.parametrize(("confidence", "uncertain"), [(0.19, True), (0.21, False)])
+def test_a_tempo_read_below_the_confidence_threshold_is_noted_uncertain(
+    confidence: float, uncertain: bool
+) -> None:
+    """Either side of thresholds.toml's rhythm.min_confidence (0.2)."""
+    row = table(changed(clean_pop_master(), rhythm__confidence=confidence))["rhythm.tempo_bpm"]
+    assert ("uncertain" in row.note) is uncertain, row.note
+    if uncertain:
+        assert f"{confidence:.2f}" in row.note

@@ -4,6 +4,7 @@ time)."""
 
 from __future__ import annotations
 
+from mixcoach import formatting
 from mixcoach.audio.tonality import camelot
 from mixcoach.feedback import numbers as n
 from mixcoach.feedback.advice import Context
@@ -47,9 +48,12 @@ def answer_tempo(ctx: Context, question: Question, draft: Draft) -> None:
     if tempo is None:
         draft.add("No steady pulse was found, so I cannot give a tempo.")
         return
-    text = f"The tempo measures {n.bpm(tempo)}, with {_confidence(rhythm.confidence)} confidence."
+    text = (
+        f"The tempo measures {formatting.tempo(rhythm)}, with "
+        f"{_confidence(rhythm.confidence)} confidence."
+    )
     others = [b for b in rhythm.tempo_candidates_bpm if abs(b - tempo) > 1][:1]
-    if others:
+    if others and not rhythm.uncertain:  # an uncertain reading already names its runner-up
         text += f" The next likeliest reading is {n.bpm(others[0])}."
     draft.add(text)
     if not (question.compatibility or question.other_bpm):

@@ -81,6 +81,7 @@ def _track(analysis: Analysis) -> str:
         others = [n.bpm(t) for t in rhythm.tempo_candidates_bpm if abs(t - rhythm.tempo_bpm) > 0.5]
         lines.append(
             f"- Tempo {n.bpm(rhythm.tempo_bpm)} (confidence {n.percent(100 * rhythm.confidence)}"
+            + ("; UNCERTAIN: say so whenever you name it" if rhythm.uncertain else "")
             + (f"; other readings {', '.join(others)}" if others else "")
             + ")"
         )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from mixcoach import formatting
+
 UnitClass = Literal["lufs", "level", "diff", "hz", "bpm", "s", "pct", "ratio", "slope"]
 
 #: Unit as written (lower case) -> (family, factor to the family's base unit).
@@ -78,7 +80,7 @@ def hz(value: float) -> str:
 
 
 def bpm(value: float) -> str:
-    return f"{num(value, decimals=0 if abs(value - round(value)) < 0.05 else 1)} BPM"
+    return formatting.bpm(value)
 
 
 def clock(seconds: float) -> str:

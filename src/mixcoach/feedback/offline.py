@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 
+from mixcoach import formatting
 from mixcoach.analysis import Analysis
 from mixcoach.errors import InputError
 from mixcoach.feedback import numbers as n
@@ -312,9 +313,9 @@ def _overview(ctx: Context, findings: list[Finding]) -> Section:
         facts.append(f"true peaks at {n.db(loud.true_peak_dbtp, unit='dBTP')}")
     if loud.loudness_range_lu is not None:
         facts.append(f"a loudness range of {n.lu(loud.loudness_range_lu)}")
-    tempo = ctx.analysis.rhythm.tempo_bpm
+    tempo = formatting.tempo(ctx.analysis.rhythm)
     if tempo is not None:
-        facts.append(f"a tempo of {n.bpm(tempo)}")
+        facts.append(f"a tempo of {tempo}")
     judged = {
         "mixdown": "Judged as a mixdown (headroom and balance)",
         "mastering": "Judged as a mix going to mastering",

@@ -10,6 +10,7 @@ from typing import Literal
 from mixcoach.audio.analyze import Measurements
 from mixcoach.audio.model import Model
 from mixcoach.findings.grading import Context, describe, fmt
+from mixcoach.formatting import number
 from mixcoach.knowledge.sources import Target, source
 
 Status = Literal["ok", "low", "high", "warning", "unknown"]
@@ -338,8 +339,13 @@ def _distance(ctx: Context, row: _Row, target: Target, value: float) -> float:
 
 def _context(ctx: Context, row: _Row, value: float) -> str:
     """A clause naming whose target it is, and for a premaster what the master will need."""
-    if row.metric == "rhythm.tempo_bpm" and _octave_off(row, ctx, value):
-        return " (read at half or double time)"
+    if row.metric == "rhythm.tempo_bpm":
+        rhythm = ctx.track.rhythm
+        clause = " (read at half or double time)" if _octave_off(row, ctx, value) else ""
+        if rhythm.confidence < ctx.limits.value("rhythm.min_confidence"):
+            confidence = number(rhythm.confidence, decimals=2)
+            clause += f"; uncertain: the pulse is weak (confidence {confidence})"
+        return clause
     if row.metric == "loudness.integrated_lufs":
         clause = f" for {ctx.profile.label} as a {ctx.kind}"
         master = ctx.profile.master.integrated_lufs
