@@ -110,3 +110,12 @@ def test_the_tempo_reads_uncertain_below_the_confidence_threshold() -> None:
     assert tempo(reading.judged(min_confidence=0.05)) == "112.5 BPM"
     silent = Rhythm(tempo_bpm=None, confidence=0.0, tempo_candidates_bpm=[], notes=[])
     assert tempo(silent.judged(min_confidence=0.2)) is None
+
+
+@pytest.mark.parametrize(
+    ("db", "text"), [(6.24, "about 6.2 dB"), (9.96, "about 10.0 dB"), (10.0, "10 dB or more")]
+)
+def test_limiting_past_the_meters_floor_reads_as_a_lower_bound(db: float, text: str) -> None:
+    from mixcoach.formatting import limiting
+
+    assert limiting(db) == text

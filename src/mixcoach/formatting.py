@@ -73,6 +73,16 @@ def tempo(rhythm: Rhythm) -> str | None:
     return text
 
 
+def limiting(db: float) -> str:
+    """How hard the loud parts were limited: ``"about 6.2 dB"``; past the meter's floor
+    (``dynamics.LIMITING_FLOOR_DB``) the figure is a lower bound: ``"10 dB or more"``."""
+    from mixcoach.audio.dynamics import LIMITING_FLOOR_DB  # numpy: only when asked
+
+    if db >= LIMITING_FLOOR_DB:
+        return f"{number(LIMITING_FLOOR_DB, decimals=0)} dB or more"
+    return f"about {number(db)} dB"
+
+
 def clock(seconds: float) -> str:
     """A position in the track as ``m:ss``: ``71.4`` -> ``"1:11"``."""
     whole = max(0, round(seconds))

@@ -167,3 +167,16 @@ def test_an_unknown_platform_is_refused_with_the_known_ones() -> None:
         ENGINE.compose(b.clean(), request)
     only = ENGINE.compose(b.clean(), request.model_copy(update={"platforms": ["tidal"]}))
     assert [v.platform for v in only.delivery] == ["tidal"]
+
+
+@pytest.mark.parametrize(("limiting_db", "said"), [(6.2, "about 6.2 dB"), (13.0, "10 dB or more")])
+def test_limiting_is_quoted_as_measured_and_as_a_lower_bound_past_the_floor(
+    limiting_db: float, said: str
+) -> None:
+    squashed = b.too_loud(b.clean("mastering"))
+    squashed = squashed.model_copy(
+        update={"dynamics": squashed.dynamics.model_copy(update={"limiting_db": limiting_db})}
+    )
+    text = " ".join(s.body for s in compose(squashed, "pro").sections)
+    assert f"{said} of limiting" in text
+    assert "13.0 dB" not in text  # past the floor the estimate is never quoted as exact

@@ -60,6 +60,9 @@ MIN_LOUD_WINDOWS = 20
 #: limiting_db = A + B * logit(pinned share) + C * ln(gap dB), fitted on planted limiting of
 #: the Drascula soundtrack (bench/limiting_eval.py); the share is kept within (0.001, 0.999).
 LIMITING_MODEL = (4.457, 1.784, 2.409)
+#: Past this, nearly every loud window is pinned and deeper limiting can hardly be told apart
+#: (bench/limiting_eval.py: 10 and 15 dB read alike with a 150 ms release): a lower bound.
+LIMITING_FLOOR_DB = 10.0
 PINNED_SHARE_RANGE = (0.001, 0.999)
 #: With fewer unpinned loud windows than this, the gap is taken as PINNED_DB (all at the top).
 MIN_UNPINNED_WINDOWS = 5

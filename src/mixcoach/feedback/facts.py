@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from mixcoach.analysis import Analysis
 from mixcoach.audio.analyze import Measurements
+from mixcoach.audio.dynamics import LIMITING_FLOOR_DB
 from mixcoach.audio.model import Model, TimeRange
 from mixcoach.audio.spectrum import BANDS
 from mixcoach.audio.stereo import LOW_END_HZ
@@ -81,6 +82,12 @@ def _definitions() -> list[Fact]:
             label="Short-term loudness window",
             value=3.0,
             unit="s",
+        ),
+        Fact(
+            key="definitions.limiting_floor_db",
+            label="Limiting measured up to",
+            value=LIMITING_FLOOR_DB,
+            unit="dB",
         ),
         Fact(
             key="definitions.momentary_window_s",

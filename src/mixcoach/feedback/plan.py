@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 
+from mixcoach import formatting
 from mixcoach.analysis import Analysis
 from mixcoach.feedback import moves
 from mixcoach.feedback import numbers as n
@@ -458,7 +459,7 @@ class _Planner:
             parts.append(f"true peaks at {n.db(loud.true_peak_dbtp, unit='dBTP')}")
         limiting = self.analysis.dynamics.limiting_db
         if limiting is not None and limiting >= 1.0:
-            parts.append(f"about {n.amount_db(limiting)} of limiting on the loud parts")
+            parts.append(f"{formatting.limiting(limiting)} of limiting on the loud parts")
         return ("It measures " + ", ".join(parts) + ".") if parts else ""
 
     def _limiter(self, target: float | None, ceiling: float | None) -> Step | None:

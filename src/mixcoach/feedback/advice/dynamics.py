@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mixcoach.feedback import numbers as n
+from mixcoach import formatting
 from mixcoach.feedback.advice import base as h
 from mixcoach.feedback.advice.base import Advice, Composer, Context
 from mixcoach.findings.model import Finding
@@ -15,7 +15,7 @@ def over_compressed(f: Finding, ctx: Context) -> Advice:
     limiting = ctx.analysis.dynamics.limiting_db
     measured = f"{h.label(e)} is {h.value(e)}, below the {ctx.genre} range ({h.target(e)})."
     if limiting is not None and limiting > 0:
-        measured += f" The loud parts show about {n.amount_db(limiting)} of limiting."
+        measured += f" The loud parts show {formatting.limiting(limiting)} of limiting."
     degree = h.degree(abs(h.distance(e)), small=1.5, large=4.0)
     if ctx.is_mix:
         summary = (
