@@ -414,6 +414,7 @@ def polarity_flipped(analysis: Analysis) -> Analysis:
             "mono_loss_db": 24.0,
             "low_end_width": 0.98,
             "correlation_low_points": [TimeRange(start_s=0.0, end_s=183.4)],
+            "correlation_series": Series(start_s=0.0, hop_s=1.0, values=[-0.93, -0.95]),
         }
     )
     return with_changes(

@@ -46,10 +46,12 @@ from mixcoach.feedback import numbers as n
 from mixcoach.feedback.delivery import known_platforms
 from mixcoach.feedback.model import Confidence, LimiterSettings, MoveKind, Plan, Step
 from mixcoach.findings.model import Severity
+from mixcoach.findings.root_cause import polarity_inverted
 from mixcoach.formatting import clock, counted
 from mixcoach.knowledge.genres import resolve_profile
 from mixcoach.knowledge.platforms import Platform
 from mixcoach.knowledge.sources import Target, load_toml, parse_value, source
+from mixcoach.knowledge.thresholds import thresholds
 
 __all__ = ["Plan", "Step", "build_plan"]
 
@@ -201,10 +203,8 @@ class _Planner:
     def _inversion(self) -> Step | None:
         stereo = self.analysis.stereo
         corr, loss = stereo.correlation, stereo.mono_loss_db
-        by_correlation = corr is not None and corr <= _rules()["polarity.inverted_correlation"]
-        by_loss = loss is not None and loss >= _rules()["polarity.inverted_mono_loss_db"]
-        # A phase finding, or the root-cause code the judge may raise for it, with polarity
-        # evidence; the measured stereo decides whether it is a whole-channel inversion.
+        # A phase finding with polarity evidence; whether it is a whole-channel inversion is the
+        # judgement's one test (findings.root_cause), never re-derived here.
         own = [
             f.code
             for f in self.findings
@@ -213,7 +213,7 @@ class _Planner:
             or "invert" in f.code
             or any("polarity" in e.metric for e in f.evidence)
         ]
-        if not own or not (by_correlation or by_loss):
+        if not own or not polarity_inverted(stereo, thresholds()):
             return None
         facts = []
         if corr is not None:
@@ -231,21 +231,21 @@ class _Planner:
             title="Flip the polarity of one channel of the whole track",
             evidence=" and ".join(facts).capitalize() + ".",
             reason=(
-                "A correlation this negative (or a mono loss this large) is one channel "
-                "inverted, not a stereo effect; the width and tone readings follow from it, "
-                "so they are judged again after the flip."
+                "A correlation this negative, with this much lost in mono through most of the "
+                "track, is one channel inverted, not a stereo effect; the width and tone "
+                "readings follow from it, so they are judged again after the flip."
             ),
             where="mix",
             root=True,
             explains=symptoms,
-            confidence="high" if by_correlation and by_loss else "medium",
+            confidence="high",
         )
 
     def _mono_fold(self) -> Step | None:
         width = self.analysis.stereo.width
         if "stereo_too_narrow" not in self.by_code or "stereo_too_narrow" in self.explained:
             return None
-        if width is None or width > _rules()["mono_fold.folded_width"]:
+        if width is None or not self.analysis.stereo.is_mono_source:  # the judgement's test
             return None
         return self._step(
             "stereo_export",
