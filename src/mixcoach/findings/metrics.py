@@ -340,9 +340,10 @@ def _distance(ctx: Context, row: _Row, target: Target, value: float) -> float:
 def _context(ctx: Context, row: _Row, value: float) -> str:
     """A clause naming whose target it is, and for a premaster what the master will need."""
     if row.metric == "rhythm.tempo_bpm":
-        rhythm = ctx.track.rhythm
+        # The one test of an uncertain tempo (Rhythm.judged), before the Analysis carries it.
+        rhythm = ctx.track.rhythm.judged(min_confidence=ctx.limits.value("rhythm.min_confidence"))
         clause = " (read at half or double time)" if _octave_off(row, ctx, value) else ""
-        if rhythm.confidence < ctx.limits.value("rhythm.min_confidence"):
+        if rhythm.uncertain:
             confidence = number(rhythm.confidence, decimals=2)
             clause += f"; uncertain: the pulse is weak (confidence {confidence})"
         return clause
