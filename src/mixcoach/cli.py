@@ -1,4 +1,5 @@
-"""The ``mixcoach`` command: ``analyze`` files in the terminal, ``serve`` the web app.
+"""The ``mixcoach`` command: ``analyze`` files in the terminal, ``serve`` the web app, run a
+``worker`` for the task queue.
 
 Start-up stays fast: only argparse is imported here; each command imports what it needs.
 """
@@ -50,6 +51,21 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web app (default http://127.0.0.1:8000)")
     serve.add_argument("--host", default=None, help="address to listen on (default from settings)")
     serve.add_argument("--port", type=int, default=None, help="port (default from settings)")
+
+    worker = commands.add_parser(
+        "worker",
+        help="run analyses from the task queue (scale-out; needs MIXCOACH_JOBS_BROKER_URL)",
+        description="Take analyses from the task queue (RabbitMQ at MIXCOACH_JOBS_BROKER_URL) and "
+        "run them, one per process, until stopped (SIGTERM or Ctrl+C lets a running analysis "
+        "finish, then requeues it past MIXCOACH_JOBS_SHUTDOWN_GRACE_SECONDS).",
+    )
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="analyses at the same time, one process each (default 1)",
+    )
     return parser
 
 
@@ -79,6 +95,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mixcoach.api.server import serve
 
         return serve(host=args.host, port=args.port)
+    if args.command == "worker":
+        if args.concurrency < 1:
+            parser.error(f"--concurrency must be 1 or more, not {args.concurrency}")
+        from mixcoach.config import get_settings
+        from mixcoach.jobs.consumer import run_workers
+
+        return run_workers(get_settings(), concurrency=args.concurrency)
     parser.print_help()
     return 0
 

@@ -79,6 +79,21 @@ class JobSettings(BaseSettings):
     max_attempts: int = Field(default=3, ge=1)
     #: Health reports the runner stuck when a running analysis sends no progress for this long.
     stall_seconds: float = Field(default=300.0, gt=0)
+    #: Empty: analyses run in the server's own worker processes (the embedded default).
+    #: ``amqp://user:password@host:5672/vhost``: they go to RabbitMQ for ``mixcoach worker``
+    #: processes, and ``mixcoach serve`` runs none itself.
+    broker_url: SecretStr | None = None
+    #: The queue on that broker (servers and workers of one deployment use the same name).
+    queue: str = Field(default="mixcoach.analyses", min_length=1, max_length=200)
+    #: A stopping ``mixcoach worker`` lets its running analysis finish for this long, then
+    #: gives it back to the queue.
+    shutdown_grace_seconds: float = Field(default=60.0, ge=0)
+
+    @property
+    def broker(self) -> str | None:
+        """The task queue's URL when analyses go to it (scale-out); None for in-process workers."""
+        url = "" if self.broker_url is None else self.broker_url.get_secret_value().strip()
+        return url or None
 
 
 class LLMSettings(BaseSettings):

@@ -43,14 +43,15 @@ def serve(*, host: str | None = None, port: int | None = None) -> int:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
         print(f"mixcoach: cannot listen on {host}:{port} ({reason}).", file=sys.stderr)
         return 1
-    store = FileStore(settings.data_dir)
-    try:  # the app claims the folder for good at start-up; this only says it early and clearly
-        store.claim()
-    except FolderInUse as exc:
-        listener.close()
-        print(f"mixcoach: {exc}", file=sys.stderr)
-        return 1
-    store.release()
+    if settings.jobs.broker is None:  # servers of the scale-out mode share their storage
+        store = FileStore(settings.data_dir)
+        try:  # the app claims the folder for good at start-up; this says it early and clearly
+            store.claim()
+        except FolderInUse as exc:
+            listener.close()
+            print(f"mixcoach: {exc}", file=sys.stderr)
+            return 1
+        store.release()
     problem = database_problem(settings.database_url)
     if problem is not None:
         listener.close()
@@ -59,10 +60,15 @@ def serve(*, host: str | None = None, port: int | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     database = "PostgreSQL" if settings.database_url.startswith("postgres") else "SQLite"
+    jobs = (
+        f"{settings.jobs.workers} analysis workers"
+        if settings.jobs.broker is None
+        else "analyses go to the task queue"
+    )
     server = _announcing_server(
         uvicorn.Config(create_app(settings)),
         started=f"Mixcoach is serving http://{host}:{port}/ (data in "
-        f"{settings.data_dir.resolve()}, {database}, {settings.jobs.workers} analysis workers)",
+        f"{settings.data_dir.resolve()}, {database}, {jobs})",
     )
     try:
         # uvicorn passes Ctrl+C on after its clean shutdown; nothing is left to report

@@ -68,7 +68,7 @@ async def submit_review(request: Request, state: AppState, session: BrowserSessi
     finally:
         form.discard()  # whatever was not kept
     if row.analysis.state == "queued":
-        state.runner.notify()
+        state.analysis_queued(row.analysis.id)
     return row
 
 

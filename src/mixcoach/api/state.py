@@ -1,6 +1,7 @@
-"""What the app holds while it runs: settings, database, file store, job runner, progress hub,
-the sessions known by token, and the feedback engine (one per process: the LLM engine keeps
-one HTTP client and its pool).
+"""What the app holds while it runs: settings, database, file store, the jobs (an in-process
+runner, or in the scale-out mode a publisher to the task queue and a feed of the progress
+workers write), progress hub, the sessions known by token, and the feedback engine (one per
+process: the LLM engine keeps one HTTP client and its pool).
 
 Built at start-up (never at import), closed at shutdown; routes reach it through ``deps``.
 """
@@ -14,7 +15,9 @@ from mixcoach.api.known_sessions import KnownSessions
 from mixcoach.config import Settings
 from mixcoach.feedback import FeedbackEngine, create_engine
 from mixcoach.jobs.events import ProgressHub
-from mixcoach.jobs.runner import JobRunner
+from mixcoach.jobs.feed import DatabaseFeed
+from mixcoach.jobs.queue import Publisher
+from mixcoach.jobs.runner import JobRunner, RunnerHealth
 from mixcoach.storage.database import Database
 from mixcoach.storage.files import FileStore
 from mixcoach.storage.tracks import referenced_files
@@ -28,26 +31,38 @@ class AppState:
     database: Database
     store: FileStore
     hub: ProgressHub
-    runner: JobRunner
+    #: The in-process runner (embedded default); None in the scale-out mode.
+    runner: JobRunner | None
     engine: FeedbackEngine
+    #: The task queue's publisher and the progress feed (scale-out mode only).
+    publisher: Publisher | None = None
+    feed: DatabaseFeed | None = None
     sessions: KnownSessions = field(default_factory=KnownSessions)
 
     @classmethod
     def start(cls, settings: Settings) -> AppState:
-        """Migrate the database, remove files no row refers to, and start the job runner.
+        """Migrate the database, remove files no row refers to, and start the jobs.
 
         The feedback engine is made first: a setting it refuses stops the start there."""
         engine = create_engine(settings.llm)
         store = FileStore(settings.data_dir)
-        store.claim()
+        broker_url = settings.jobs.broker
+        if broker_url is None:  # many servers share one store in the scale-out mode
+            store.claim()
         database = Database.from_url(settings.database_url)
         try:
             database.migrate()
+            hub = ProgressHub()
+            if broker_url is not None:
+                publisher = Publisher(database, broker_url, settings.jobs.queue)
+                feed = DatabaseFeed(database, hub)
+                publisher.start()
+                feed.start()
+                return cls(settings, database, store, hub, None, engine, publisher, feed)
             with database.session() as db:
                 removed = store.sweep(referenced_files(db))
             if removed:
                 log.info("removed %d files left by an interrupted upload or delete", removed)
-            hub = ProgressHub()
             runner = JobRunner(
                 database,
                 store,
@@ -63,7 +78,28 @@ class AppState:
             raise
         return cls(settings, database, store, hub, runner, engine)
 
+    def analysis_queued(self, analysis_id: str) -> None:
+        """Start an analysis just queued: wake the runner, or send it to the task queue."""
+        if self.publisher is not None:
+            self.publisher.submit(analysis_id)
+        elif self.runner is not None:
+            self.runner.notify()
+
+    def jobs_health(self) -> RunnerHealth:
+        """Whether analyses are being taken and finished (by the runner or the queue)."""
+        if self.runner is not None:
+            return self.runner.health()
+        if self.publisher is None:
+            return RunnerHealth("stopped", "Mixcoach has no job runner.")
+        queue = self.publisher.health()
+        return RunnerHealth("running" if queue.problem is None else "stopped", queue.problem)
+
     def close(self) -> None:
-        self.runner.stop()
+        if self.runner is not None:
+            self.runner.stop()
+        if self.publisher is not None:
+            self.publisher.stop()
+        if self.feed is not None:
+            self.feed.stop()
         self.database.dispose()
         self.store.release()

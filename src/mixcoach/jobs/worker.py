@@ -31,7 +31,7 @@ def worker_main(conn: Connection) -> None:
     os.nice(WORKER_NICENESS)
     # Ctrl+C in a terminal reaches the whole process group; the server decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    analyze = _load_analyze()  # already imported (and warmed up) by the fork server
+    analyze = load_analyze()  # already imported (and warmed up) by the fork server
     while True:
         try:
             job = conn.recv()
@@ -42,7 +42,7 @@ def worker_main(conn: Connection) -> None:
         conn.send(run_job(job, analyze=analyze, send=conn.send))
 
 
-def _load_analyze() -> Analyze | Exception:
+def load_analyze() -> Analyze | Exception:
     try:
         from mixcoach.analysis import analyze
     except Exception as exc:  # reported with each job instead of killing the worker

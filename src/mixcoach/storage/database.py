@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -24,6 +24,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Connections one process may hold: more than the server's request threads (32) plus its job
 #: runner, so no request thread ever waits for a connection while holding a thread.
 POOL_SIZE = 10
+#: The PostgreSQL advisory lock migrations hold ("mixcoach" in ASCII, as a 64-bit key).
+MIGRATION_LOCK = 0x6D6978636F616368
 POOL_OVERFLOW = 30
 
 
@@ -125,6 +127,11 @@ class Database:
         from alembic import command
 
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Servers and workers started together migrate one at a time; the others then
+                # find the schema at head and do nothing. Held until this transaction ends.
+                lock = text("SELECT pg_advisory_xact_lock(:key)")
+                connection.execute(lock, {"key": MIGRATION_LOCK})
             command.upgrade(alembic_config(connection), "head")
 
     def dispose(self) -> None:

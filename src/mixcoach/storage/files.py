@@ -146,6 +146,13 @@ class FileStore:
             raise ValueError(f"not a sha256 hex digest: {sha256!r}")
         return self._audio / sha256[:2] / sha256
 
+    @contextmanager
+    def local_copy(self, sha256: str) -> Iterator[Path]:
+        path = self.path(sha256)
+        if not path.exists():
+            raise FileNotFoundError(path)
+        yield path
+
     def keep(self, incoming: IncomingFile) -> bool:
         """Give the received file its content name. Returns False if that content was already
         stored (the received copy is then discarded)."""

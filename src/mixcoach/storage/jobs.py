@@ -8,7 +8,7 @@ runners (or a runner and a delete) race for it: ``queued → running → done | 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -16,6 +16,10 @@ from sqlalchemy.orm import Session
 
 from mixcoach.storage.models import Analysis, utc_now
 
+WORKERS_LOST_TOO_OFTEN = (
+    "The analysis worker stopped {attempts} times while running this analysis, so it was not "
+    "started again; upload the track again to retry."
+)
 INTERRUPTED_TOO_OFTEN = (
     "The analysis was interrupted by {attempts} restarts of Mixcoach and was not started again; "
     "upload the track again to retry."
@@ -109,15 +113,134 @@ def claim_next(db: Session) -> ClaimedJob | None:
             )
         )
         if claimed.rowcount == 1:  # type: ignore[attr-defined]
-            return ClaimedJob(
-                analysis_id=candidate.id,
-                track_sha256=candidate.track_sha256,
-                reference_sha256=candidate.reference_sha256,
-                genre=candidate.genre,
-                subgenre=candidate.subgenre,
-                feedback_type=candidate.feedback_type,
-                claimed_at=now,
+            return _claimed(candidate, now)
+
+
+def _claimed(row: Analysis, at: datetime) -> ClaimedJob:
+    return ClaimedJob(
+        analysis_id=row.id,
+        track_sha256=row.track_sha256,
+        reference_sha256=row.reference_sha256,
+        genre=row.genre,
+        subgenre=row.subgenre,
+        feedback_type=row.feedback_type,
+        claimed_at=at,
+    )
+
+
+def claim(
+    db: Session,
+    analysis_id: str,
+    *,
+    holder_gone: bool,
+    lease_s: float,
+    max_attempts: int,
+    worker: str,
+) -> ClaimedJob | None:
+    """Take one analysis for a queue worker, or None when it is not this worker's to run.
+
+    A queued analysis is taken. A running one is taken over only when its holder is gone: the
+    broker says so (``holder_gone``: the message comes again because the connection of the
+    worker that had it closed) or the holder has not written for ``lease_s``. Taken over once
+    more than ``max_attempts`` times, it is failed instead (a job that kills its worker must not
+    do it forever). Done, failed, deleted and freshly held analyses are left alone, so a
+    message that arrives twice runs the analysis once. ``worker`` names the claimer (host:pid)."""
+    row = db.execute(
+        select(Analysis.state, Analysis.attempts, Analysis.updated_at).where(
+            Analysis.id == analysis_id
+        )
+    ).first()
+    if row is None:
+        return None
+    state, attempts, updated_at = row
+    now = utc_now()
+    if state == "running":
+        if not holder_gone and now - updated_at < timedelta(seconds=lease_s):
+            return None
+        if attempts >= max_attempts:
+            _finish(
+                db, analysis_id, "failed", error=WORKERS_LOST_TOO_OFTEN.format(attempts=attempts)
             )
+            return None
+    elif state != "queued":
+        return None
+    claimed = db.execute(
+        update(Analysis)
+        .where(
+            Analysis.id == analysis_id,
+            Analysis.state == state,
+            Analysis.attempts == attempts,  # nobody else took it since it was read
+        )
+        .values(
+            state="running",
+            stage="starting",
+            progress_percent=0.0,
+            attempts=attempts + 1,
+            worker=worker,
+            started_at=now,
+            updated_at=now,
+        )
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return _claimed(db.get_one(Analysis, analysis_id), now)
+
+
+def mark_submitted(db: Session, analysis_ids: list[str], *, at: datetime | None = None) -> None:
+    """Record that the broker took these analyses' messages."""
+    db.execute(
+        update(Analysis).where(Analysis.id.in_(analysis_ids)).values(submitted_at=at or utc_now())
+    )
+
+
+def heartbeat(db: Session, analysis_id: str) -> None:
+    """Say the worker running ``analysis_id`` is alive (its lease starts again)."""
+    db.execute(
+        update(Analysis)
+        .where(Analysis.id == analysis_id, Analysis.state == "running")
+        .values(updated_at=utc_now())
+    )
+
+
+def lost_jobs(db: Session, *, lease_s: float, unsubmitted_s: float) -> list[str]:
+    """Analyses the task queue may not hold a message for: queued ones the broker never took
+    (for ``unsubmitted_s``) and running ones whose worker has not written for twice ``lease_s``
+    (the broker gives a dead worker's message to another at once, so such a row means the
+    message itself was lost). Sending them again is safe: ``claim`` runs each once."""
+    now = utc_now()
+    rows = db.scalars(
+        select(Analysis.id)
+        .where(
+            (
+                (Analysis.state == "queued")
+                & Analysis.submitted_at.is_(None)
+                & (Analysis.created_at < now - timedelta(seconds=unsubmitted_s))
+            )
+            | (
+                (Analysis.state == "running")
+                & (Analysis.updated_at < now - timedelta(seconds=2 * lease_s))
+            )
+        )
+        .order_by(Analysis.created_at, Analysis.id)
+    )
+    return list(rows)
+
+
+def changes_since(db: Session, since: datetime) -> list[JobStatus]:
+    """The status of every analysis written after ``since`` (oldest first)."""
+    rows = db.execute(
+        select(
+            Analysis.id,
+            Analysis.state,
+            Analysis.stage,
+            Analysis.progress_percent,
+            Analysis.error,
+            Analysis.updated_at,
+        )
+        .where(Analysis.updated_at > since)
+        .order_by(Analysis.updated_at)
+    )
+    return [JobStatus(*row) for row in rows]
 
 
 # The writes below take the time they record (``at``) from the caller, who publishes the same

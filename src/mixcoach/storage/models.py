@@ -133,7 +133,10 @@ class Analysis(Base):
     """The Analysis document for one question about one content, and the job that makes it."""
 
     __tablename__ = "analyses"
-    __table_args__ = (Index("ix_analyses_state_created_at", "state", "created_at"),)
+    __table_args__ = (
+        Index("ix_analyses_state_created_at", "state", "created_at"),
+        Index("ix_analyses_updated_at", "updated_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     #: sha256 of the inputs and analyzer version: equal keys, equal documents.
@@ -153,6 +156,10 @@ class Analysis(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    #: When the task queue took the job's message (scale-out only; empty until the broker has it).
+    submitted_at: Mapped[datetime | None]
+    #: The process running it, as host:pid (the task queue's workers only).
+    worker: Mapped[str | None] = mapped_column(String(128))
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 

@@ -38,7 +38,7 @@ def health(state: StateDep, response: Response) -> Health:
     except SQLAlchemyError:
         database = "unreachable"
     storage = state.store.condition()
-    runner = state.runner.health()
+    runner = state.jobs_health()
     healthy = database == "ok" and storage == "ok" and runner.state == "running"
     if not healthy:
         response.status_code = 503
