@@ -21,12 +21,15 @@ from sqlalchemy import create_engine, text
 
 pytestmark = pytest.mark.slow
 
-MUSIC = sorted(Path("/usr/share/scummvm/drascula/audio").glob("track*.ogg"))
+#: The soundtrack's longest tracks (2-3 minutes each): an analysis lasts long enough to be seen.
+MUSIC = [
+    Path("/usr/share/scummvm/drascula/audio") / f"track{number}.ogg" for number in (2, 1, 30, 23)
+]
 
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Deployment]:
-    if len(MUSIC) < 4:
+    if not all(track.exists() for track in MUSIC):
         pytest.skip("the drascula-music package is not installed (scripts/apt-test-packages.txt)")
     # One storage every process reads: the data folder of the first server, given to all.
     with deployment(tmp_path, {"MIXCOACH_DATA_DIR": str(tmp_path / "shared")}) as running:
