@@ -24,7 +24,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -111,22 +110,15 @@ class Consumer:
 
         with contextlib.ExitStack() as files:
             try:
-                track = files.enter_context(_local_copy(self._store, job.track_sha256))
+                track = files.enter_context(self._store.local_copy(job.track_sha256))
                 reference = (
                     None
                     if job.reference_sha256 is None
-                    else files.enter_context(_local_copy(self._store, job.reference_sha256))
+                    else files.enter_context(self._store.local_copy(job.reference_sha256))
                 )
             except FileNotFoundError:
                 return Failed(job.analysis_id, FILE_MISSING)
-            run = RunAnalysis(
-                analysis_id=job.analysis_id,
-                track_path=str(track),
-                reference_path=None if reference is None else str(reference),
-                genre=job.genre,
-                subgenre=job.subgenre,
-                feedback_type=job.feedback_type,
-            )
+            run = RunAnalysis.of(job, track=track, reference=reference)
             return run_job(run, analyze=self._analyze, send=_ProgressWriter(self._database))
 
     def _record(self, outcome: Finished | Failed) -> None:
@@ -190,13 +182,6 @@ def _heartbeat(database: Database, analysis_id: str) -> Iterator[None]:
     finally:
         done.set()
         thread.join()
-
-
-@contextlib.contextmanager
-def _local_copy(store: Any, sha256: str) -> Iterator[Path]:
-    """A local file holding the stored content ``sha256`` (FileNotFoundError when it is gone)."""
-    with store.local_copy(sha256) as path:
-        yield path
 
 
 def resend_lost(database: Database, broker: Any, queue_name: str) -> int:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+from mixcoach.storage.jobs import ClaimedJob
 
 
 @dataclass(frozen=True)
@@ -15,6 +18,18 @@ class RunAnalysis:
     genre: str | None
     subgenre: str | None
     feedback_type: str
+
+    @classmethod
+    def of(cls, job: ClaimedJob, *, track: Path, reference: Path | None) -> RunAnalysis:
+        """The message for a claimed job whose files are at ``track`` and ``reference``."""
+        return cls(
+            analysis_id=job.analysis_id,
+            track_path=str(track),
+            reference_path=None if reference is None else str(reference),
+            genre=job.genre,
+            subgenre=job.subgenre,
+            feedback_type=job.feedback_type,
+        )
 
 
 @dataclass(frozen=True)

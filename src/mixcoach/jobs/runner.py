@@ -284,14 +284,7 @@ class JobRunner:
         reference = None if job.reference_sha256 is None else self._store.path(job.reference_sha256)
         if not track.exists() or (reference is not None and not reference.exists()):
             return None
-        return RunAnalysis(
-            analysis_id=job.analysis_id,
-            track_path=str(track),
-            reference_path=None if reference is None else str(reference),
-            genre=job.genre,
-            subgenre=job.subgenre,
-            feedback_type=job.feedback_type,
-        )
+        return RunAnalysis.of(job, track=track, reference=reference)
 
     def _handle(self, event: Message | Death) -> None:
         if isinstance(event, Death):

@@ -49,17 +49,19 @@ class JobStatus:
     updated_at: datetime
 
 
+#: The columns of a JobStatus, in its order.
+_STATUS_COLUMNS = (
+    Analysis.id,
+    Analysis.state,
+    Analysis.stage,
+    Analysis.progress_percent,
+    Analysis.error,
+    Analysis.updated_at,
+)
+
+
 def job_status(db: Session, analysis_id: str) -> JobStatus | None:
-    row = db.execute(
-        select(
-            Analysis.id,
-            Analysis.state,
-            Analysis.stage,
-            Analysis.progress_percent,
-            Analysis.error,
-            Analysis.updated_at,
-        ).where(Analysis.id == analysis_id)
-    ).first()
+    row = db.execute(select(*_STATUS_COLUMNS).where(Analysis.id == analysis_id)).first()
     return None if row is None else JobStatus(*row)
 
 
@@ -229,16 +231,7 @@ def lost_jobs(db: Session, *, lease_s: float, unsubmitted_s: float) -> list[str]
 def changes_since(db: Session, since: datetime) -> list[JobStatus]:
     """The status of every analysis written after ``since`` (oldest first)."""
     rows = db.execute(
-        select(
-            Analysis.id,
-            Analysis.state,
-            Analysis.stage,
-            Analysis.progress_percent,
-            Analysis.error,
-            Analysis.updated_at,
-        )
-        .where(Analysis.updated_at > since)
-        .order_by(Analysis.updated_at)
+        select(*_STATUS_COLUMNS).where(Analysis.updated_at > since).order_by(Analysis.updated_at)
     )
     return [JobStatus(*row) for row in rows]
 
