@@ -288,3 +288,28 @@ def test_the_most_channels_still_open(tmp_path: Path) -> None:
     path = wav_with_channels(tmp_path / "many.wav", MAX_CHANNELS, frames=4800)
     decoded, info = _decode_all(path)
     assert info.channels == MAX_CHANNELS and decoded.shape == (MAX_CHANNELS, 4800)
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "said"),
+    [
+        ("cover.png", ["-f", "lavfi", "-i", "color=red:s=32x32", "-frames:v", "1"], "an image"),
+        (
+            "clip.mkv",
+            ["-f", "lavfi", "-i", "testsrc=s=64x64:d=1", "-c:v", "mjpeg"],
+            "a video with no sound track",
+        ),
+    ],
+)
+def test_a_file_without_sound_is_named_in_plain_words(
+    tmp_path: Path, name: str, source: list[str], said: str
+) -> None:
+    """Real files FFmpeg opens and finds no sound in: the refusal says what they are, not
+    FFmpeg's names for them ("piped png sequence", "Matroska / WebM")."""
+    path = tmp_path / name
+    subprocess.run(["ffmpeg", "-v", "error", *source, str(path)], check=True)
+    with pytest.raises(AudioError) as caught:
+        open_audio(path)
+    message = caught.value.message
+    assert f"it is {said}." in message
+    assert "png" not in message.replace(str(path), "") and "Matroska" not in message

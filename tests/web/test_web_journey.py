@@ -50,7 +50,7 @@ def record_progress(page: Page) -> None:
 
 def test_upload_analyse_read_ask_and_come_back(page: Page, mixes: Any) -> None:
     page.open()
-    assert page.page.title() == "Mixcoach"
+    assert page.page.title() == "New review · Mixcoach"
     assert page.text("#history-empty") == "Nothing uploaded yet."
     page.shot("01-empty-page")
 
@@ -79,6 +79,7 @@ def test_upload_analyse_read_ask_and_come_back(page: Page, mixes: Any) -> None:
 
     # The title names both files; the history lists the new review as the current one.
     assert page.text("#review-title") == "clipped-master.wav vs reference-master.wav"
+    assert page.page.title() == "clipped-master.wav vs reference-master.wav · Mixcoach"
     assert "Master review · EDM / House" in page.text("#review-meta")
     current = page.page.locator('#history-list [aria-current="true"]')
     assert current.locator(".history-name").inner_text() == "clipped-master.wav"

@@ -97,8 +97,9 @@ def wait_for_position(page: Page, seconds: int) -> None:
     )
 
 
-def analysed_review(server: LiveServer, track: Path, reference: Path) -> dict[str, Any]:
-    """A new session with one finished review of ``track`` (uploaded through the API):
+def analysed_review(server: LiveServer, track: Path, reference: Path | None) -> dict[str, Any]:
+    """A new session with one finished review of ``track`` (against ``reference``, if one is
+    given; uploaded through the API):
     ``{"session": {"id", "token"}, "review": ReviewOut}``."""
     with httpx.Client(base_url=server.url, timeout=60.0) as client:
         created = client.post("/api/sessions").json()
@@ -106,6 +107,7 @@ def analysed_review(server: LiveServer, track: Path, reference: Path) -> dict[st
         files = {
             name: (path.name, path.read_bytes(), "audio/wav")
             for name, path in (("track", track), ("reference", reference))
+            if path is not None
         }
         response = client.post("/api/reviews", headers=auth, files=files, data=REQUEST)
         assert response.status_code == 202, response.text

@@ -208,6 +208,8 @@ class ReviewOut(Out):
     """The track it is compared with, if any."""
     job: JobOut
     """The analysis's state and progress."""
+    has_feedback: bool
+    """Whether feedback is written for it (GET .../feedback reads it; else POST writes it)."""
 
     @classmethod
     def of(cls, row: ReviewRow) -> ReviewOut:
@@ -219,6 +221,7 @@ class ReviewOut(Out):
                 if row.reference is None
                 else TrackRef(id=row.reference.id, filename=row.reference.filename),
                 "job": JobOut.of(row.analysis),
+                "has_feedback": row.has_feedback,
             }
         )
 

@@ -301,11 +301,9 @@ def _open_with_ffmpeg(path: Path, size: int) -> AudioSource:
             f"OGG, MP3, M4A or another format FFmpeg decodes: {_reason(exc)})."
         ) from exc
     if not container.streams.audio:
-        kind = container.format.long_name or container.format.name
+        kind = _silent_kind(container)
         container.close()
-        raise AudioError(
-            f"{path}: not an audio file Mixcoach can read: it is {kind}, with no audio stream."
-        )
+        raise AudioError(f"{path}: not an audio file Mixcoach can read: it is {kind}.")
     stream = container.streams.audio[0]
     codec = stream.codec_context.name
     fmt_names = container.format.name.split(",")
@@ -343,6 +341,15 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"OggS", "an OGG"),
     (b"ID3", "an MP3"),
 )
+
+
+def _silent_kind(container: Any) -> str:
+    """What a file FFmpeg opened but found no sound in is, in a producer's words (FFmpeg's own
+    names, "piped png sequence" or "QuickTime / MOV", mean little to them)."""
+    if container.streams.video:
+        still = container.format.name.endswith("_pipe") or container.format.name == "image2"
+        return "an image" if still else "a video with no sound track"
+    return "a file with no sound in it"
 
 
 def _flac_bits_per_sample(path: Path) -> int | None:

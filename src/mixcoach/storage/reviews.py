@@ -7,13 +7,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from mixcoach.errors import NotFound
 from mixcoach.storage.database import Database, insert_ignore
 from mixcoach.storage.jobs import JobStatus
-from mixcoach.storage.models import Analysis, Review, Track, utc_now
+from mixcoach.storage.models import Analysis, Feedback, Review, Track, utc_now
 
 REVIEW_NOT_FOUND = "Review {review_id} was not found."
 
@@ -58,6 +58,7 @@ class ReviewRow:
     track: Track
     reference: Track | None
     analysis: Analysis
+    has_feedback: bool = False
 
 
 def queue_analysis(db: Session, request: AnalysisRequest) -> Analysis:
@@ -107,7 +108,13 @@ def add_review(
 # Built once: a new alias per call defeats SQLAlchemy's statement cache (twice as slow).
 _Reference = aliased(Track, name="reference")
 _REVIEW_ROWS = (
-    select(Review, Track, _Reference, Analysis)
+    select(
+        Review,
+        Track,
+        _Reference,
+        Analysis,
+        exists().where(Feedback.review_id == Review.id).label("has_feedback"),
+    )
     .join(Track, Track.id == Review.track_id)
     .outerjoin(_Reference, _Reference.id == Review.reference_track_id)
     .join(Analysis, Analysis.id == Review.analysis_id)
@@ -125,8 +132,9 @@ def _review_rows(db: Session, *, session_id: str, review_id: str | None) -> Sequ
             _as_named(track, review.track_filename),
             None if reference is None else _as_named(reference, review.reference_filename),
             analysis,
+            has_feedback,
         )
-        for review, track, reference, analysis in db.execute(query)
+        for review, track, reference, analysis, has_feedback in db.execute(query)
     ]
 
 

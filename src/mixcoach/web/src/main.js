@@ -23,6 +23,7 @@ function route() {
     if (openReviewId() !== match[1]) openReview(match[1], { onChanged: historyLater });
   } else {
     closeReview();
+    document.title = "New review · Mixcoach";
     byId("review-view").hidden = true;
     byId("upload-view").hidden = false;
   }

@@ -3,7 +3,7 @@
 // uPlot draws the line charts on canvas; the width bars are plain elements.
 
 import uPlot from "uplot";
-import { byId, formatNumber, h, humanize } from "./dom.js";
+import { byId, formatNumber, formatTime, h, humanize } from "./dom.js";
 
 const COLOURS = {
   track: "#22d3ee", // cyan-400
@@ -32,20 +32,23 @@ export function clearCharts() {
 const LABELLED_HZ = new Set([20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000]);
 const hzText = (v) => (v >= 1000 ? `${v / 1000}k` : `${v}`);
 
-function axes(xLabel, yLabel, { logX = false } = {}) {
+function axes(xLabel, yLabel, { logX = false, time = false } = {}) {
   const common = { stroke: COLOURS.axis, grid: { stroke: COLOURS.grid, width: 1 }, ticks: { stroke: COLOURS.grid } };
   return [
     {
       ...common, label: xLabel, labelSize: 24,
       values: logX
         ? (_, splits) => splits.map((v) => (v !== null && LABELLED_HZ.has(Math.round(v)) ? hzText(Math.round(v)) : ""))
-        : undefined,
+        : time ? (_, splits) => splits.map((v) => (v === null ? "" : formatTime(v))) : undefined,
+      // Ticks on whole seconds, at steps a clock reads (5 s, 15 s, 30 s, 1 min...).
+      incrs: time ? TIME_STEPS_S : undefined,
     },
     { ...common, label: yLabel, labelSize: 24, size: 48 },
   ];
 }
 
-const TIME_X = { label: "Time", value: (_, v) => (v === null || v === undefined ? "—" : `${v.toFixed(1)} s`) };
+const TIME_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
+const TIME_X = { label: "Time", value: (_, v) => (v === null || v === undefined ? "—" : formatTime(v, { tenths: true })) };
 const FREQUENCY_X = { label: "Frequency", value: (_, v) => (v === null || v === undefined ? "—" : `${Math.round(v)} Hz`) };
 const LOG_X = { x: { time: false, distr: 3, log: 10, range: [20, 20000] } };
 
@@ -106,7 +109,7 @@ function loudnessChart(analysis) {
   }
   const bands = target.target_low !== null && target.target_high !== null && target.target_low !== undefined
     ? [{ series: [4, 3], fill: COLOURS.targetFill }] : undefined;
-  plot(byId("chart-loudness"), { x: TIME_X, series, data, bands, axes: axes("Time (s)", "LUFS") });
+  plot(byId("chart-loudness"), { x: TIME_X, series, data, bands, axes: axes("Time", "LUFS", { time: true }) });
 }
 
 /** The band a frequency falls in. */
@@ -174,12 +177,14 @@ function correlationChart(analysis) {
     ],
     data: [x, series.values, x.map(() => 0)],
     scales: { y: { range: [-1, 1] } },
-    axes: axes("Time (s)", "Correlation"),
+    axes: axes("Time", "Correlation", { time: true }),
   });
 }
 
 function widthBars(analysis) {
   const reference = analysis.reference && analysis.reference.measurements.stereo.bands;
+  // replaceChildren writes a null child as the text "null": leave the note out instead.
+  const note = reference ? [h("p", { class: "mt-2 text-xs text-slate-300", text: "Pink marks: the reference's width in the same band." })] : [];
   byId("chart-width").replaceChildren(
     h("ul", { class: "space-y-2" },
       ...analysis.stereo.bands.map((band, i) => {
@@ -197,7 +202,7 @@ function widthBars(analysis) {
           h("span", { class: "text-right tabular-nums text-white", text: formatNumber(width, { decimals: 2 }) }),
         );
       })),
-    reference ? h("p", { class: "mt-2 text-xs text-slate-300", text: "Pink marks: the reference's width in the same band." }) : null,
+    ...note,
   );
 }
 

@@ -69,8 +69,12 @@ export function formatDate(iso) {
     : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-/** "true_peak_over" → "True peak over". */
+/** Words of a code that are abbreviations, written as a producer reads them. */
+const ABBREVIATIONS = { dc: "DC", lufs: "LUFS", lra: "LRA", psr: "PSR", plr: "PLR", eq: "EQ", lu: "LU" };
+
+/** "true_peak_over" → "True peak over", "dc_offset" → "DC offset". */
 export function humanize(code) {
-  const words = String(code).replace(/[_-]+/g, " ").trim();
+  const words = String(code).replace(/[_-]+/g, " ").trim().split(" ")
+    .map((word) => ABBREVIATIONS[word.toLowerCase()] || word).join(" ");
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

@@ -60,16 +60,17 @@ export function renderFeedback(feedback, analysis, onFinding) {
 }
 
 /**
- * Show the stored feedback, or have it written (streamed) when there is none yet.
+ * Show the stored feedback (`stored`: the review says there is some), or have it written
+ * (streamed) when there is none yet; a POST sends back feedback another tab wrote meanwhile.
  * Resolves with the Feedback.
  */
-export async function loadFeedback(reviewId, analysis, { signal, onFinding, regenerate = false }) {
+export async function loadFeedback(reviewId, analysis, { signal, onFinding, stored = false, regenerate = false }) {
   const path = `/api/reviews/${encodeURIComponent(reviewId)}/feedback`;
-  if (!regenerate) {
+  if (stored && !regenerate) {
     try {
-      const stored = await getJson(path, { signal });
-      renderFeedback(stored, analysis, onFinding);
-      return stored;
+      const feedback = await getJson(path, { signal });
+      renderFeedback(feedback, analysis, onFinding);
+      return feedback;
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== "no_feedback") throw err;
     }

@@ -31,6 +31,17 @@ function stateText(review) {
   return job.state === "queued" ? "waiting" : `analysing ${Math.round(job.progress_percent)}%`;
 }
 
+/** A job's progress, as the open review's panel shows it, in that review's history entry too. */
+export function showJobInHistory(id, job) {
+  const review = reviews.find((r) => r.id === id);
+  const li = [...byId("history-list").children].find((el) => el.dataset.review === id);
+  if (!review || !li) return;
+  review.job = job;
+  const text = stateText(review);
+  const pill = li.querySelector(".history-state");
+  if (pill && text) pill.textContent = text;
+}
+
 function render() {
   byId("history-empty").hidden = reviews.length > 0;
   byId("history-count").textContent = reviews.length ? String(reviews.length) : "";
@@ -44,9 +55,9 @@ function item(review) {
   const open = h("a", { href: `#/review/${encodeURIComponent(review.id)}`, class: "block min-w-0 rounded-lg p-3 text-slate-100 no-underline hover:bg-slate-800 hover:no-underline" },
     h("span", { class: "block truncate font-medium text-white history-name", text: review.track.filename }),
     review.reference ? h("span", { class: "block truncate text-xs text-slate-300", text: `vs ${review.reference.filename}` }) : null,
-    h("span", { class: "block text-xs text-slate-300", text: `${humanize(review.feedback_type)} · ${genreLabel(review.genre, review.subgenre)}` }),
+    h("span", { class: "block text-xs text-slate-300", text: `${humanize(review.feedback_type)} · ${genreLabel(review.genre, review.subgenre)} · ${humanize(review.detail_level)}` }),
     h("span", { class: "block text-xs text-slate-300", text: formatDate(review.created_at) }),
-    state ? h("span", { class: `mt-1 pill ${review.job.state === "failed" ? "status-warning" : "status-unknown"}`, text: state }) : null);
+    state ? h("span", { class: `mt-1 pill history-state ${review.job.state === "failed" ? "status-warning" : "status-unknown"}`, text: state }) : null);
   const remove = h("button", {
     type: "button", class: "btn btn-small history-delete", "aria-label": `Delete ${review.track.filename}`,
     text: "Delete", onclick: () => confirmDelete(li, review),

@@ -7,6 +7,7 @@ import { clearCharts, renderCharts } from "./charts.js";
 import { clearChat, loadChat, openQuestions } from "./chat.js";
 import { alertIn, byId, formatDate, formatTime, humanize } from "./dom.js";
 import { clearFeedback, feedbackFailed, loadFeedback } from "./feedback.js";
+import { showJobInHistory } from "./history.js";
 import { renderMetrics } from "./metrics.js";
 import { clearPlatforms, loadPlatforms, showVerdicts } from "./platforms.js";
 import { Player, showFinding } from "./player.js";
@@ -32,6 +33,12 @@ function describe(review) {
   return `${humanize(review.feedback_type)} · ${genre} · ${humanize(review.detail_level)} feedback · ${formatDate(review.created_at)}`;
 }
 
+/** The review's heading, and the tab's title so a producer with many tabs finds this one. */
+function showTitle(text) {
+  byId("review-title").textContent = text;
+  document.title = `${text} · Mixcoach`;
+}
+
 /** Show the review `id`; `onChanged()` when its state changes (for the history list). */
 export async function openReview(id, { onChanged }) {
   closeReview();
@@ -46,19 +53,18 @@ export async function openReview(id, { onChanged }) {
   clearFeedback();
   clearChat();
   alertIn(byId("review-error"), "");
-  byId("review-title").textContent = "Loading…";
+  showTitle("Loading…");
   byId("review-meta").textContent = "";
   try {
     const review = await getJson(`/api/reviews/${encodeURIComponent(id)}`, { signal });
-    byId("review-title").textContent = review.reference
-      ? `${review.track.filename} vs ${review.reference.filename}`
-      : review.track.filename;
+    showTitle(review.reference ? `${review.track.filename} vs ${review.reference.filename}` : review.track.filename);
     byId("review-meta").textContent = describe(review);
     let job = review.job;
     if (!isFinal(job)) {
       byId("progress-section").hidden = false;
-      showProgress(job);
-      job = await followJob(id, { signal, onProgress: showProgress });
+      const progress = (update) => { showProgress(update); showJobInHistory(id, update); };
+      progress(job);
+      job = await followJob(id, { signal, onProgress: progress });
       onChanged();
     }
     byId("progress-section").hidden = true;
@@ -73,7 +79,7 @@ export async function openReview(id, { onChanged }) {
   } catch (err) {
     if (err.name === "AbortError" || open !== current) return;
     byId("progress-section").hidden = true;
-    if (err instanceof ApiError && err.status === 404) byId("review-title").textContent = "Review not found";
+    if (err instanceof ApiError && err.status === 404) showTitle("Review not found");
     alertIn(byId("review-error"), err instanceof ApiError ? err.message : String(err));
   }
 }
@@ -101,8 +107,9 @@ function showResults(review, analysis, current) {
   const chatShown = loadChat(review.id, analysis, { signal, onFinding });
   const writeFeedback = (regenerate) => {
     byId("feedback-again").hidden = true;
-    loadFeedback(review.id, analysis, { signal, onFinding, regenerate })
+    loadFeedback(review.id, analysis, { signal, onFinding, stored: review.has_feedback, regenerate })
       .then((feedback) => {
+        review.has_feedback = true;
         platformsShown.then(() => showVerdicts(feedback.delivery));
         byId("feedback-again").hidden = false;
         chatShown.then(() => openQuestions(signal));
