@@ -1,14 +1,15 @@
-"""Tonal judgement against planted EQ moves on real music, new method beside the baseline.
+"""Tonal judgement against planted EQ moves on real music: the target-curve judgement of
+mixcoach.findings.spectral beside the band windows it replaced (the baseline).
 
 Each track's middle ``--seconds`` is measured clean and with each move of
-bench/tonal_plants.py planted (bells of Q 1 and shelves, +-6-10 dB, 100 Hz-10 kHz),
-once per variant (the measurements are cached), and judged for several genres by the band-window
-judgement of mixcoach.findings.spectral (the baseline; a candidate method is added to
-``judges`` in main). Prints, for the tuning set (Drascula) and the held-out set (Singularity):
+bench/tonal_plants.py planted (bells of Q 1 and shelves, +-6-10 dB, 100 Hz-10 kHz), once per
+variant (the measurements are cached), and judged with its collection's genre. Prints, per
+collection of the tuning set (what bench/tonal_curve_fit.py fitted on) and of the held-out set:
 
 - detected: the move named by a code of its family, the right way round (and, second figure, with
   its amount within ``AMOUNT_TOLERANCE_DB`` of the planted gain);
-- backwards: a code of the opposite family in the move's region;
+- backwards: a code of the opposite family anywhere (the strict reading: it may be the clean
+  track's own finding);
 - clean: tonal findings per clean excerpt, and how many of them are warnings or problems.
 
     .venv/bin/python bench/tonal_eval.py [--seconds 40] [--cache DIR]
@@ -17,74 +18,93 @@ judgement of mixcoach.findings.spectral (the baseline; a candidate method is add
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import soundfile as sf
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from tonal_plants import (  # noqa: E402
-    MOVES,
-    Move,
-    excerpt,
-    held_out_tracks,
-    tuning_tracks,
-)
+from tonal_plants import HELD_OUT, MOVES, TUNING, Move, measured, tracks  # noqa: E402
 
-from mixcoach.audio.analyze import Measurements, measure  # noqa: E402
+from mixcoach.audio.analyze import Measurements  # noqa: E402
 from mixcoach.findings.grading import Context  # noqa: E402
 from mixcoach.findings.model import Finding  # noqa: E402
 from mixcoach.findings.spectral import fill_targets, spectral_findings  # noqa: E402
 from mixcoach.knowledge.genres import GenreProfile, resolve_profile  # noqa: E402
 from mixcoach.knowledge.thresholds import thresholds  # noqa: E402
 
-GENRES = ("general", "pop", "rock", "edm", "classical")
 AMOUNT_TOLERANCE_DB = 3.0
 
 Judge = Callable[[Measurements, GenreProfile], list[Finding]]
 
 
-def measured(path: Path, move: Move | None, *, seconds: float, cache: Path) -> Measurements | None:
-    """The excerpt's measurements with ``move`` planted (None: clean), from the cache if there."""
-    key = hashlib.sha1(f"{path}|{seconds}|{move}".encode()).hexdigest()[:16]
-    cached = cache / f"{key}.json"
-    if cached.exists():
-        return Measurements.model_validate_json(cached.read_text())
-    clip = excerpt(path, seconds=seconds)
-    if clip is None:
-        return None
-    audio, rate = clip
-    if move is not None:
-        audio = move.apply(audio, sample_rate_hz=rate)
-    with tempfile.TemporaryDirectory() as folder:
-        wav = Path(folder) / "variant.wav"
-        sf.write(str(wav), audio.T, rate, subtype="FLOAT")
-        result = measure(wav)
-    cached.write_text(result.model_dump_json())
-    return result
-
-
 def named_amount_db(finding: Finding) -> float | None:
-    """The largest distance outside its target the finding quotes, dB (None: no range)."""
-    distances = [
-        max((e.target_low or e.value) - e.value, e.value - (e.target_high or e.value))
+    """The largest amount the finding quotes for a stretch of the curve, dB (None: none)."""
+    amounts = [
+        abs(e.value)
         for e in finding.evidence
-        if e.value is not None and e.unit == "dB"
+        if e.value is not None and e.metric.startswith("spectrum.deviations.")
     ]
-    return max(distances, default=None)
+    return max(amounts, default=None)
 
 
-def baseline_judgement(track: Measurements, profile: GenreProfile) -> list[Finding]:
-    """The band-window judgement of mixcoach.findings.spectral."""
+def curve_judgement(track: Measurements, profile: GenreProfile) -> list[Finding]:
+    """The target-curve judgement of mixcoach.findings.spectral."""
     ctx = Context(track=track, profile=profile, feedback_type="mixdown", limits=thresholds())
     filled, _ = fill_targets(track.spectrum, profile, tonality=track.tonality)
     return spectral_findings(ctx, filled)
+
+
+#: Band -> (code for too much, code for too little), as the band-window judgement named them.
+_BAND_WINDOW_CODES = {
+    "sub": ("too_boomy", "too_thin"),
+    "low": ("too_boomy", "too_thin"),
+    "low_mid": ("muddy", None),
+    "high_mid": ("harsh", None),
+    "presence": ("harsh", "too_dull"),
+    "air": ("too_bright", "too_dull"),
+}
+
+
+def band_window_judgement(track: Measurements, profile: GenreProfile) -> list[Finding]:
+    """The baseline: each band against its profile window, the windows moved by the median
+    offset of the band levels from the window centres (the judgement before the target curve)."""
+    offsets = [
+        band.level_db - centre
+        for band in track.spectrum.bands
+        if band.level_db is not None
+        and band.name in profile.bands
+        and (centre := profile.bands[band.name].centre) is not None
+    ]
+    if not offsets:
+        return []
+    offsets.sort()
+    middle = len(offsets) // 2
+    offset = offsets[middle] if len(offsets) % 2 else (offsets[middle - 1] + offsets[middle]) / 2
+    findings = []
+    for band in track.spectrum.bands:
+        window = profile.bands.get(band.name)
+        codes = _BAND_WINDOW_CODES.get(band.name)
+        if window is None or codes is None or band.level_db is None:
+            continue
+        distance = window.shifted(offset).distance(band.level_db)
+        code = codes[0] if distance > 0 else codes[1] if distance < 0 else None
+        if code is not None:
+            findings.append(
+                Finding(
+                    code=code,
+                    severity="warning",
+                    title=band.name,
+                    detail="",
+                    evidence=[],
+                    time_ranges=[],
+                    feedback_types=["mixdown"],
+                )
+            )
+    return findings
 
 
 @dataclass
@@ -134,30 +154,34 @@ class Tally:
         )
 
 
-def evaluate(tracks: list[Path], *, seconds: float, cache: Path, judges: dict[str, Judge]) -> None:
-    tallies = {(name, genre): Tally() for name in judges for genre in GENRES}
+def evaluate(
+    rows: list[tuple[str, Path, str]], *, seconds: float, cache: Path, judges: dict[str, Judge]
+) -> None:
+    collections = sorted({collection for collection, _, _ in rows})
+    tallies = {(name, c): Tally() for name in judges for c in [*collections, "all"]}
     per_move = {(name, move): Tally() for name in judges for move in MOVES}
     excerpts = 0
-    for path in tracks:
+    for collection, path, genre in rows:
         clean = measured(path, None, seconds=seconds, cache=cache)
         if clean is None:
             continue
         excerpts += 1
+        profile = resolve_profile(genre, None)
         variants = [(m, measured(path, m, seconds=seconds, cache=cache)) for m in MOVES]
-        for genre in GENRES:
-            profile = resolve_profile(genre, None)
-            for name, judge in judges.items():
-                tallies[(name, genre)].add_clean(judge(clean, profile))
-                for move, track in variants:
-                    assert track is not None
-                    findings = judge(track, profile)
-                    tallies[(name, genre)].add_planted(move, findings)
-                    per_move[(name, move)].add_planted(move, findings)
+        for name, judge in judges.items():
+            for key in (collection, "all"):
+                tallies[(name, key)].add_clean(judge(clean, profile))
+            for move, track in variants:
+                assert track is not None
+                findings = judge(track, profile)
+                for key in (collection, "all"):
+                    tallies[(name, key)].add_planted(move, findings)
+                per_move[(name, move)].add_planted(move, findings)
     print(f"  {excerpts} excerpts x {len(MOVES)} moves")
-    for genre in GENRES:
+    for collection in [*collections, "all"]:
         for name in judges:
-            print(f"  {genre:<10} {name:<9} {tallies[(name, genre)].row()}")
-    print("  per move, over all genres (detected / backwards):")
+            print(f"  {collection:<12} {name:<12} {tallies[(name, collection)].row()}")
+    print("  per move (detected / backwards):")
     for move in MOVES:
         cells = "  ".join(f"{name} {per_move[(name, move)].rates()}" for name in judges)
         print(f"    {move.name:<32} {cells}")
@@ -171,13 +195,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
-    judges: dict[str, Judge] = {"baseline": baseline_judgement}
-    for title, tracks in (
-        ("Tuning set: Drascula soundtrack", tuning_tracks()),
-        ("Held-out set: Singularity soundtrack", held_out_tracks()),
-    ):
-        print(f"\n{title}")
-        evaluate(tracks, seconds=args.seconds, cache=args.cache, judges=judges)
+    judges: dict[str, Judge] = {"curve": curve_judgement, "band windows": band_window_judgement}
+    for title, collections in (("Held-out set", HELD_OUT), ("Tuning set", TUNING)):
+        print(f"\n{title}: {', '.join(collections)}")
+        evaluate(tracks(collections), seconds=args.seconds, cache=args.cache, judges=judges)
 
 
 if __name__ == "__main__":

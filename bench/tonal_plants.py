@@ -8,6 +8,8 @@ backwards, and the planted gain, which the named amount must come near.
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -16,9 +18,22 @@ import numpy as np
 import soundfile as sf
 from scipy import signal
 
-#: Tuning set (the Drascula soundtrack) and held-out set (the Singularity soundtrack).
-TUNING_DIR = Path("/usr/share/scummvm/drascula/audio")
-HELD_OUT_DIR = Path("/usr/share/games/singularity/music")
+from mixcoach.audio.analyze import Measurements, measure
+from mixcoach.audio.decode import open_audio
+
+#: Real recordings nobody on the team made, from Debian's game-music packages, by collection.
+#: The tonal curve's tolerances are fitted on the tuning collections (bench/tonal_curve_fit.py);
+#: the held-out collections are only ever measured. Each is judged with the genre it is closest to.
+TUNING = {
+    "drascula": (Path("/usr/share/scummvm/drascula/audio"), "track*.ogg", "general"),
+    "warzone2100": (Path("/usr/share/games/warzone2100/music"), "**/*.opus", "edm"),
+    "hyperrogue": (Path("/usr/share/hyperrogue/music"), "*.ogg", "general"),
+}
+HELD_OUT = {
+    "singularity": (Path("/usr/share/games/singularity/music"), "**/*.ogg", "general"),
+    "fretsonfire": (Path("/usr/share/games/fretsonfire/data/songs"), "**/song.ogg", "rock"),
+    "asc": (Path("/usr/share/games/asc/music"), "*.mp3", "general"),
+}
 #: Tracks shorter than this are jingles, not programme to judge a balance on.
 MIN_TRACK_S = 20.0
 
@@ -26,23 +41,60 @@ TONAL_CODES = ("too_boomy", "too_thin", "muddy", "harsh", "too_bright", "too_dul
 Shape = Literal["bell", "low_shelf", "high_shelf"]
 
 
-def tuning_tracks() -> list[Path]:
-    return sorted(TUNING_DIR.glob("track*.ogg"))
-
-
-def held_out_tracks() -> list[Path]:
-    return sorted(HELD_OUT_DIR.rglob("*.ogg"))
+def tracks(collections: dict[str, tuple[Path, str, str]]) -> list[tuple[str, Path, str]]:
+    """(collection, file, genre) of every installed track of the collections."""
+    return [
+        (name, path, genre)
+        for name, (folder, pattern, genre) in collections.items()
+        for path in sorted(folder.glob(pattern))
+    ]
 
 
 def excerpt(path: Path, *, seconds: float) -> tuple[np.ndarray, int] | None:
     """``seconds`` from the middle of a file, float64 ``(channels, n)``, and its rate; None for
-    a file shorter than :data:`MIN_TRACK_S`."""
-    audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    if audio.shape[0] < MIN_TRACK_S * rate:
+    a file shorter than :data:`MIN_TRACK_S`. A Frets on Fire song is its backing track plus
+    its guitar stem (the game plays them together); peaks over full scale are scaled down."""
+    audio, rate = _read(path)
+    guitar = path.with_name("guitar.ogg")
+    if path.name == "song.ogg" and guitar.exists():
+        stem, _ = _read(guitar)
+        n = min(audio.shape[1], stem.shape[1])
+        audio = audio[:, :n] + stem[:, :n]
+    if audio.shape[1] < MIN_TRACK_S * rate:
         return None
-    n = min(round(seconds * rate), audio.shape[0])
-    start = (audio.shape[0] - n) // 2
-    return audio[start : start + n].T.astype(np.float64), rate
+    n = min(round(seconds * rate), audio.shape[1])
+    start = (audio.shape[1] - n) // 2
+    clip = audio[:, start : start + n].astype(np.float64)
+    peak = float(np.abs(clip).max(initial=0.0))
+    return (clip / peak if peak > 1.0 else clip), rate
+
+
+def measured(path: Path, move: Move | None, *, seconds: float, cache: Path) -> Measurements | None:
+    """The excerpt's measurements with ``move`` planted (None: clean), from the cache if there."""
+    key = hashlib.sha1(f"{path}|{seconds}|{move}".encode()).hexdigest()[:16]
+    cached = cache / f"{key}.json"
+    if cached.exists():
+        return Measurements.model_validate_json(cached.read_text())
+    clip = excerpt(path, seconds=seconds)
+    if clip is None:
+        return None
+    audio, rate = clip
+    if move is not None:
+        audio = move.apply(audio, sample_rate_hz=rate)
+    with tempfile.TemporaryDirectory() as folder:
+        wav = Path(folder) / "variant.wav"
+        sf.write(str(wav), audio.T, rate, subtype="FLOAT")
+        result = measure(wav)
+    cached.write_text(result.model_dump_json())
+    return result
+
+
+def _read(path: Path) -> tuple[np.ndarray, int]:
+    """The whole file, float32 ``(channels, n)``, through Mixcoach's own decoder."""
+    with open_audio(path) as source:
+        blocks = list(source.blocks(block_frames=1 << 16))
+        rate = source.info.sample_rate_hz
+    return np.concatenate(blocks, axis=1) if blocks else np.zeros((1, 0), np.float32), rate
 
 
 @dataclass(frozen=True)

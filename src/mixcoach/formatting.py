@@ -52,6 +52,13 @@ def listing(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def frequency(value: float) -> str:
+    """``3044.4`` -> ``"3.04 kHz"``, ``95.1`` -> ``"95 Hz"``."""
+    if value >= 1000:
+        return f"{round(value / 1000, 2):g} kHz"
+    return f"{round(value):d} Hz"
+
+
 def bpm(value: float) -> str:
     """``128.0`` -> ``"128 BPM"``, ``111.46`` -> ``"111.5 BPM"``."""
     return f"{number(value, decimals=0 if abs(value - round(value)) < 0.05 else 1)} BPM"

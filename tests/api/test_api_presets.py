@@ -20,19 +20,23 @@ from signals import write
 from mixcoach.export.presets import parse_reaeq_rpl
 from mixcoach.feedback.model import Presets
 from mixcoach.feedback.offline import OfflineEngine
+from mixcoach.findings.tonal_curve import profile_target
+from mixcoach.knowledge.genres import resolve_profile
 
 Tone = Callable[..., Path]
 
 
 def balanced_noise(path: Path, *, sample_rate_hz: int = 48000, seconds: float = 3.0) -> Path:
-    """Stereo noise falling 3.6 dB per octave from 30 Hz, channels 0.8 correlated, -20 dBFS RMS:
-    a spectrum, width and level inside the general profile's ranges (no finding at all)."""
+    """Stereo noise on the general profile's target curve from 30 Hz (energy per 1/6 octave as
+    the curve gives it, so power per hertz falls as 1/f beside it), channels 0.8 correlated,
+    -20 dBFS RMS: a spectrum, width and level inside the general profile (no finding at all)."""
     n = int(sample_rate_hz * seconds)
     rng = np.random.default_rng(1)
     spectrum = rng.normal(size=(2, n // 2 + 1)) + 1j * rng.normal(size=(2, n // 2 + 1))
     spectrum[1] = 0.8 * spectrum[0] + 0.6 * spectrum[1]
-    frequency_hz = np.fft.rfftfreq(n, 1 / sample_rate_hz)
-    spectrum *= np.where(frequency_hz < 30, 0.0, np.maximum(frequency_hz, 1.0) ** -0.6)
+    frequency_hz = np.maximum(np.fft.rfftfreq(n, 1 / sample_rate_hz), 1.0)
+    target_db = profile_target(resolve_profile("general"), frequency_hz)
+    spectrum *= np.where(frequency_hz < 30, 0.0, 10 ** (target_db / 20) / np.sqrt(frequency_hz))
     audio = np.fft.irfft(spectrum, n)
     audio *= 10 ** (-20 / 20) / np.sqrt(np.mean(audio**2))
     return write(path, audio.astype(np.float32), sample_rate_hz=sample_rate_hz, subtype="PCM_16")

@@ -41,9 +41,10 @@ def clipped(audio_dir: Path, pop_master: np.ndarray) -> Review:
 
 @pytest.fixture(scope="session")
 def crowded(audio_dir: Path, pop_master: np.ndarray) -> Review:
-    """A pop mix with five planted defects against a house track in another key: many findings,
+    """A pop mix with six planted defects against a house track in another key: many findings,
     and a long conversation about them."""
     audio = mixes.plant_high_shelf(pop_master, sample_rate_hz=RATE)
+    audio = mixes.plant_polarity_flip(audio)
     audio = mixes.plant_clipping(mixes.plant_dc_offset(mixes.plant_imbalance(audio)))
     track = _write(audio_dir, "crowded.wav", audio)
     house = mixes.clean_mix("edm/house", seconds=12.0, mastered=True, semitones=3)

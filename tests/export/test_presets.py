@@ -28,7 +28,7 @@ ENGINE = OfflineEngine()
 
 
 def presets_with_eq() -> Presets:
-    analysis = b.resonant(b.dc_offset(b.spectral(b.clean("mastering"), "air", 6.0, "too_bright")))
+    analysis = b.resonant(b.dc_offset(b.spectral(b.clean("mastering"), "high_mid", 6.0, "harsh")))
     return ENGINE.presets(analysis)
 
 

@@ -12,13 +12,11 @@ from reportlab.graphics.shapes import Group, PolyLine, Rect
 from reviews import Review
 
 from mixcoach.audio.model import Series
-from mixcoach.audio.spectrum import Band
 from mixcoach.export.report_charts import (
     FREQUENCY_RANGE_HZ,
     POINTS_PER_PT,
     Axis,
     Plot,
-    band_density_db,
     envelope,
     loudness_chart,
     nice_ticks,
@@ -101,13 +99,6 @@ def test_envelope_refuses_too_small_a_budget() -> None:
         envelope([0.0, 1.0, 2.0], [1.0, 2.0, 3.0], max_points=1)
 
 
-def test_band_target_on_the_curve_scale_is_its_mean_sixth_octave_level() -> None:
-    octave = Band(name="mid", low_hz=500.0, high_hz=1000.0, level_db=None)
-    assert band_density_db(-10.0, octave) == pytest.approx(-10.0 - 10 * math.log10(6), abs=1e-12)
-    # Six sixth-octaves at -20 dB each hold -20 + 10 log10(6) dB together.
-    assert band_density_db(-20.0 + 10 * math.log10(6), octave) == pytest.approx(-20.0, abs=1e-12)
-
-
 def test_plot_line_maps_points_and_breaks_at_gaps() -> None:
     plot = Plot(
         width_pt=400.0,
@@ -143,8 +134,10 @@ def test_spectrum_chart_draws_the_curve_the_reference_and_one_box_per_band(
     assert len(reference.points) == 2 * len(analysis.reference.measurements.spectrum.curve.level_db)
     under = drawing.contents[0]  # the layer beneath the grid (the legend's swatch is above)
     boxes = [s for s in shapes(under) if isinstance(s, Rect) and s.fillColor == PALETTE.target_fill]
-    targeted = [b for b in analysis.spectrum.bands if b.target_low_db is not None]
-    assert len(boxes) == len(targeted) == 7
+    assert analysis.spectrum.target_curve is not None
+    judged = [low for low in analysis.spectrum.target_curve.low_db if low is not None]
+    # One box per judged 1/6-octave point of the target curve (90 Hz to 11 kHz: 7 octaves).
+    assert len(boxes) == len(judged) >= 40
 
 
 def test_reference_chart_has_a_bar_per_band(clipped: Review) -> None:

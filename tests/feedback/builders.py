@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from mixcoach.analysis import SCHEMA_VERSION, Analysis, Reference, Request
 from mixcoach.audio.analyze import FileInfo, Measurements
 from mixcoach.audio.defects import ClipRun, Defects
@@ -22,6 +24,10 @@ from mixcoach.audio.stereo import BandWidth, Stereo
 from mixcoach.audio.tonality import Tonality
 from mixcoach.findings.judge import MetricStatus, ReferenceComparison
 from mixcoach.findings.model import FEEDBACK_TYPES, Evidence, FeedbackType, Finding, Severity
+from mixcoach.findings.spectral import deviation_code
+from mixcoach.findings.tonal_curve import judge_curve, profile_target
+from mixcoach.knowledge.genres import resolve_profile
+from mixcoach.knowledge.thresholds import thresholds
 
 PROFILE = "pop genre profile"
 #: The clean track's band levels and the pop targets (level_db relative to the total).
@@ -92,15 +98,29 @@ def _spectrum(levels: dict[str, float]) -> Spectrum:
                 delta_db=round(delta, 1),
             )
         )
-    return Spectrum(
+    spectrum = Spectrum(
         bands=bands,
         tilt_db_per_octave=-4.5,
         centroid_hz=1850.0,
         high_cutoff_hz=None,
         resonances=[],
-        curve=Curve(frequencies_hz=[100.0, 1000.0], level_db=[-20.0, -30.0]),
+        curve=Curve(frequencies_hz=list(CURVE_HZ), level_db=[float(v) for v in POP_CURVE]),
         notes=[],
     )
+    target, deviations = judge_curve(spectrum, resolve_profile("pop", None), thresholds())
+    return spectrum.model_copy(update={"target_curve": target, "deviations": deviations})
+
+
+#: The curve's 1/6-octave points from 20 Hz, and the clean track's curve: the pop target itself.
+CURVE_HZ = 20.0 * 2 ** ((np.arange(60) + 0.5) / 6)
+POP_CURVE = profile_target(resolve_profile("pop", None), CURVE_HZ)
+
+
+def curve_with_move(frequency_hz: float, gain_db: float) -> list[float]:
+    """The clean curve with a bell of ``gain_db`` at ``frequency_hz``, about 1.4 octaves wide
+    (a Q of 1): Gaussian in octaves, as a broad EQ move reads on a 1/6-octave curve."""
+    octaves = np.log2(CURVE_HZ / frequency_hz)
+    return [float(v) for v in POP_CURVE + gain_db * np.exp(-0.5 * (octaves / 0.6) ** 2)]
 
 
 def _stereo(**changes: Any) -> Stereo:
@@ -366,22 +386,38 @@ def too_quiet(analysis: Analysis) -> Analysis:
 
 
 def spectral(analysis: Analysis, band: str, change_db: float, code: str) -> Analysis:
-    """A shelf or bell of ``change_db`` on ``band`` (levels are relative to the total, so the
-    other bands move the other way a little; the judge flags the band itself)."""
+    """A broad bell of ``change_db`` at the centre of ``band``, judged against the pop target
+    curve as the judge does it (the band levels move with it; the finding quotes the stretch of
+    the curve that leaves the target)."""
     levels = dict(BAND_LEVELS)
     levels[band] += change_db
+    low, high = next((lo, hi) for name, lo, hi in BANDS if name == band)
     spectrum = _spectrum(levels)
-    flagged = next(b for b in spectrum.bands if b.name == band)
+    curve = Curve(
+        frequencies_hz=list(CURVE_HZ),
+        level_db=curve_with_move(float(np.sqrt(low * high)), change_db),  # type: ignore[arg-type]
+    )
+    target, deviations = judge_curve(
+        spectrum.model_copy(update={"curve": curve}), resolve_profile("pop", None), thresholds()
+    )
+    spectrum = spectrum.model_copy(
+        update={"curve": curve, "target_curve": target, "deviations": deviations}
+    )
+    raised = [d for d in deviations if deviation_code(d) == code]
+    assert raised, f"a {change_db:+} dB move on the {band} band raises no {code}: {deviations}"
     return with_changes(
         analysis,
         finding(
             code,
-            evidence(
-                f"spectrum.bands.{band}.level_db",
-                levels[band],
-                "dB",
-                flagged.target_low_db,
-                flagged.target_high_db,
+            *(
+                evidence(
+                    f"spectrum.deviations.{deviations.index(d)}.amount_db",
+                    d.amount_db,
+                    "dB",
+                    -d.tolerance_db,
+                    d.tolerance_db,
+                )
+                for d in raised
             ),
         ),
         spectrum=spectrum,

@@ -23,7 +23,7 @@ from signals import write
 
 from mixcoach.analysis import Analysis, analyze
 from mixcoach.feedback.delivery import platform_verdicts
-from mixcoach.feedback.model import PlatformVerdict, Presets
+from mixcoach.feedback.model import EqMove, PlatformVerdict, Presets
 from mixcoach.feedback.offline import OfflineEngine
 from mixcoach.feedback.plan import build_plan
 from mixcoach.findings.model import FeedbackType
@@ -195,19 +195,36 @@ def band(a: Asked, name: str):  # type: ignore[no-untyped-def]
 
 
 def band_answer(a: Asked, name: str, *, amount: bool) -> bool:
-    """The band's level and its target are quoted; with ``amount``, the EQ move for the band
-    (its gain, as the presets give it) or, when no move is proposed, a plain 'no move'."""
+    """The band's level is quoted, and how far the curve leaves the genre's target there (each
+    stretch's amount) or that it stays within the tolerance; with ``amount``, the gain of each
+    EQ move reaching into the band or, when none does, a plain 'no move'."""
     b = band(a, name)
-    quoted = says(a.text, b.level_db, "dB") and (
-        says(a.text, b.target_low_db, "dB") or says(a.text, b.target_high_db, "dB")
+    stretches = [
+        d for d in a.analysis.spectrum.deviations if d.low_hz < b.high_hz and d.high_hz >= b.low_hz
+    ]
+    lowered = a.text.lower()
+    judged = (
+        all(says(a.text, abs(d.amount_db), "dB") for d in stretches)
+        if stretches
+        else "within" in lowered
     )
+    quoted = says(a.text, b.level_db, "dB") and judged
     if not amount:
         return quoted
-    moves = [m for m in a.presets.eq if b.low_hz <= m.frequency_hz <= b.high_hz and m.gain_db]
+    moves = [m for m in a.presets.eq if m.gain_db and _reaches(m, b.low_hz, b.high_hz)]
     if moves:
         return quoted and all(says(a.text, m.gain_db, "dB") for m in moves)
-    lowered = a.text.lower()
     return quoted and any(w in lowered for w in ("no cut", "no boost", "no eq", "nothing to"))
+
+
+def _reaches(move: EqMove, low_hz: float, high_hz: float) -> bool:
+    """A shelf acts on everything past its corner, a bell across its bandwidth."""
+    if move.kind in ("low_shelf", "high_pass"):
+        return low_hz < move.frequency_hz
+    if move.kind in ("high_shelf", "low_pass"):
+        return high_hz > move.frequency_hz
+    half = 2 ** (move.bandwidth_octaves / 2)
+    return move.frequency_hz / half < high_hz and move.frequency_hz * half > low_hz
 
 
 def metric(a: Asked, key: str) -> float:

@@ -86,7 +86,9 @@ def test_a_mixdown_fixes_in_the_mix_and_a_master_in_the_master() -> None:
     master = compose(b.spectral(b.clean("master_review"), "low_mid", 4.0, "muddy"))
     assert "Dip the low mids on guitars, keys and pads" in mix.markdown()
     assert "On the mix bus" in mix.markdown()
-    assert "On the master: a bell cut of 2.0 dB at 354 Hz (Q 1.41)" in master.markdown()
+    # The master's EQ takes at most 3 dB of the build-up, at its peak.
+    stretch = b.spectral(b.clean("master_review"), "low_mid", 4.0, "muddy").spectrum.deviations[0]
+    assert f"On the master: a bell cut of 3.0 dB at {stretch.peak_hz:.0f} Hz" in master.markdown()
 
 
 @pytest.mark.parametrize(("lufs", "word"), [(-6.5, "a touch"), (-4.0, "clearly"), (-2.0, "far")])

@@ -15,35 +15,42 @@ ENGINE = OfflineEngine()
 
 
 @pytest.mark.parametrize(("kind", "limit"), [("mixdown", 6.0), ("master_review", 3.0)])
-@pytest.mark.parametrize("change_db", [3.0, 9.0])
-def test_a_band_excess_is_cut_back_to_the_edge_of_its_range(
+@pytest.mark.parametrize("change_db", [4.0, 9.0])
+def test_a_stretch_of_excess_is_cut_back_to_the_target_at_its_peak(
     kind: str, limit: float, change_db: float
 ) -> None:
     analysis = b.spectral(b.clean(kind), "low_mid", change_db, "muddy")  # type: ignore[arg-type]
-    band = next(x for x in analysis.spectrum.bands if x.name == "low_mid")
-    assert band.delta_db is not None and band.delta_db > 0
+    (stretch,) = analysis.spectrum.deviations
+    assert stretch.amount_db > stretch.tolerance_db
     (move,) = ENGINE.presets(analysis).eq
     assert move.kind == "bell" and move.finding_codes == ["muddy"]
-    assert move.gain_db == pytest.approx(-min(band.delta_db, limit), abs=0.05)
-    assert move.frequency_hz == pytest.approx(math.sqrt(250 * 500), abs=0.05)
-    # A one-octave band: Q = sqrt(2) / (2 - 1), and back to one octave of bandwidth.
-    assert move.q == pytest.approx(math.sqrt(2), abs=0.005)
-    assert move.bandwidth_octaves == pytest.approx(1.0, abs=0.005)
+    assert move.gain_db == pytest.approx(-min(stretch.amount_db, limit), abs=0.05)
+    assert move.frequency_hz == pytest.approx(stretch.peak_hz, abs=0.05)
+    # As wide as the stretch (each end point stands for 1/12 octave beyond it), at least 2/3 oct.
+    octaves = max(math.log2(stretch.high_hz / stretch.low_hz) + 1 / 6, 2 / 3)
+    assert move.bandwidth_octaves == pytest.approx(octaves, abs=0.01)
+    assert q_to_octaves(move.q) == pytest.approx(move.bandwidth_octaves, abs=0.01)
 
 
 @pytest.mark.parametrize(
-    ("band", "change", "code", "kind", "frequency"),
+    ("band", "change", "code", "kind"),
     [
-        ("air", 6.0, "too_bright", "high_shelf", 6000.0),
-        ("air", -8.0, "too_dull", "high_shelf", 6000.0),
-        ("sub", 8.0, "too_boomy", "low_shelf", 60.0),
+        ("air", 14.0, "too_bright", "high_shelf"),
+        ("air", -14.0, "too_dull", "high_shelf"),
+        ("low", 9.0, "too_boomy", "low_shelf"),
     ],
 )
-def test_the_outer_bands_get_shelves_at_their_inner_edge(
-    band: str, change: float, code: str, kind: str, frequency: float
+def test_a_stretch_off_the_end_of_the_judged_range_gets_a_shelf_at_its_inner_edge(
+    band: str, change: float, code: str, kind: str
 ) -> None:
-    (move,) = ENGINE.presets(b.spectral(b.clean(), band, change, code)).eq
-    assert (move.kind, move.frequency_hz) == (kind, frequency)
+    analysis = b.spectral(b.clean(), band, change, code)
+    (move,) = ENGINE.presets(analysis).eq
+    (stretch,) = analysis.spectrum.deviations
+    corner = (
+        stretch.high_hz * 2 ** (1 / 12) if kind == "low_shelf" else stretch.low_hz / 2 ** (1 / 12)
+    )
+    assert (move.kind, move.finding_codes) == (kind, [code])
+    assert move.frequency_hz == pytest.approx(corner, abs=0.1)
     assert math.copysign(1, move.gain_db) == -math.copysign(1, change)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from mixcoach.audio.analyze import FileInfo, Measurements
 from mixcoach.audio.defects import ClipRun, Defects
 from mixcoach.audio.dynamics import Dynamics
@@ -14,6 +16,8 @@ from mixcoach.audio.rhythm import Rhythm
 from mixcoach.audio.spectrum import BANDS, Band, Curve, Spectrum
 from mixcoach.audio.stereo import BandWidth, Stereo
 from mixcoach.audio.tonality import Tonality
+from mixcoach.findings.tonal_curve import profile_target
+from mixcoach.knowledge.genres import resolve_profile
 
 #: Codes that judge the music itself (everything but peaks, clipping, DC and resolution).
 MUSIC_CODES = {
@@ -46,9 +50,41 @@ POP_BANDS = {
 }
 
 
+#: The spectrum curve's 1/6-octave points from 20 Hz (as mixcoach.audio.spectrum lays them out).
+CURVE_HZ = 20.0 * 2 ** ((np.arange(60) + 0.5) / 6)
+
+
+def pop_curve() -> list[float | None]:
+    """A clean pop master's curve: the pop target curve itself."""
+    return [float(v) for v in profile_target(resolve_profile("pop"), CURVE_HZ)]
+
+
+def eq_on_curve(
+    measured: Measurements, *, shape: str, frequency_hz: float, gain_db: float
+) -> Measurements:
+    """The measurements with a broad EQ move on the curve: a bell about 1.4 octaves wide (a Q
+    of 1, Gaussian in octaves), or a shelf of ``gain_db`` past ``frequency_hz`` (one octave of
+    transition). Levels stay relative to the total only up to a constant, which the judgement
+    removes."""
+    octaves = np.log2(CURVE_HZ / frequency_hz)
+    if shape == "bell":
+        gain = gain_db * np.exp(-0.5 * (octaves / 0.6) ** 2)
+    else:
+        side = octaves if shape == "high_shelf" else -octaves
+        gain = gain_db / (1 + np.exp(-4 * side))
+    levels = [
+        None if v is None else float(v + g)
+        for v, g in zip(measured.spectrum.curve.level_db, gain, strict=True)
+    ]
+    curve = measured.spectrum.curve.model_copy(update={"level_db": levels})
+    return measured.model_copy(
+        update={"spectrum": measured.spectrum.model_copy(update={"curve": curve})}
+    )
+
+
 def clean_pop_master(*, duration_s: float = 180.0) -> Measurements:
     """A clean pop master: -9.5 LUFS, -1 dBTP, PLR 8.5, centred, bass-heavy, no defects."""
-    frequencies = [31.5 * 2 ** (i / 6) for i in range(55)]
+    frequencies = [float(f) for f in CURVE_HZ]
     return Measurements(
         file=FileInfo(
             path="clean.wav",
@@ -96,7 +132,7 @@ def clean_pop_master(*, duration_s: float = 180.0) -> Measurements:
             centroid_hz=1800.0,
             high_cutoff_hz=None,
             resonances=[],
-            curve=Curve(frequencies_hz=frequencies, level_db=[-20.0 - 0.5 * i for i in range(55)]),
+            curve=Curve(frequencies_hz=frequencies, level_db=pop_curve()),
             notes=[],
         ),
         stereo=Stereo(

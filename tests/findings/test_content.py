@@ -4,7 +4,7 @@ file rules still do, a note says why, and the minimum comes from thresholds.toml
 from __future__ import annotations
 
 import pytest
-from measured import MUSIC_CODES, changed, clean_pop_master, clip_runs
+from measured import MUSIC_CODES, changed, clean_pop_master, clip_runs, eq_on_curve
 
 from mixcoach.audio.analyze import Measurements
 from mixcoach.findings.judge import Judgement, judge
@@ -23,12 +23,17 @@ def faulty(
     *, duration_s: float, silence_start_s: float = 0.0, silence_end_s: float = 0.0
 ) -> Measurements:
     """A short pop master with a fault in every family: loud, narrow, dull, imbalanced."""
-    return changed(
+    dull = eq_on_curve(
         clean_pop_master(duration_s=duration_s),
+        shape="high_shelf",
+        frequency_hz=6000.0,
+        gain_db=-14.0,
+    )
+    return changed(
+        dull,
         loudness__integrated_lufs=-5.0,
         stereo__width=0.01,
         stereo__balance_db=4.0,
-        spectrum__bands__air=-40.0,
         defects__silence_start_s=silence_start_s,
         defects__silence_end_s=silence_end_s,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from measured import POP_BANDS, changed, clean_pop_master
+from measured import CURVE_HZ, POP_BANDS, changed, clean_pop_master
 
 from mixcoach.audio.analyze import Measurements
 from mixcoach.findings.judge import Judgement, judge
@@ -67,7 +67,11 @@ def test_band_differences_remove_the_common_shift() -> None:
 def test_curve_difference_follows_the_bands_on_the_references_frequencies() -> None:
     """A reference whose curve falls 0.25 dB per point faster, sampled 1 % higher in frequency
     (as another sample rate would give)."""
-    track = clean_pop_master()
+    sloped = [-20.0 - 0.5 * i for i in range(len(CURVE_HZ))]
+    track = changed(
+        clean_pop_master(),
+        spectrum__curve={"frequencies_hz": [float(f) for f in CURVE_HZ], "level_db": sloped},
+    )
     curve = track.spectrum.curve
     shifted = [f * 1.01 for f in curve.frequencies_hz]
     levels = [v - 0.25 * i if v is not None else None for i, v in enumerate(curve.level_db)]

@@ -3,8 +3,10 @@ raises its code at the right severity, and stays silent on a clean master."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
-from measured import POP_BANDS, changed, clean_pop_master, clip_runs
+from measured import POP_BANDS, changed, clean_pop_master, clip_runs, eq_on_curve
 
 from mixcoach.audio.analyze import Measurements
 from mixcoach.audio.model import TimeRange
@@ -323,64 +325,64 @@ def test_low_resolution_source() -> None:
     assert "low_resolution_source" not in codes(run(clean_pop_master()))
 
 
-def _bands(**levels: float) -> dict[str, float]:
-    return {f"spectrum__bands__{name}": value for name, value in {**POP_BANDS, **levels}.items()}
+TONAL = {"too_boomy", "too_thin", "muddy", "harsh", "too_bright", "too_dull"}
+#: code -> the codes that would read the move backwards.
+BACKWARDS = {
+    "too_boomy": {"too_thin"},
+    "too_thin": {"too_boomy", "muddy"},
+    "muddy": {"too_thin"},
+    "harsh": {"too_dull"},
+    "too_bright": {"too_dull"},
+    "too_dull": {"too_bright", "harsh"},
+}
 
 
 @pytest.mark.parametrize(
-    ("levels", "code"),
+    ("shape", "frequency_hz", "gain_db", "code"),
     [
-        # +10 dB low shelf: sub and low gain a little, everything else falls against the total.
-        (
-            {
-                "sub": -3.0,
-                "low": -3.0,
-                "low_mid": -17.0,
-                "mid": -17.5,
-                "high_mid": -27.0,
-                "presence": -30.5,
-                "air": -28.5,
-            },
-            "too_boomy",
-        ),
-        ({"sub": -10.0, "low": -14.0, "low_mid": -8.5, "mid": -9.0}, "too_thin"),
-        ({"low_mid": -3.0}, "muddy"),
-        ({"high_mid": -10.0, "presence": -13.0}, "harsh"),
-        ({"presence": -15.0, "air": -8.0}, "too_bright"),
-        ({"presence": -60.0, "air": -80.0}, "too_dull"),
+        ("low_shelf", 120.0, 10.0, "too_boomy"),
+        ("low_shelf", 150.0, -10.0, "too_thin"),
+        ("bell", 300.0, 8.0, "muddy"),
+        ("bell", 3000.0, 8.0, "harsh"),
+        ("bell", 3000.0, -8.0, "too_dull"),
+        ("high_shelf", 6000.0, 10.0, "too_bright"),
+        ("high_shelf", 6000.0, -10.0, "too_dull"),
     ],
 )
-def test_spectral_shape_names_the_band_that_departs(levels: dict[str, float], code: str) -> None:
-    verdict = run(changed(clean_pop_master(), **_bands(**levels)))
-    spectral = codes(verdict) & {
-        "too_boomy",
-        "too_thin",
-        "muddy",
-        "harsh",
-        "too_bright",
-        "too_dull",
-    }
-    assert code in spectral
-    opposite = {
-        "too_boomy": "too_dull",
-        "too_bright": "too_dull",
-        "too_dull": "too_bright",
-        "too_thin": "too_boomy",
-    }.get(code)
-    assert opposite not in spectral
+def test_a_broad_eq_move_is_named_with_its_place_direction_and_amount(
+    shape: str, frequency_hz: float, gain_db: float, code: str
+) -> None:
+    moved = eq_on_curve(clean_pop_master(), shape=shape, frequency_hz=frequency_hz, gain_db=gain_db)
+    verdict = run(moved)
+    tonal = codes(verdict) & TONAL
+    assert code in tonal and not tonal & BACKWARDS[code], tonal
+    stretch = max(verdict.spectrum.deviations, key=lambda d: abs(d.amount_db))
+    assert (stretch.amount_db > 0) == (gain_db > 0)
+    if shape == "bell":  # where it departs most, and by about the planted gain
+        assert abs(math.log2(stretch.peak_hz / frequency_hz)) <= 1 / 3
+        assert abs(stretch.amount_db) == pytest.approx(abs(gain_db), abs=2.0)
+    finding = only(verdict, code)
+    assert f"{abs(stretch.amount_db):.1f} dB too" in finding.detail
 
 
-def test_spectrum_targets_and_deltas_are_filled() -> None:
-    bright = changed(clean_pop_master(), **_bands(air=-10.0))
-    bands = {b.name: b for b in run(bright).spectrum.bands}
-    for band in bands.values():
-        assert band.target_low_db is not None and band.target_high_db is not None
-        assert band.target_low_db < band.target_high_db
-    air = bands["air"]
-    assert bands["mid"].delta_db == 0.0
-    assert air.level_db is not None and air.target_high_db is not None
-    assert air.delta_db == pytest.approx(air.level_db - air.target_high_db, abs=0.01)
-    assert air.delta_db is not None and air.delta_db > 3.0
+def test_a_clean_master_on_its_target_curve_raises_no_tonal_finding() -> None:
+    verdict = run(clean_pop_master())
+    assert not codes(verdict) & TONAL and verdict.spectrum.deviations == []
+    target = verdict.spectrum.target_curve
+    assert target is not None
+    judged = [(lo, hi) for lo, hi in zip(target.low_db, target.high_db, strict=True) if lo]
+    # 90 Hz to 11 kHz at 1/6 octave, each with a tolerance a few dB wide.
+    assert len(judged) >= 40 and all(2 * 2.5 <= hi - lo <= 2 * 12 for lo, hi in judged)
+
+
+def test_a_move_just_inside_the_tolerance_raises_nothing_and_just_outside_a_suggestion() -> None:
+    clean = clean_pop_master()
+    tolerance = run(clean).spectrum.target_curve
+    assert tolerance is not None
+    inside = run(eq_on_curve(clean, shape="bell", frequency_hz=2000.0, gain_db=2.0))
+    assert inside.spectrum.deviations == []
+    outside = run(eq_on_curve(clean, shape="bell", frequency_hz=2000.0, gain_db=6.0))
+    assert only(outside, "harsh").severity in ("suggestion", "warning")
 
 
 def test_silent_track_judges_without_crashing() -> None:

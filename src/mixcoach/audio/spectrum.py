@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from pydantic import Field
 
 from mixcoach.audio.frame import Block, FrameSpec
 from mixcoach.audio.model import Model
@@ -91,6 +92,24 @@ class Curve(Model):
     level_db: list[float | None]
 
 
+class TargetCurve(Model):
+    """The genre's target curve placed at the track's level, on the curve's frequencies: the
+    tolerance band a well-made track's curve stays inside (filled by the findings step)."""
+
+    low_db: list[float | None]
+    high_db: list[float | None]
+
+
+class Deviation(Model):
+    """A stretch of the curve that leaves the genre's target curve (filled by the findings step)."""
+
+    low_hz: float
+    high_hz: float
+    peak_hz: float  # where it departs most
+    amount_db: float  # the (smoothed) curve minus the target there: > 0 too much, < 0 too little
+    tolerance_db: float  # the tolerance at the peak
+
+
 class Spectrum(Model):
     bands: list[Band]
     tilt_db_per_octave: float | None
@@ -99,6 +118,8 @@ class Spectrum(Model):
     resonances: list[Resonance]
     curve: Curve  # 1/6-octave smoothed long-term average spectrum, dB
     notes: list[str]
+    target_curve: TargetCurve | None = None  # filled from the genre profile by the findings step
+    deviations: list[Deviation] = Field(default_factory=list)  # where it leaves the target
 
 
 def band_weights(spec: FrameSpec, edges_hz: list[tuple[float, float]]) -> np.ndarray:

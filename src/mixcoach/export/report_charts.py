@@ -26,7 +26,6 @@ from reportlab.lib.colors import Color
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from mixcoach.analysis import Analysis
-from mixcoach.audio.spectrum import Band
 from mixcoach.audio.stereo import Stereo
 from mixcoach.export.report_styles import (
     CHART_FONT_SIZE_PT,
@@ -422,30 +421,24 @@ def _time_axis(duration_s: float) -> Axis:
     return Axis(0.0, duration_s, ticks, label, "Time (min:s)")
 
 
-def band_density_db(level_db: float, band: Band) -> float:
-    """A band's level as the mean level of the 1/6-octave bands it spans (the curve's scale).
-
-    A band spanning ``n`` sixth-octaves of equal level ``L`` holds ``L + 10 log10(n)`` dB.
-    """
-    sixths = _SIXTHS_PER_OCTAVE * math.log2(band.high_hz / band.low_hz)
-    return level_db - 10 * math.log10(sixths)
-
-
 def spectrum_chart(analysis: Analysis, *, width_pt: float) -> Drawing | None:
-    """The 1/6-octave spectrum against the genre's band targets (and the reference's curve)."""
+    """The 1/6-octave spectrum against the genre's target curve (and the reference's curve)."""
     curve = analysis.spectrum.curve
     measured = [v for v in curve.level_db if v is not None]
     if not measured:
         return None
-    targets = [
-        (
-            band,
-            band_density_db(band.target_low_db, band),
-            band_density_db(band.target_high_db, band),
-        )
-        for band in analysis.spectrum.bands
-        if band.target_low_db is not None and band.target_high_db is not None
-    ]
+    target = analysis.spectrum.target_curve
+    targets = (
+        []
+        if target is None
+        else [
+            (hz, low, high)
+            for hz, low, high in zip(
+                curve.frequencies_hz, target.low_db, target.high_db, strict=True
+            )
+            if low is not None and high is not None
+        ]
+    )
     reference = analysis.reference
     reference_curve: list[float | None] = []
     if reference is not None:
@@ -461,7 +454,7 @@ def spectrum_chart(analysis: Analysis, *, width_pt: float) -> Drawing | None:
         legend.append(("Reference, level-matched", PALETTE.reference, "line"))
     if targets:
         legend.append(
-            (f"Target per band for {analysis.request.genre_label}", PALETTE.target_fill, "fill")
+            (f"Target curve for {analysis.request.genre_label}", PALETTE.target_fill, "fill")
         )
     plot = Plot(
         width_pt=width_pt,
@@ -470,8 +463,9 @@ def spectrum_chart(analysis: Analysis, *, width_pt: float) -> Drawing | None:
         y=Axis(y_ticks[0], y_ticks[-1], y_ticks, lambda v: f"{v:g}", "dB per 1/6 octave"),
         legend=legend,
     )
-    for band, low, high in targets:
-        plot.rect(band.low_hz, band.high_hz, low, high, fill=PALETTE.target_fill)
+    half_step = 2 ** (1 / (2 * _SIXTHS_PER_OCTAVE))
+    for hz, low, high in targets:
+        plot.rect(hz / half_step, hz * half_step, low, high, fill=PALETTE.target_fill)
     if reference is not None:
         plot.line(
             reference.measurements.spectrum.curve.frequencies_hz,

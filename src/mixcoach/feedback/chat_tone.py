@@ -3,12 +3,13 @@ its amount) and EQ settings as a producer types them into an EQ such as ReaEQ.""
 
 from __future__ import annotations
 
-from mixcoach.audio.spectrum import Band
+from mixcoach.audio.spectrum import Band, Deviation
 from mixcoach.feedback import numbers as n
 from mixcoach.feedback.advice import Context, advise
-from mixcoach.feedback.chat_draft import Draft, against_range, range_text
+from mixcoach.feedback.chat_draft import Draft
 from mixcoach.feedback.model import EqMove
 from mixcoach.feedback.questions import Question, band_at
+from mixcoach.findings.spectral import deviation_code
 
 #: Where each spectral finding lives when its evidence names no band.
 CODE_BANDS = {
@@ -29,13 +30,40 @@ _REAEQ_TYPES = {
 
 
 def band_of_code(ctx: Context, code: str) -> str | None:
-    """The band a spectral finding concerns: from its evidence, else the usual one."""
-    found = next((f for f in ctx.analysis.findings if f.code == code), None)
-    for evidence in [] if found is None else found.evidence:
-        for band in ctx.analysis.spectrum.bands:
-            if f".{band.name}." in f"{evidence.metric}." and evidence.value is not None:
-                return band.name
+    """The band a spectral finding concerns: where its largest stretch of the curve peaks,
+    else the usual one."""
+    stretches = [d for d in ctx.analysis.spectrum.deviations if deviation_code(d) == code]
+    if stretches:
+        return band_at(max(stretches, key=lambda d: abs(d.amount_db)).peak_hz)
     return CODE_BANDS.get(code)
+
+
+def deviations_in(ctx: Context, band: Band) -> list[Deviation]:
+    """The stretches of the curve off the target that reach into ``band``."""
+    return [
+        d
+        for d in ctx.analysis.spectrum.deviations
+        if d.low_hz < band.high_hz and d.high_hz >= band.low_hz
+    ]
+
+
+def against_target_curve(ctx: Context, band: Band) -> str:
+    """Where the band sits against the genre's target curve, as the findings judged it."""
+    stretches = deviations_in(ctx, band)
+    if stretches:
+        return " ".join(
+            f"Against the {ctx.genre} target curve it has {n.amount_db(d.amount_db)} "
+            f"{'too much' if d.amount_db > 0 else 'too little'} around {n.hz(d.peak_hz)} "
+            f"({n.hz(d.low_hz)} to {n.hz(d.high_hz)}), past the {n.amount_db(d.tolerance_db)} "
+            "that well-made tracks stay within."
+            for d in stretches
+        )
+    if ctx.analysis.spectrum.target_curve is None:
+        return "It was not judged against a target."
+    return (
+        f"It stays within the tolerance of the {ctx.genre} target curve there (the few dB "
+        "well-made tracks in the style wander by)."
+    )
 
 
 def answer_band(ctx: Context, question: Question, draft: Draft, *, name: str | None = None) -> None:
@@ -47,22 +75,18 @@ def answer_band(ctx: Context, question: Question, draft: Draft, *, name: str | N
     if band.name in draft.bands:
         return
     draft.bands.add(band.name)
-    text = f"The {_label(band)} measures {n.db(band.level_db)} against the whole mix"
-    if band.target_low_db is not None or band.target_high_db is not None:
-        text += (
-            f"; the {ctx.genre} range is "
-            f"{range_text(band.target_low_db, band.target_high_db, 'dB')}, so it sits "
-            f"{against_range(band.level_db, band.target_low_db, band.target_high_db, 'dB')}"
+    draft.add(
+        f"The {_label(band)} measures {n.db(band.level_db)} against the whole mix. "
+        + against_target_curve(ctx, band)
+    )
+    present = {f.code: f for f in ctx.analysis.findings}
+    codes = list(
+        dict.fromkeys(
+            code for d in deviations_in(ctx, band) if (code := deviation_code(d)) in present
         )
-    draft.add(text + ".")
-    codes = [
-        f.code
-        for f in ctx.analysis.findings
-        if f.code in CODE_BANDS and band_of_code(ctx, f.code) == band.name
-    ]
+    )
     for code in codes:
-        found = next(f for f in ctx.analysis.findings if f.code == code)
-        advice = advise(found, ctx)
+        advice = advise(present[code], ctx)
         reason = f" {advice.why}" if question.why else ""
         draft.add(f"**{advice.title}.** {advice.summary}{reason}", codes=[code], source=code)
     moves = moves_in(ctx, band)
@@ -102,15 +126,16 @@ def answer_eq(ctx: Context, question: Question, draft: Draft) -> None:
 
 
 def moves_in(ctx: Context, band: Band) -> list[EqMove]:
-    """The EQ moves acting on ``band``: a shelf on the outer band it sits at the edge of, a bell
-    or filter on the band holding its frequency."""
-    bands = ctx.analysis.spectrum.bands
-    outer = {"low_shelf": bands[0].name, "high_shelf": bands[-1].name} if bands else {}
+    """The EQ moves acting on ``band``: a shelf or filter on the bands on its side of the corner,
+    a bell on the bands its bandwidth reaches into."""
 
     def acts_on(move: EqMove) -> bool:
-        if move.kind in outer:
-            return outer[move.kind] == band.name
-        return band.low_hz <= move.frequency_hz < band.high_hz
+        if move.kind in ("low_shelf", "high_pass"):
+            return band.low_hz < move.frequency_hz
+        if move.kind in ("high_shelf", "low_pass"):
+            return band.high_hz > move.frequency_hz
+        half = 2 ** (move.bandwidth_octaves / 2)
+        return move.frequency_hz / half < band.high_hz and move.frequency_hz * half > band.low_hz
 
     return [move for move in ctx.presets.eq if acts_on(move)]
 

@@ -181,6 +181,15 @@ def _measurements(m: Analysis | Measurements, *, prefix: str) -> list[Fact]:
             (f"{key}.target_high_db", f"{band.name} band target, high", band.target_high_db, "dB"),
             (f"{key}.delta_db", f"{band.name} band outside its target by", band.delta_db, "dB"),
         )
+    for i, d in enumerate(spec.deviations):
+        key = f"spectrum.deviations.{i}"
+        facts += _some(
+            (f"{key}.low_hz", "Stretch of the curve off the target, from", d.low_hz, "Hz"),
+            (f"{key}.high_hz", "Stretch of the curve off the target, to", d.high_hz, "Hz"),
+            (f"{key}.peak_hz", "Stretch of the curve off the target, peak", d.peak_hz, "Hz"),
+            (f"{key}.amount_db", "Curve minus target at the peak", d.amount_db, "dB"),
+            (f"{key}.tolerance_db", "Target curve tolerance at the peak", d.tolerance_db, "dB"),
+        )
     for i, resonance in enumerate(spec.resonances):
         facts += _some(
             (f"spectrum.resonances.{i}.frequency_hz", "Resonance", resonance.frequency_hz, "Hz"),

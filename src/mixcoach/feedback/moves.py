@@ -3,10 +3,11 @@
 The plan (:mod:`mixcoach.feedback.plan`) decides which moves a review gets and in what order;
 this module only says what each move's numbers are and where they come from:
 
-- EQ: one move per spectral band the findings flag, at the band's centre (shelves for the
-  outer bands), gain that brings the band back to the edge of the genre's range (the band's
-  ``delta_db``), Q from the band's width; resonances inside a flagged band get a narrow cut of
-  half their measured prominence; a DC offset gets a high-pass at the bottom of the range.
+- EQ: one move per stretch of the curve that leaves the genre's target curve (``spectrum.
+  deviations``) and raised a finding: a bell at the frequency where it departs most, as wide as
+  the stretch (a shelf when the stretch runs off the judged range), its gain bringing the curve
+  back to the target; resonances inside a stretch of excess get a narrow cut of half their
+  measured prominence; a DC offset gets a high-pass at the bottom of the range.
 - Compression: threshold at the 75th percentile of the short-term loudness (so it works on the
   loud parts only), ratio from how far the measured spread exceeds the genre's, attack and
   release from the tempo (a 64th note and an eighth note, within musical limits).
@@ -20,11 +21,12 @@ import math
 from collections.abc import Sequence
 
 from mixcoach.analysis import Analysis
-from mixcoach.audio.spectrum import Band
+from mixcoach.audio.spectrum import Deviation
 from mixcoach.audio.stereo import LOW_END_HZ
 from mixcoach.feedback import numbers as n
 from mixcoach.feedback.model import CompressorSettings, EqKind, EqMove, WidthMove
 from mixcoach.findings.model import Evidence, Finding
+from mixcoach.findings.spectral import MISSING_DB, deviation_code
 
 #: The stereo meter's low-end split (``Stereo.low_end_width`` is the width below it).
 LOW_END_SPLIT_HZ = LOW_END_HZ[1]
@@ -35,49 +37,42 @@ _MAX_EQ_DB = {"mixdown": 6.0, "mastering": 3.0, "master_review": 3.0}
 _RESONANCE_Q = 6.0
 _MAX_RESONANCE_CUT_DB = 4.0
 
-#: Spectral findings by (band, direction of the excess): +1 the band is too strong, -1 too weak.
-BAND_CODES: dict[tuple[str, int], tuple[str, ...]] = {
-    ("sub", 1): ("too_boomy",),
-    ("sub", -1): ("too_thin",),
-    ("low", 1): ("too_boomy",),
-    ("low", -1): ("too_thin",),
-    ("low_mid", 1): ("muddy",),
-    ("low_mid", -1): ("too_thin",),
-    ("mid", 1): ("muddy", "harsh"),
-    ("mid", -1): ("too_thin",),
-    ("high_mid", 1): ("harsh", "too_bright"),
-    ("high_mid", -1): ("too_dull",),
-    ("presence", 1): ("harsh", "too_bright"),
-    ("presence", -1): ("too_dull",),
-    ("air", 1): ("too_bright",),
-    ("air", -1): ("too_dull",),
-}
 _DYNAMICS_CODES = ("under_compressed", "reference_less_dynamic")
+#: The narrowest bell proposed for a stretch, octaves: the curve is smoothed over +-1/3 octave.
+_MIN_STRETCH_OCTAVES = 2 / 3
 
 
 def eq_moves(analysis: Analysis, codes: set[str], notes: list[str]) -> list[EqMove]:
     kind = analysis.request.feedback_type
     limit = _MAX_EQ_DB[kind]
     moves: list[EqMove] = []
+    spectrum = analysis.spectrum
     if "dc_offset" in codes:
-        lowest = analysis.spectrum.bands[0].low_hz if analysis.spectrum.bands else 20.0
+        lowest = spectrum.bands[0].low_hz if spectrum.bands else 20.0
         moves.append(
             _move("high_pass", lowest, 0.0, 0.707, "Removes the DC offset.", ["dc_offset"])
         )
-    for band in analysis.spectrum.bands:
-        if band.delta_db is None or band.delta_db == 0:
+    judged = [
+        f for f, low in zip(spectrum.curve.frequencies_hz, _judged(analysis), strict=True) if low
+    ]
+    for deviation in spectrum.deviations:
+        code = deviation_code(deviation)
+        if code not in codes:
             continue
-        direction = 1 if band.delta_db > 0 else -1
-        linked = [code for code in BAND_CODES.get((band.name, direction), ()) if code in codes]
-        if not linked:
-            continue
-        gain = max(-limit, min(limit, -band.delta_db))
-        if abs(gain) < abs(band.delta_db):
+        where = f"around {n.hz(deviation.peak_hz)}"
+        if deviation.amount_db < -MISSING_DB:
             notes.append(
-                f"The {_band_label(band)} is {n.amount_db(band.delta_db)} outside the range; the "
-                f"EQ takes {n.amount_db(gain)} of it, the rest is for the mix to fix at the source."
+                f"The spectrum {where} is {n.amount_db(deviation.amount_db)} below the target: "
+                "it is missing, not weak, so no EQ lift is proposed there."
             )
-        shape, frequency, q = _shape(band, analysis.spectrum.bands)
+            continue
+        gain = max(-limit, min(limit, -deviation.amount_db))
+        if abs(gain) < abs(deviation.amount_db):
+            notes.append(
+                f"The curve {where} is {n.amount_db(deviation.amount_db)} off the target; the EQ "
+                f"takes {n.amount_db(gain)} of it, the rest is for the mix to fix at the source."
+            )
+        shape, frequency, q = _shape(deviation, judged)
         verb = "Cuts" if gain < 0 else "Lifts"
         moves.append(
             _move(
@@ -85,15 +80,23 @@ def eq_moves(analysis: Analysis, codes: set[str], notes: list[str]) -> list[EqMo
                 frequency,
                 round(gain, 1),
                 q,
-                f"{verb} the {_band_label(band)} back to the edge of its target range.",
-                linked,
+                f"{verb} {n.hz(deviation.low_hz)} to {n.hz(deviation.high_hz)} back towards "
+                "the genre's target curve.",
+                [code],
             )
         )
-        moves += _resonance_cuts(analysis, band, linked) if direction > 0 else []
+        moves += _resonance_cuts(analysis, deviation, [code]) if deviation.amount_db > 0 else []
     return moves
 
 
-def _resonance_cuts(analysis: Analysis, band: Band, linked: list[str]) -> list[EqMove]:
+def _judged(analysis: Analysis) -> list[bool]:
+    target = analysis.spectrum.target_curve
+    if target is None:
+        return [False] * len(analysis.spectrum.curve.frequencies_hz)
+    return [low is not None for low in target.low_db]
+
+
+def _resonance_cuts(analysis: Analysis, deviation: Deviation, linked: list[str]) -> list[EqMove]:
     return [
         _move(
             "bell",
@@ -105,18 +108,24 @@ def _resonance_cuts(analysis: Analysis, band: Band, linked: list[str]) -> list[E
             linked,
         )
         for resonance in analysis.spectrum.resonances
-        if band.low_hz <= resonance.frequency_hz < band.high_hz
+        if deviation.low_hz / _SIXTH <= resonance.frequency_hz < deviation.high_hz * _SIXTH
     ]
 
 
-def _shape(band: Band, bands: Sequence[Band]) -> tuple[EqKind, float, float]:
-    """Shelves for the outermost bands (at their inner edge), bells elsewhere."""
-    if bands and band.name == bands[0].name:
-        return "low_shelf", band.high_hz, 0.707
-    if bands and band.name == bands[-1].name:
-        return "high_shelf", band.low_hz, 0.707
-    ratio = band.high_hz / band.low_hz
-    return "bell", math.sqrt(band.low_hz * band.high_hz), math.sqrt(ratio) / (ratio - 1)
+#: Half a 1/6-octave step: a curve point stands for the frequencies this far either side.
+_SIXTH = 2 ** (1 / 12)
+
+
+def _shape(deviation: Deviation, judged: Sequence[float]) -> tuple[EqKind, float, float]:
+    """A shelf when the stretch runs off the bottom or top of the judged range (at its inner
+    edge), otherwise a bell at the peak as wide as the stretch."""
+    if judged and deviation.low_hz <= judged[0] * _SIXTH and deviation.peak_hz < 250:
+        return "low_shelf", deviation.high_hz * _SIXTH, 0.707
+    if judged and deviation.high_hz >= judged[-1] / _SIXTH and deviation.peak_hz > 4000:
+        return "high_shelf", deviation.low_hz / _SIXTH, 0.707
+    octaves = max(math.log2(deviation.high_hz / deviation.low_hz) + 1 / 6, _MIN_STRETCH_OCTAVES)
+    ratio = 2**octaves
+    return "bell", deviation.peak_hz, math.sqrt(ratio) / (ratio - 1)
 
 
 def _move(
@@ -138,10 +147,6 @@ def q_to_octaves(q: float) -> float:
     if q <= 0:
         raise ValueError(f"q must be positive, got {q}")
     return 2 / math.log(2) * math.asinh(1 / (2 * q))
-
-
-def _band_label(band: Band) -> str:
-    return f"{band.name.replace('_', '-')} band ({n.hz(band.low_hz)}-{n.hz(band.high_hz)})"
 
 
 def quarter_note_ms(analysis: Analysis) -> float | None:

@@ -74,9 +74,7 @@ def amount_db(value: float) -> str:
 
 
 def hz(value: float) -> str:
-    if value >= 1000:
-        return f"{round(value / 1000, 2):g} kHz"
-    return f"{round(value):d} Hz"
+    return formatting.frequency(value)
 
 
 def bpm(value: float) -> str:

@@ -13,12 +13,11 @@ from collections.abc import Sequence
 
 from mixcoach.analysis import Analysis
 from mixcoach.feedback.model import Plan, Presets
-from mixcoach.feedback.moves import BAND_CODES, LOW_END_SPLIT_HZ, q_to_octaves, side_gain_percent
+from mixcoach.feedback.moves import LOW_END_SPLIT_HZ, q_to_octaves, side_gain_percent
 from mixcoach.feedback.plan import build_plan
 from mixcoach.knowledge.platforms import Platform
 
 __all__ = [
-    "BAND_CODES",
     "LOW_END_SPLIT_HZ",
     "derive_presets",
     "presets_from_plan",

@@ -11,72 +11,69 @@ that depart from the shape are the ones named.
 
 from __future__ import annotations
 
+import math
 import statistics
 
 import numpy as np
 
-from mixcoach.audio.spectrum import Band, Resonance, Spectrum
+from mixcoach.audio.spectrum import Band, Deviation, Resonance, Spectrum
 from mixcoach.audio.tonality import TONICS, Tonality
-from mixcoach.findings.grading import Context, describe, evidence, fmt, worst
+from mixcoach.findings.grading import Context, evidence, fmt, worst
 from mixcoach.findings.model import Evidence, Finding
+from mixcoach.findings.tonal_curve import judge_curve
+from mixcoach.formatting import frequency
 from mixcoach.knowledge.genres import GenreProfile
 from mixcoach.knowledge.sources import Target
 from mixcoach.knowledge.thresholds import thresholds
 
-#: code -> (bands that raise it, direction: +1 above the target, -1 below it), and wording.
-_RULES: dict[str, tuple[tuple[str, ...], int, str, str]] = {
+#: code -> (wording of the title, what to do about it).
+_WORDS: dict[str, tuple[str, str]] = {
     "too_boomy": (
-        ("sub", "low"),
-        +1,
         "The low end is too heavy",
-        "Too much energy below 250 Hz masks the mids and eats headroom: check the kick and bass "
-        "levels and any low shelf, and high-pass what does not need lows.",
+        "Check the kick and bass levels and any low shelf, and high-pass what does not need "
+        "lows: excess below 250 Hz masks the mids and eats headroom.",
     ),
     "too_thin": (
-        ("sub", "low"),
-        -1,
-        "The low end is too light",
-        "Too little energy below 250 Hz for the style: bring up the kick and bass, or their "
-        "fundamentals, before reaching for a master EQ.",
+        "The mix lacks body",
+        "Bring up the kick and bass, or the fundamentals of the instruments there, before "
+        "reaching for a master EQ.",
     ),
     "muddy": (
-        ("low_mid",),
-        +1,
         "The low mids are crowded",
-        "A build-up at 250-500 Hz blurs the mix: cut the overlapping instruments there (often "
-        "guitars, pads, vocals' chest, room sound).",
+        "Cut the overlapping instruments there (often guitars, pads, vocals' chest, room "
+        "sound): a build-up in the low mids blurs the mix.",
     ),
     "harsh": (
-        ("high_mid", "presence"),
-        +1,
         "The upper mids are harsh",
-        "Too much energy at 2-6 kHz tires the ear: look for resonant instruments, over-bright "
-        "vocals or distortion, and tame them there rather than darkening the whole mix.",
+        "Look for resonant instruments, over-bright vocals or distortion and tame them there "
+        "rather than darkening the whole mix: the ear is most sensitive here.",
     ),
     "too_bright": (
-        ("air",),
-        +1,
         "The top end is too bright",
-        "Too much energy above 6 kHz: check cymbals, sibilance and any high shelf.",
+        "Check cymbals, sibilance and any high shelf.",
     ),
     "too_dull": (
-        ("presence", "air"),
-        -1,
         "The top end is dull",
-        "Too little energy above 4 kHz: the mix lacks air and definition; check for a low-pass "
-        "filter, a dark source or too much high cut.",
+        "The mix lacks air and definition: check for a low-pass filter, a dark source or too "
+        "much high cut.",
     ),
 }
 
-_BAND_LABELS = {
-    "sub": "sub (20-60 Hz)",
-    "low": "low (60-250 Hz)",
-    "low_mid": "low mids (250-500 Hz)",
-    "mid": "mids (500 Hz-2 kHz)",
-    "high_mid": "upper mids (2-4 kHz)",
-    "presence": "presence (4-6 kHz)",
-    "air": "air (6-20 kHz)",
-}
+
+#: A stretch this far below the target is missing, not weak: no EQ lifts it back.
+MISSING_DB = 20.0
+
+
+def deviation_code(deviation: Deviation) -> str:
+    """The finding a stretch of the curve raises, by where it departs most and which way."""
+    peak = deviation.peak_hz
+    if deviation.amount_db > 0:
+        if peak < 250:
+            return "too_boomy"
+        if peak < 1000:
+            return "muddy"
+        return "harsh" if peak < 6000 else "too_bright"
+    return "too_thin" if peak < 1000 else "too_dull"
 
 
 def shape_offset(bands: list[Band], targets: dict[str, Target]) -> float | None:
@@ -100,8 +97,14 @@ def fill_targets(
     ``delta_db`` is the signed distance outside the range: > 0 above, < 0 below, 0 inside.
     Returns the filled spectrum and the offset the targets were moved by.
     """
-    cents = thresholds().value("tonal.note_cents")
-    judged = {"resonances": off_key_resonances(spectrum.resonances, tonality, cents=cents)}
+    limits = thresholds()
+    cents = limits.value("tonal.note_cents")
+    target_curve, deviations = judge_curve(spectrum, profile, limits)
+    judged = {
+        "resonances": off_key_resonances(spectrum.resonances, tonality, cents=cents),
+        "target_curve": target_curve,
+        "deviations": deviations,
+    }
     offset = shape_offset(spectrum.bands, profile.bands)
     if offset is None:
         return spectrum.model_copy(update=judged), None
@@ -155,49 +158,51 @@ def off_key_resonances(
 
 
 def spectral_findings(ctx: Context, filled: Spectrum) -> list[Finding]:
-    """Findings from a spectrum filled by :func:`fill_targets`."""
-    by_name = {band.name: band for band in filled.bands}
-    steps = ctx.limits.steps("band_db", ctx.feedback_type)
+    """Findings from a spectrum filled by :func:`fill_targets`: one per code, quoting each
+    stretch of the curve that raised it (where, which way, how far past the tolerance)."""
+    steps = ctx.limits.steps("curve_db", ctx.feedback_type)
+    by_code: dict[str, list[Deviation]] = {}
+    for deviation in filled.deviations:
+        by_code.setdefault(deviation_code(deviation), []).append(deviation)
     findings: list[Finding] = []
-    for code, (names, direction, title, advice) in _RULES.items():
-        departing = [
-            by_name[name]
-            for name in names
-            if name in by_name
-            and by_name[name].delta_db is not None
-            and (by_name[name].delta_db or 0.0) * direction > 0
-        ]
-        if not departing:
-            continue
-        severity = worst(*(steps.severity(band.delta_db or 0.0) for band in departing))
-        described = "; ".join(
-            f"{_BAND_LABELS[band.name]} at {fmt(band.level_db or 0.0, 'dB')}, "
-            f"{fmt(abs(band.delta_db or 0.0), 'dB')} {'above' if direction > 0 else 'below'} "
-            f"the {describe(_placed(band), 'dB')} target"
-            for band in departing
-        )
+    for code, stretches in by_code.items():
+        stretches.sort(key=lambda d: -abs(d.amount_db))
+        title, advice = _WORDS[code]
+        severity = worst(*(steps.severity(excess_db(d)) for d in stretches))
+        described = "; ".join(describe_deviation(d) for d in stretches)
         findings += ctx.finding(
             code,
             severity,
             title=f"{title} for {ctx.profile.label}.",
-            detail=f"{described} (band energy relative to the whole mix). {advice}",
+            detail=f"Against the {ctx.profile.label} target curve: {described}. {advice}",
             evidence=[
                 evidence(
-                    f"spectrum.bands.{band.name}.level_db",
-                    band.level_db,
+                    f"spectrum.deviations.{filled.deviations.index(d)}.amount_db",
+                    d.amount_db,
                     "dB",
-                    _placed(band),
-                    ctx.profile_source(ctx.profile.bands[band.name], section="spectral"),
+                    Target(low=-d.tolerance_db, high=d.tolerance_db, source="tonal_curve_fit"),
+                    ctx.threshold_source("tonal.curve_spread_factor"),
                 )
-                for band in departing
+                for d in stretches
             ]
             + _tilt_evidence(ctx, filled),
         )
     return findings
 
 
-def _placed(band: Band) -> Target:
-    return Target(low=band.target_low_db, high=band.target_high_db, source="team_spectrum")
+def excess_db(deviation: Deviation) -> float:
+    """How far past its tolerance a stretch departs, dB (signed like the deviation)."""
+    beyond = abs(deviation.amount_db) - deviation.tolerance_db
+    return math.copysign(max(beyond, 0.0), deviation.amount_db)
+
+
+def describe_deviation(deviation: Deviation) -> str:
+    """ "6.8 dB too much around 3.04 kHz (2.15 kHz to 4.31 kHz)"."""
+    way = "too much" if deviation.amount_db > 0 else "too little"
+    return (
+        f"{fmt(abs(deviation.amount_db), 'dB')} {way} around {frequency(deviation.peak_hz)} "
+        f"({frequency(deviation.low_hz)} to {frequency(deviation.high_hz)})"
+    )
 
 
 def _tilt_evidence(ctx: Context, spectrum: Spectrum) -> list[Evidence]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from mixcoach.feedback import numbers as n
 from mixcoach.feedback.advice import base as h
 from mixcoach.feedback.advice.base import Advice, Composer, Context
-from mixcoach.feedback.moves import BAND_CODES
 from mixcoach.findings.model import Finding
+from mixcoach.findings.spectral import MISSING_DB, deviation_code, excess_db
 
 
 def _spectral(
@@ -16,32 +16,32 @@ def _spectral(
 
     def compose(f: Finding, ctx: Context) -> Advice:
         moves = h.eq_moves(ctx, f.code)
-        direction = 1 if excess else -1
-        flagged = [
-            band
-            for band in ctx.analysis.spectrum.bands
-            if band.delta_db
-            and (band.delta_db > 0) == excess
-            and f.code in BAND_CODES.get((band.name, direction), ())
-        ]
+        flagged = [d for d in ctx.analysis.spectrum.deviations if deviation_code(d) == f.code]
         if flagged:
-            worst = max(flagged, key=lambda b: abs(b.delta_db or 0.0))
-            edge = "above the top" if excess else "below the bottom"
+            worst = max(flagged, key=lambda d: abs(d.amount_db))
+            way = "above" if excess else "below"
             listed = "; ".join(
-                f"the {b.name.replace('_', '-')} band ({n.hz(b.low_hz)}-{n.hz(b.high_hz)}) sits "
-                f"{n.amount_db(b.delta_db or 0.0)} {edge} of its range"
-                for b in flagged
+                f"{n.amount_db(d.amount_db)} {way} it around {n.hz(d.peak_hz)} "
+                f"({n.hz(d.low_hz)} to {n.hz(d.high_hz)}, where well-made tracks stay within "
+                f"{n.amount_db(d.tolerance_db)})"
+                for d in flagged
             )
-            measured = f"Against the {ctx.genre} profile, {listed}."
-            degree = h.degree(abs(worst.delta_db or 0.0), small=1.5, large=4.0)
-            amount = n.amount_db(worst.delta_db or 0.0)
-            region = f"the {worst.name.replace('_', '-')} band"
+            measured = f"Against the {ctx.genre} target curve, the track's spectrum sits {listed}."
+            degree = h.degree(abs(excess_db(worst)), small=1.5, large=4.0)
+            amount = n.amount_db(worst.amount_db)
+            region = f"around {n.hz(worst.peak_hz)}"
         else:
             measured, degree, amount, region = h.fallback(f), "clearly", "", "that range"
         verb = "cut" if excess else "lift"
         summary = f"The mix is {degree} {title.lower()}: {verb} {region}" + (
             f" by about {amount}." if amount else "."
         )
+        if flagged and worst.amount_db < -MISSING_DB:
+            summary = (
+                f"The spectrum is all but empty {region} ({amount} below the target): a "
+                "low-pass filter, a band-limited source or a lossy encode took it out, and no EQ "
+                "brings back what is not there. Find the filter or the source first."
+            )
         if ctx.kind == "mixdown":
             steps = [
                 *mix_steps,

@@ -112,20 +112,12 @@ function loudnessChart(analysis) {
   plot(byId("chart-loudness"), { x: TIME_X, series, data, bands, axes: axes("Time", "LUFS", { time: true }) });
 }
 
-/** The band a frequency falls in. */
-function bandAt(bands, hz) {
-  return bands.find((b) => hz >= b.low_hz && hz < b.high_hz) || null;
-}
-
 function spectrumChart(analysis) {
-  const { curve, bands } = analysis.spectrum;
+  const { curve, target_curve: target } = analysis.spectrum;
   const x = curve.frequencies_hz;
-  // A band's target is its energy relative to the total; spread evenly over its 1/6-octave
-  // bins, each bin holds 10*log10(bins) dB less, which puts the target on the curve's scale.
-  const perBin = (band, level) =>
-    band && level !== null ? level - 10 * Math.log10(6 * Math.log2(band.high_hz / band.low_hz)) : null;
-  const low = x.map((hz) => { const b = bandAt(bands, hz); return b ? perBin(b, b.target_low_db) : null; });
-  const high = x.map((hz) => { const b = bandAt(bands, hz); return b ? perBin(b, b.target_high_db) : null; });
+  // The genre's target curve, already placed at the track's level and on the curve's scale.
+  const low = target ? target.low_db : x.map(() => null);
+  const high = target ? target.high_db : x.map(() => null);
   const series = [
     { label: "Track", stroke: COLOURS.track, width: 2, value: fmt("dB") },
     { label: "Target from", stroke: COLOURS.target, width: 1, points: { show: false }, value: fmt("dB") },
