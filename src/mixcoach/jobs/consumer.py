@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from mixcoach.config import Settings
+from mixcoach.errors import AudioMissing
 from mixcoach.jobs.protocol import Failed, Finished, Progress, RunAnalysis, WorkerMessage
 from mixcoach.jobs.queue import ACTOR_NAME, connect, send
 from mixcoach.storage.database import Database
@@ -116,7 +117,7 @@ class Consumer:
                     if job.reference_sha256 is None
                     else files.enter_context(self._store.local_copy(job.reference_sha256))
                 )
-            except FileNotFoundError:
+            except AudioMissing:
                 return Failed(job.analysis_id, FILE_MISSING)
             run = RunAnalysis.of(job, track=track, reference=reference)
             return run_job(run, analyze=self._analyze, send=_ProgressWriter(self._database))
