@@ -3,8 +3,9 @@ wheel), one per test session, on free ports, in a temporary folder, with one acc
 
 ``weed server -s3`` starts a master, a volume server, a filer and the S3 gateway; each listens on
 its port and on port + 10000 for gRPC, so ports are drawn below 55000 with both free. Its filer's
-local socket goes in the temporary folder (a stale ``/tmp/seaweedfs-*.sock`` from an earlier run
-would confuse it), and it is stopped with SIGKILL (it takes many seconds to stop otherwise).
+and gateway's local sockets go in the temporary folder; the gRPC sockets it always makes in /tmp
+(a stale ``/tmp/seaweedfs-*.sock`` from an earlier run would confuse it) are removed before the
+start and after the stop. It is stopped with SIGKILL (it takes many seconds to stop otherwise).
 
 Tests get an :class:`S3Server` from the ``s3_server`` fixture and make a bucket of their own with
 :meth:`S3Server.new_bucket`; the session skips them, saying why, only when no ``weed`` binary
@@ -138,6 +139,9 @@ def s3_server() -> Iterator[S3Server]:
     }
     config.write_text(json.dumps({"identities": [identity]}))
     master, volume, filer, s3 = free_ports(4)
+    sockets = _sockets(master=master, volume=volume, filer=filer, s3=s3)
+    for stale in sockets:  # left by an earlier server on these ports, they would confuse it
+        stale.unlink(missing_ok=True)
     command = [
         binary,
         "server",
@@ -156,6 +160,7 @@ def s3_server() -> Iterator[S3Server]:
         "-s3",
         f"-s3.port={s3}",
         f"-s3.port.grpc={s3 + GRPC_OFFSET}",
+        f"-s3.localSocket={folder / 's3.sock'}",
         "-s3.port.iceberg=0",
         "-s3.port.lance=0",
         f"-s3.config={config}",
@@ -178,7 +183,18 @@ def s3_server() -> Iterator[S3Server]:
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         log.close()
+        for leftover in sockets:
+            leftover.unlink(missing_ok=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sockets(*, master: int, volume: int, filer: int, s3: int) -> list[Path]:
+    """The gRPC sockets SeaweedFS makes in /tmp whatever it is told (and leaves when killed)."""
+    ports = {"master": master, "volume": volume, "filer": filer, "s3": s3}
+    return [
+        Path(tempfile.gettempdir()) / f"seaweedfs-{kind}-grpc-{port + GRPC_OFFSET}.sock"
+        for kind, port in ports.items()
+    ]
 
 
 @pytest.fixture(scope="session")
