@@ -94,9 +94,23 @@ class S3Server:
         )
 
     def new_bucket(self) -> str:
+        """A new, empty bucket (retried for a while: a server that has just started may not
+        have its volumes ready yet)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         name = f"mixcoach-{uuid.uuid4().hex[:12]}"
-        self.client().create_bucket(Bucket=name)
-        return name
+        deadline = time.monotonic() + 20.0
+        while True:
+            try:
+                self.client().create_bucket(Bucket=name)
+                return name
+            except (BotoCoreError, ClientError) as exc:
+                code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+                if code == "BucketAlreadyOwnedByYou":  # an earlier try made it
+                    return name
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def keys(self, bucket: str) -> list[str]:
         """Every object's key in ``bucket``."""
