@@ -84,6 +84,30 @@ def test_the_same_content_is_kept_once(audio_store: AudioStore) -> None:
     assert audio_store.stored() == {sha}
 
 
+def test_a_file_sent_ahead_is_kept_once_and_leaves_no_copy(audio_store: AudioStore) -> None:
+    incoming = audio_store.receive()
+    incoming.write(CONTENT)
+    ahead = audio_store.send_ahead(incoming)  # before the transaction (an upload to a bucket)
+    assert incoming.path.exists()  # still needed, until keep
+    kept = audio_store.keep(incoming)  # in the transaction
+    assert (ahead, kept) == ((True, False) if isinstance(audio_store, S3Store) else (False, True))
+    assert not incoming.path.exists() and audio_store.stored() == {SHA}
+
+
+def test_keep_puts_back_what_a_delete_set_aside_after_it_was_sent_ahead(
+    audio_store: AudioStore,
+) -> None:
+    received(audio_store)
+    incoming = audio_store.receive()
+    incoming.write(CONTENT)
+    audio_store.send_ahead(incoming)  # the content is there: nothing sent
+    aside = audio_store.set_aside(SHA)  # a delete of the same content, committing first
+    assert aside is not None
+    assert audio_store.keep(incoming) is True  # the upload keeps its own file
+    aside.purge()  # the delete finishes
+    assert audio_store.read_range(SHA, 0, len(CONTENT)) == CONTENT
+
+
 def test_put_stores_a_stream(audio_store: AudioStore) -> None:
     assert audio_store.put(SHA, io.BytesIO(CONTENT)) is True
     assert audio_store.read_range(SHA, 0, len(CONTENT)) == CONTENT

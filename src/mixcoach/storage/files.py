@@ -251,6 +251,10 @@ class FileStore:
         detached = self.detach(sha256)
         return None if detached is None else DetachedFile(self, sha256, detached)
 
+    def send_ahead(self, incoming: IncomingFile) -> bool:
+        """Nothing to do: :meth:`keep` is a rename."""
+        return False
+
     def keep(self, incoming: IncomingFile) -> bool:
         """Give the received file its content name. Returns False if that content was already
         stored (the received copy is then discarded)."""

@@ -7,7 +7,8 @@ mode: every server and worker reads the same bucket, and no audio stays on their
     <data_dir>/incoming/<random>.copy              a worker's temporary copy for the decoder
 
 An upload is received on local disk (hashed, its header checked), then sent with boto3's managed
-transfer (multipart past :data:`MULTIPART_BYTES`, parts in parallel) and removed. Reads are GETs
+transfer (multipart past :data:`MULTIPART_BYTES`, parts in parallel) before the database
+transaction that records it (``send_ahead``), and removed once kept. Reads are GETs
 with a ``Range``. Deleting copies the object to ``deleted/`` and removes it inside the database
 transaction (S3 has no rename); the copy is removed after the commit, or copied back if the
 transaction failed. :meth:`S3Store.sweep_orphans` removes what no row refers to (a server killed
@@ -212,18 +213,28 @@ class S3Store:
 
     # -- writing ------------------------------------------------------------------------------
 
+    def send_ahead(self, incoming: IncomingFile) -> bool:
+        """Upload the received file (unless that content is there already), keeping the local
+        copy: :meth:`keep`, in the transaction, then only checks the object is still there (a
+        delete of the same content may have set it aside meanwhile) and removes the copy."""
+        incoming.close()
+        return self._upload(incoming)
+
     def keep(self, incoming: IncomingFile) -> bool:
         incoming.close()
         try:
-            if self.exists(incoming.sha256):
-                return False
-            with _translated():
-                self._client.upload_file(
-                    str(incoming.path), self.bucket, self.key(incoming.sha256), Config=_transfer()
-                )
-            return True
+            return self._upload(incoming)
         finally:
             incoming.discard()
+
+    def _upload(self, incoming: IncomingFile) -> bool:
+        if self.exists(incoming.sha256):
+            return False
+        with _translated():
+            self._client.upload_file(
+                str(incoming.path), self.bucket, self.key(incoming.sha256), Config=_transfer()
+            )
+        return True
 
     def put(self, sha256: str, source: IO[bytes]) -> bool:
         if self.exists(sha256):

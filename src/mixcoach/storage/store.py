@@ -5,7 +5,8 @@
 
 Both keep each content once, named by its sha256, and both receive an upload the same way: into
 ``<data_dir>/incoming/`` while it is hashed and its header is checked, then :meth:`keep` gives it
-its content name (a rename on disk; a multipart upload to the bucket, the local copy removed).
+its content name (a rename on disk; for the bucket, a multipart upload made ahead of the database
+transaction by :meth:`send_ahead`, the local copy removed).
 Everything after that reads through the store: the page's player asks for byte ranges, the
 analysis worker for a local copy (the file itself on disk; a temporary download from the
 bucket, deleted after). Deleting a track sets its file aside inside the database transaction
@@ -52,6 +53,11 @@ class AudioStore(Protocol):
 
     def receive(self) -> IncomingFile:
         """A new, empty local file for an upload, to be kept with :meth:`keep` or discarded."""
+
+    def send_ahead(self, incoming: IncomingFile) -> bool:
+        """Where keeping is slow (an upload to a bucket), store the received file now, before
+        the database transaction that will :meth:`keep` it, so that no transaction waits on
+        the network; True if that stored new content. The data folder does nothing here."""
 
     def keep(self, incoming: IncomingFile) -> bool:
         """Store the received file under its sha256; False if that content was there already.
