@@ -13,11 +13,12 @@ and hand it to ``create_app``, or call ``get_settings.cache_clear()``.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -96,6 +97,60 @@ class JobSettings(BaseSettings):
         return url or None
 
 
+class StorageSettings(BaseSettings):
+    """Where uploaded audio is kept: the local data folder, or S3-compatible object storage."""
+
+    model_config = _group("MIXCOACH_STORAGE_")
+
+    #: Empty: files under ``<data_dir>/audio``. ``s3://BUCKET`` or ``s3://BUCKET/PREFIX``: objects
+    #: in that bucket (under that prefix), shared by every server and worker.
+    url: str = ""
+    #: The S3 API's address for stores other than AWS (SeaweedFS, MinIO, Garage, Ceph...);
+    #: empty: AWS S3 in ``AWS_DEFAULT_REGION``.
+    s3_endpoint_url: str | None = None
+    #: Credentials; boto3 does not read .env, so Mixcoach hands them over. Empty: boto3's own
+    #: chain (the environment, ~/.aws, an instance role).
+    access_key_id: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AWS_ACCESS_KEY_ID", "MIXCOACH_STORAGE_ACCESS_KEY_ID"),
+    )
+    secret_access_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "AWS_SECRET_ACCESS_KEY", "MIXCOACH_STORAGE_SECRET_ACCESS_KEY"
+        ),
+    )
+    region: str | None = Field(
+        default=None, validation_alias=AliasChoices("AWS_DEFAULT_REGION", "MIXCOACH_STORAGE_REGION")
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _s3_or_nothing(cls, url: str) -> str:
+        url = url.strip()
+        if url and _S3_URL.fullmatch(url) is None:
+            raise ValueError(
+                f"MIXCOACH_STORAGE_URL must be empty or s3://BUCKET[/PREFIX], not {url!r}"
+            )
+        return url
+
+    @property
+    def s3_location(self) -> tuple[str, str] | None:
+        """``(bucket, prefix)`` when audio goes to object storage (the prefix empty or ending
+        in ``/``); None for the local data folder."""
+        match = _S3_URL.fullmatch(self.url)
+        if match is None:
+            return None
+        prefix = match.group("prefix").strip("/")
+        return match.group("bucket"), f"{prefix}/" if prefix else ""
+
+
+#: Bucket names as S3 allows them (3-63 lower-case letters, digits, dots, hyphens).
+_S3_URL = re.compile(
+    r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?P<prefix>(/[^\x00-\x1f]*)?)"
+)
+
+
 class LLMSettings(BaseSettings):
     """The feedback engine: offline (default, no network) or an OpenAI-compatible server."""
 
@@ -133,6 +188,7 @@ class Settings(BaseSettings):
     sessions: SessionSettings = Field(default_factory=SessionSettings)
     audio: AudioSettings = Field(default_factory=AudioSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
 
     @property

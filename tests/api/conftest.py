@@ -10,10 +10,12 @@ from live import LiveServer
 from pydantic import SecretStr
 from signals import sine, write
 from storage.databases import database_url, postgres_url
+from storage.s3_server import s3_bucket, s3_server
 
 from mixcoach.config import DatabaseSettings, JobSettings, Settings, UploadSettings
 
-__all__ = ["database_url", "postgres_url"]  # fixtures shared with the other folders
+# fixtures shared with the other folders
+__all__ = ["database_url", "postgres_url", "s3_bucket", "s3_server"]
 
 
 @pytest.fixture

@@ -109,3 +109,22 @@ def test_settings_are_read_once_until_the_cache_is_cleared(
         assert get_settings().port == 9999
     finally:
         get_settings.cache_clear()
+
+
+def test_object_storage_settings_come_from_env_file_and_hide_the_secret(
+    clean_environment: Path,
+) -> None:
+    # boto3 reads only the environment, so .env must reach it through the settings
+    (clean_environment / ".env").write_text(
+        "MIXCOACH_STORAGE_URL=s3://mixes/studio-a\n"
+        "MIXCOACH_STORAGE_S3_ENDPOINT_URL=http://10.0.0.5:8333\n"
+        "AWS_ACCESS_KEY_ID=AKIAEXAMPLE\nAWS_SECRET_ACCESS_KEY=s3-secret-words\n"
+        "AWS_DEFAULT_REGION=eu-west-1\n"
+    )
+    storage = Settings().storage
+    assert storage.s3_location == ("mixes", "studio-a/")
+    assert storage.s3_endpoint_url == "http://10.0.0.5:8333" and storage.region == "eu-west-1"
+    assert storage.access_key_id is not None and storage.secret_access_key is not None
+    assert storage.secret_access_key.get_secret_value() == "s3-secret-words"
+    printed = repr(storage) + str(storage.model_dump())
+    assert "s3-secret-words" not in printed and "AKIAEXAMPLE" not in printed

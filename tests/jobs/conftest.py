@@ -4,13 +4,15 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from storage.databases import database, database_url, postgres_url, store
+from storage.s3_server import s3_bucket, s3_server
 
 from mixcoach.jobs.events import ProgressHub
 from mixcoach.jobs.runner import JobRunner
 from mixcoach.storage.database import Database
 from mixcoach.storage.files import FileStore
 
-__all__ = ["database", "database_url", "postgres_url", "store"]  # fixtures shared with the others
+# fixtures shared with the others
+__all__ = ["database", "database_url", "postgres_url", "s3_bucket", "s3_server", "store"]
 
 
 @pytest.fixture

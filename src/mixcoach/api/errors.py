@@ -11,10 +11,12 @@ names the fields at fault in a request that failed validation. Errors raised on 
     ├── InputError                   422  a field is missing or wrong
     │   └── TooLarge                 413  past a size limit: a file, an upload, a request body
     ├── NotFound                     404  missing, or another session's (the same answer)
+    │   ├── AudioMissing             404  a track's audio is no longer in the store
     │   ├── NoFeedback               404  the review has no feedback yet
     │   └── NoPreset                 404  no preset of that kind for this review
     ├── FeedbackUnavailable          503
     ├── StorageFull                  507  no room left on the disk or in the database
+    ├── StorageUnavailable           503  the object store does not answer, or refuses Mixcoach
     ├── Unauthorized                 401  no session token, or an unknown one
     ├── UnsupportedMediaType         415  the request body is not what the endpoint reads
     ├── TooManyRequests              429  too many new sessions from one address (Retry-After)
@@ -54,6 +56,7 @@ from mixcoach.errors import (
     MixcoachError,
     NotFound,
     StorageFull,
+    StorageUnavailable,
 )
 from mixcoach.storage.files import STORAGE_FULL
 
@@ -122,6 +125,7 @@ _STATUS: dict[type[MixcoachError], int] = {
     FieldError: 422,
     TooManyRequests: 429,
     FeedbackUnavailable: 503,
+    StorageUnavailable: 503,
     StorageFull: 507,
 }
 
@@ -233,6 +237,13 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "No session token, or an unknown one."},
     404: {"model": ErrorResponse, "description": "Not found (or another session's)."},
+}
+#: Documented on the routes that read or write the audio store.
+STORAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": ErrorResponse,
+        "description": "The audio store (object storage) does not answer; try again later.",
+    }
 }
 NOT_READY_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse, "description": "The analysis is not finished yet, or failed."}

@@ -55,9 +55,11 @@ class Health(Out):
     """`ok` when the database answers and the job runner is alive (HTTP 200), else 503."""
     database: Literal["ok", "unreachable"]
     """Whether a query on the database succeeded just now."""
-    storage: Literal["ok", "full", "unwritable"]
-    """Whether the data folder (uploads, and the SQLite database by default) can take new
-    files: `full` with less than 1 MB free, `unwritable` when it is read-only or not ours."""
+    storage: Literal["ok", "full", "unwritable", "unreachable"]
+    """Whether the audio store can take new files: the data folder (uploads, and the SQLite
+    database by default) is `full` with less than 1 MB free, `unwritable` when it is read-only
+    or not ours; an S3-compatible object store is `unreachable` when its bucket does not answer
+    (or refuses the credentials)."""
     jobs: Literal["running", "stuck", "stopped"]
     """Whether the job runner (which hands analyses to the workers) is taking and finishing
     jobs: `stuck` when its loop, a running analysis or the recording of results has made no

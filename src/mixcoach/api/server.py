@@ -32,7 +32,7 @@ def serve(*, host: str | None = None, port: int | None = None) -> int:
     import uvicorn
 
     from mixcoach.api.app import create_app
-    from mixcoach.storage.files import FileStore, FolderInUse
+    from mixcoach.storage.files import FolderInUse, FolderLock
 
     settings = get_settings()
     host = host or settings.host
@@ -44,14 +44,15 @@ def serve(*, host: str | None = None, port: int | None = None) -> int:
         print(f"mixcoach: cannot listen on {host}:{port} ({reason}).", file=sys.stderr)
         return 1
     if settings.jobs.broker is None:  # servers of the scale-out mode share their storage
-        store = FileStore(settings.data_dir)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        lock = FolderLock(settings.data_dir)
         try:  # the app claims the folder for good at start-up; this says it early and clearly
-            store.claim()
+            lock.claim()
         except FolderInUse as exc:
             listener.close()
             print(f"mixcoach: {exc}", file=sys.stderr)
             return 1
-        store.release()
+        lock.release()
     problem = database_problem(settings.database_url)
     if problem is not None:
         listener.close()
@@ -65,10 +66,12 @@ def serve(*, host: str | None = None, port: int | None = None) -> int:
         if settings.jobs.broker is None
         else "analyses go to the task queue"
     )
+    location = settings.storage.s3_location
+    audio = "" if location is None else f", audio in s3://{location[0]}/{location[1]}"
     server = _announcing_server(
         uvicorn.Config(create_app(settings)),
         started=f"Mixcoach is serving http://{host}:{port}/ (data in "
-        f"{settings.data_dir.resolve()}, {database}, {jobs})",
+        f"{settings.data_dir.resolve()}, {database}, {jobs}{audio})",
     )
     try:
         # uvicorn passes Ctrl+C on after its clean shutdown; nothing is left to report

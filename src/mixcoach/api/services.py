@@ -81,12 +81,15 @@ def _store_review(state: AppState, session: BrowserSession, form: ReceivedForm) 
     }
     kept: list[str] = []
     try:
+        for received in form.files.values():  # an upload to a bucket waits outside the lock
+            if state.store.send_ahead(received.incoming):
+                kept.append(received.incoming.sha256)
         with state.database.writing() as db:
             tracks = {}
             for name, received in form.files.items():
                 sha = received.incoming.sha256
                 add_file(db, sha256=sha, facts=facts[name])
-                if state.store.keep(received.incoming):
+                if state.store.keep(received.incoming) and sha not in kept:
                     kept.append(sha)
                 tracks[name] = add_track(
                     db, session_id=session.id, sha256=sha, filename=received.filename

@@ -1,4 +1,5 @@
-"""What the app holds while it runs: settings, database, file store, the jobs (an in-process
+"""What the app holds while it runs: settings, database, audio store (the data folder or an
+S3-compatible bucket), the jobs (an in-process
 runner, or in the scale-out mode a publisher to the task queue and a feed of the progress
 workers write), progress hub, the sessions known by token, and the feedback engine (one per
 process: the LLM engine keeps one HTTP client and its pool).
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 
 from mixcoach.api.known_sessions import KnownSessions
 from mixcoach.config import Settings
+from mixcoach.errors import StorageUnavailable
 from mixcoach.feedback import FeedbackEngine, create_engine
 from mixcoach.jobs.events import ProgressHub
 from mixcoach.jobs.feed import DatabaseFeed
@@ -20,6 +22,8 @@ from mixcoach.jobs.queue import Publisher
 from mixcoach.jobs.runner import JobRunner, RunnerHealth
 from mixcoach.storage.database import Database
 from mixcoach.storage.files import FileStore
+from mixcoach.storage.s3 import S3Store
+from mixcoach.storage.store import AudioStore, open_store
 from mixcoach.storage.tracks import referenced_files
 
 log = logging.getLogger(__name__)
@@ -29,7 +33,7 @@ log = logging.getLogger(__name__)
 class AppState:
     settings: Settings
     database: Database
-    store: FileStore
+    store: AudioStore
     hub: ProgressHub
     #: The in-process runner (embedded default); None in the scale-out mode.
     runner: JobRunner | None
@@ -45,13 +49,14 @@ class AppState:
 
         The feedback engine is made first: a setting it refuses stops the start there."""
         engine = create_engine(settings.llm)
-        store = FileStore(settings.data_dir)
+        store = open_store(settings)
         broker_url = settings.jobs.broker
         if broker_url is None:  # many servers share one store in the scale-out mode
             store.claim()
         database = Database.from_url(settings.database_url)
         try:
             database.migrate()
+            _sweep(store, database, shared=broker_url is not None)
             hub = ProgressHub()
             if broker_url is not None:
                 publisher = Publisher(database, broker_url, settings.jobs.queue)
@@ -59,10 +64,6 @@ class AppState:
                 publisher.start()
                 feed.start()
                 return cls(settings, database, store, hub, None, engine, publisher, feed)
-            with database.session() as db:
-                removed = store.sweep(referenced_files(db))
-            if removed:
-                log.info("removed %d files left by an interrupted upload or delete", removed)
             runner = JobRunner(
                 database,
                 store,
@@ -103,3 +104,27 @@ class AppState:
             self.feed.stop()
         self.database.dispose()
         self.store.release()
+
+
+def _sweep(store: AudioStore, database: Database, *, shared: bool) -> None:
+    """Remove stored files no row refers to: in the data folder this server holds alone, all
+    of them (no upload is under way yet); in a bucket, the ones older than the grace period
+    (other servers may be uploading). A data folder shared by many servers is left alone."""
+    if isinstance(store, S3Store):
+
+        def referenced() -> set[str]:
+            with database.session() as db:
+                return referenced_files(db)
+
+        try:
+            removed = store.sweep_orphans(referenced)
+        except StorageUnavailable as exc:  # the health check says so; the next start sweeps
+            log.warning("could not look for orphaned objects: %s", exc.message)
+            return
+        if removed:
+            log.info("removed %d objects no review refers to", removed)
+    elif isinstance(store, FileStore) and not shared:
+        with database.session() as db:
+            removed = store.sweep(referenced_files(db))
+        if removed:
+            log.info("removed %d files left by an interrupted upload or delete", removed)

@@ -1,9 +1,10 @@
 """Receiving an upload: the multipart body is parsed as it arrives and each file is streamed
-into the file store's ``incoming/`` folder, hashed on the way, with the size limit enforced
+into the audio store's local ``incoming/`` folder, hashed on the way, with the size limit enforced
 as the bytes come (413 the moment a file passes it, not after the whole body is in memory).
 
-Nothing received here is kept: the caller keeps the files (``FileStore.keep``) once the request
-is known to be good, or ``ReceivedForm.discard()`` removes them. On any error in here, they are
+Nothing received here is kept: the caller keeps the files (``AudioStore.keep``: a rename in the
+data folder, an upload to the object store's bucket) once the request is known to be good, or
+``ReceivedForm.discard()`` removes them. On any error in here, they are
 removed before the error leaves. A file part with no file name and no bytes (what a browser sends
 for a file input left empty) counts as not sent.
 
@@ -32,7 +33,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mixcoach.api.errors import FieldError, TooLarge, UnsupportedMediaType, error_response
 from mixcoach.errors import StorageFull
-from mixcoach.storage.files import FileStore, IncomingFile
+from mixcoach.storage.files import IncomingFile
+from mixcoach.storage.store import AudioStore
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
@@ -81,7 +83,7 @@ class ReceivedForm:
 
 async def receive_form(
     request: Request,
-    store: FileStore,
+    store: AudioStore,
     *,
     file_fields: frozenset[str],
     text_fields: frozenset[str],
@@ -141,7 +143,7 @@ class _Parts:
 
     def __init__(
         self,
-        store: FileStore,
+        store: AudioStore,
         file_fields: frozenset[str],
         text_fields: frozenset[str],
         max_file_bytes: int,

@@ -1,6 +1,7 @@
 """`mixcoach worker`: analysis workers fed by the task queue (scale-out mode).
 
     RabbitMQ ──message (analysis id)──▶ Consumer.analyse: claim the row ─▶ local copy of the audio
+                                        (the file itself, or a temporary download from S3)
                                         ─▶ analyze ─ progress, heartbeat ──▶ analyses row
                                         ─▶ done | failed ──▶ analyses row, and only then the ack
 
@@ -24,11 +25,13 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from mixcoach.config import Settings
+from mixcoach.errors import AudioMissing, StorageUnavailable
 from mixcoach.jobs.protocol import Failed, Finished, Progress, RunAnalysis, WorkerMessage
 from mixcoach.jobs.queue import ACTOR_NAME, connect, send
 from mixcoach.storage.database import Database
@@ -43,6 +46,7 @@ from mixcoach.storage.jobs import (
     record_progress,
     requeue,
 )
+from mixcoach.storage.store import AudioStore
 
 #: A running analysis's row is written at least this often, so others know its worker lives.
 HEARTBEAT_S = 5.0
@@ -57,6 +61,9 @@ UNSUBMITTED_S = 30.0
 #: While the database refuses an outcome, it is tried again this often, for this long.
 RECORD_RETRY_S = 1.0
 RECORD_PATIENCE_S = 300.0
+#: While the audio store does not answer, reading a file is tried again this often, this long.
+STORAGE_RETRY_S = 2.0
+STORAGE_PATIENCE_S = 60.0
 #: A dead worker process of a ``--concurrency`` group is started again after this pause.
 RESTART_DELAY_S = 1.0
 RUNNING_MAX_PERCENT = 99.0
@@ -70,7 +77,7 @@ log = logging.getLogger(__name__)
 class Consumer:
     """Runs the analyses whose messages this process receives, one at a time."""
 
-    def __init__(self, database: Database, store: Any, *, max_attempts: int) -> None:
+    def __init__(self, database: Database, store: AudioStore, *, max_attempts: int) -> None:
         self._database = database
         self._store = store
         self._max_attempts = max_attempts
@@ -110,16 +117,31 @@ class Consumer:
 
         with contextlib.ExitStack() as files:
             try:
-                track = files.enter_context(self._store.local_copy(job.track_sha256))
+                track = self._local_copy(files, job.track_sha256)
                 reference = (
                     None
                     if job.reference_sha256 is None
-                    else files.enter_context(self._store.local_copy(job.reference_sha256))
+                    else self._local_copy(files, job.reference_sha256)
                 )
-            except FileNotFoundError:
+            except AudioMissing:
                 return Failed(job.analysis_id, FILE_MISSING)
             run = RunAnalysis.of(job, track=track, reference=reference)
             return run_job(run, analyze=self._analyze, send=_ProgressWriter(self._database))
+
+    def _local_copy(self, files: contextlib.ExitStack, sha256: str) -> Path:
+        """A path to the file for the decoder (a temporary download from an object store,
+        deleted when ``files`` closes). An unreachable store is waited out, with the lease
+        kept, for STORAGE_PATIENCE_S; past that the error leaves the actor unacknowledged, the
+        lease runs out and the job is sent again (``resend_lost``)."""
+        deadline = time.monotonic() + STORAGE_PATIENCE_S
+        while True:
+            try:
+                return files.enter_context(self._store.local_copy(sha256))
+            except StorageUnavailable as exc:
+                if time.monotonic() > deadline:
+                    raise
+                log.warning("cannot read the audio to analyse yet (%s); retrying", exc.message)
+                time.sleep(STORAGE_RETRY_S)
 
     def _record(self, outcome: Finished | Failed) -> None:
         """Write the outcome, waiting out a database outage (the message is acked after)."""
@@ -228,7 +250,7 @@ def consume(settings: Settings) -> int:
     import dramatiq
 
     import mixcoach.jobs.warm  # noqa: F401  (one math thread, the engine loaded)
-    from mixcoach.storage.files import FileStore
+    from mixcoach.storage.store import open_store
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     url = settings.jobs.broker
@@ -237,7 +259,7 @@ def consume(settings: Settings) -> int:
         return 2
     database = Database.from_url(settings.database_url)
     database.migrate()
-    store = FileStore(settings.data_dir)
+    store = open_store(settings)
     queue_name = settings.jobs.queue
     broker = connect(url, queue_name)
     consumer = Consumer(database, store, max_attempts=settings.jobs.max_attempts)

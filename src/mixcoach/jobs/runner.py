@@ -34,11 +34,11 @@ from typing import Any, Literal
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from mixcoach.errors import AudioMissing, StorageUnavailable
 from mixcoach.jobs.events import ProgressHub
 from mixcoach.jobs.pool import Death, Message, Worker, WorkerPool
 from mixcoach.jobs.protocol import Failed, Finished, Progress, RunAnalysis
 from mixcoach.storage.database import Database
-from mixcoach.storage.files import FileStore
 from mixcoach.storage.jobs import (
     ClaimedJob,
     JobStatus,
@@ -51,6 +51,7 @@ from mixcoach.storage.jobs import (
     running_ids,
 )
 from mixcoach.storage.models import utc_now
+from mixcoach.storage.store import AudioStore
 
 #: The runner looks at the queue this often even when nobody calls notify().
 POLL_INTERVAL_S = 2.0
@@ -96,6 +97,9 @@ class _Running:
     percent: float = 0.0
     written_at: float = field(default_factory=time.monotonic)
     heard_at: float = field(default_factory=time.monotonic)
+    #: The local copies of its files (temporary downloads from an object store), removed when
+    #: the analysis ends.
+    files: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,7 @@ class JobRunner:
     def __init__(
         self,
         database: Database,
-        store: FileStore,
+        store: AudioStore,
         hub: ProgressHub,
         *,
         workers: int,
@@ -211,6 +215,8 @@ class JobRunner:
                 self._turn()
         finally:
             interrupted = [job.analysis_id for job in self._pool.stop()]
+            for running in self._running.values():
+                running.files.close()
             with contextlib.suppress(SQLAlchemyError):  # the next start resumes them anyway
                 self._record()
                 if interrupted:
@@ -261,8 +267,16 @@ class JobRunner:
                 job = claim_next(db)
             if job is None:
                 return
-            run = self._run_message(job)
+            files = contextlib.ExitStack()
+            try:
+                run = self._run_message(job, files)
+            except StorageUnavailable as exc:  # not the job's fault: it waits for the store
+                files.close()
+                log.warning("analysis %s waits for the audio store: %s", job.analysis_id, exc)
+                self._decide(_Outcome(job.analysis_id, "queued", count_attempt=False))
+                return
             if run is None:
+                files.close()
                 self._decide(_Outcome(job.analysis_id, "failed", error=FILE_MISSING))
                 continue
             try:
@@ -274,15 +288,23 @@ class JobRunner:
                 # No worker could take it (it died a moment ago, or none could start): the job
                 # did nothing wrong, so it goes back uncounted; wait() reports any death.
                 log.exception("no worker took analysis %s; queued again", job.analysis_id)
+                files.close()
                 self._decide(_Outcome(job.analysis_id, "queued", count_attempt=False))
                 return
-            self._running[job.analysis_id] = _Running(pid=worker.pid)
+            self._running[job.analysis_id] = _Running(pid=worker.pid, files=files)
             self._publish(job.analysis_id, "running", "starting", 0.0, at=job.claimed_at)
 
-    def _run_message(self, job: ClaimedJob) -> RunAnalysis | None:
-        track = self._store.path(job.track_sha256)
-        reference = None if job.reference_sha256 is None else self._store.path(job.reference_sha256)
-        if not track.exists() or (reference is not None and not reference.exists()):
+    def _run_message(self, job: ClaimedJob, files: contextlib.ExitStack) -> RunAnalysis | None:
+        """The worker's message, with paths to local copies of the files (entered on
+        ``files``); None when a file is no longer stored."""
+        try:
+            track = files.enter_context(self._store.local_copy(job.track_sha256))
+            reference = (
+                None
+                if job.reference_sha256 is None
+                else files.enter_context(self._store.local_copy(job.reference_sha256))
+            )
+        except AudioMissing:
             return None
         return RunAnalysis.of(job, track=track, reference=reference)
 
@@ -307,7 +329,9 @@ class JobRunner:
 
     def _free(self, worker: Worker, analysis_id: str) -> None:
         worker.job = None
-        self._running.pop(analysis_id, None)
+        running = self._running.pop(analysis_id, None)
+        if running is not None:
+            running.files.close()
 
     def _worker_died(self, death: Death) -> None:
         log.warning("worker %s exited (code %s)", death.pid, death.exit_code)
@@ -315,6 +339,7 @@ class JobRunner:
             return
         analysis_id = death.job.analysis_id
         running = self._running.pop(analysis_id, _Running(pid=death.pid))
+        running.files.close()
         if death.exit_code == -signal.SIGTERM:
             # Asked to stop (a service manager stopping everything): not the job's fault.
             self._decide(_Outcome(analysis_id, "queued", count_attempt=False))

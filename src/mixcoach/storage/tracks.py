@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from mixcoach.errors import NotFound
 from mixcoach.storage.database import Database, insert_ignore
-from mixcoach.storage.files import FileStore
 from mixcoach.storage.models import Analysis, Review, StoredFile, Track
+from mixcoach.storage.store import AudioStore, SetAside
 
 TRACK_NOT_FOUND = "Track {track_id} was not found."
 
@@ -80,11 +79,12 @@ def referenced_files(db: Session) -> set[str]:
     return set(db.scalars(select(StoredFile.sha256)))
 
 
-def delete_track(database: Database, store: FileStore, *, session_id: str, track_id: str) -> None:
+def delete_track(database: Database, store: AudioStore, *, session_id: str, track_id: str) -> None:
     """Delete a session's track, the reviews that use it (as track or reference) with their
     feedback, chat and presets, and -- when no other track has the same content -- the stored
-    file and every analysis of it. Rows and files go together or not at all."""
-    detached: dict[str, Path] = {}
+    file and every analysis of it. Rows and files go together or not at all: the file is set
+    aside while the rows go, restored if their transaction fails, and purged after it."""
+    detached: list[SetAside] = []
     try:
         with database.writing() as db:
             track, _ = get_track(db, session_id=session_id, track_id=track_id)
@@ -105,18 +105,18 @@ def delete_track(database: Database, store: FileStore, *, session_id: str, track
                     )
                 )
                 db.execute(delete(StoredFile).where(StoredFile.sha256 == sha))
-                path = store.detach(sha)
-                if path is not None:
-                    detached[sha] = path
+                aside = store.set_aside(sha)
+                if aside is not None:
+                    detached.append(aside)
     except BaseException:
-        for sha, path in detached.items():
-            store.restore(sha, path)
+        for aside in detached:
+            aside.restore()
         raise
-    for path in detached.values():
-        store.delete(path)
+    for aside in detached:
+        aside.purge()
 
 
-def forget_if_unreferenced(database: Database, store: FileStore, sha256: str) -> None:
+def forget_if_unreferenced(database: Database, store: AudioStore, sha256: str) -> None:
     """Delete a kept file that no row refers to (after the transaction that kept it failed).
 
     Decided under the write lock, so an upload of the same content that is committing now
@@ -124,4 +124,4 @@ def forget_if_unreferenced(database: Database, store: FileStore, sha256: str) ->
     with database.writing() as db:
         row = db.scalar(select(StoredFile).where(StoredFile.sha256 == sha256).with_for_update())
         if row is None:
-            store.delete(store.path(sha256))
+            store.remove(sha256)

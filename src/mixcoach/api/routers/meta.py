@@ -23,14 +23,15 @@ router = APIRouter(prefix="/api", tags=["service"], responses=COMMON_RESPONSES)
     responses={
         503: {
             "model": Health,
-            "description": "The database is down, the data folder is full or unwritable, or "
-            "the job runner is stuck or stopped.",
+            "description": "The database is down, the audio store is full, unwritable or "
+            "unreachable, or the job runner is stuck or stopped.",
         }
     },
 )
 def health(state: StateDep, response: Response) -> Health:
-    """Whether the database answers, the data folder can take new files, and the job runner
-    is taking and finishing jobs (503 when not)."""
+    """Whether the database answers, the audio store (the data folder, or the object store's
+    bucket) can take new files, and the job runner is taking and finishing jobs (503 when
+    not)."""
     database: Literal["ok", "unreachable"] = "ok"
     try:
         with state.database.session() as db:

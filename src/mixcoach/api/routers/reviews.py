@@ -10,7 +10,13 @@ from starlette.concurrency import run_in_threadpool
 from mixcoach.analysis import Analysis
 from mixcoach.api import events
 from mixcoach.api.deps import CurrentSession, StateDep
-from mixcoach.api.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_READY_RESPONSES, ErrorResponse
+from mixcoach.api.errors import (
+    AUTH_RESPONSES,
+    COMMON_RESPONSES,
+    NOT_READY_RESPONSES,
+    STORAGE_RESPONSES,
+    ErrorResponse,
+)
 from mixcoach.api.routers.paths import KnownIds
 from mixcoach.api.schemas import (
     JobOut,
@@ -40,6 +46,7 @@ router = APIRouter(
     responses={
         413: {"model": ErrorResponse, "description": "A file is past the upload size limit."},
         415: {"model": ErrorResponse, "description": "A file is not audio Mixcoach can read."},
+        **STORAGE_RESPONSES,
     },
 )
 async def create_review(request: Request, state: StateDep, session: CurrentSession) -> ReviewOut:

@@ -1,0 +1,152 @@
+"""The API with its audio in S3-compatible object storage (a real SeaweedFS, through boto3):
+uploads go to the bucket and leave no audio on the server's disk, the analysis reads them back,
+the player streams them by byte range, deleting a track removes its object, and a store that is
+missing an object or does not answer says so (404, 503) without naming its address or keys."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from http_helpers import TEST_MAX_FILE_MB, assert_error, new_session, upload, wait_for_job
+from live import LiveServer
+from pydantic import SecretStr
+from storage.databases import sqlite_url
+from storage.s3_server import S3Server, new_prefix, storage_settings
+
+from mixcoach.config import DatabaseSettings, JobSettings, Settings, StorageSettings, UploadSettings
+
+Tone = Callable[..., Path]
+
+
+def s3_settings(tmp_path: Path, storage: StorageSettings) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database=DatabaseSettings(url=SecretStr(sqlite_url(tmp_path))),
+        uploads=UploadSettings(max_file_mb=TEST_MAX_FILE_MB),
+        jobs=JobSettings(workers=1, max_attempts=3),
+        storage=storage,
+    )
+
+
+@pytest.fixture
+def prefix() -> str:
+    return new_prefix()
+
+
+@pytest.fixture
+def s3_live(
+    s3_server: S3Server, s3_bucket: str, prefix: str, tmp_path: Path
+) -> Iterator[LiveServer]:
+    settings = s3_settings(tmp_path, storage_settings(s3_server, s3_bucket, prefix))
+    with LiveServer(settings) as live:
+        yield live
+
+
+def objects(s3_server: S3Server, bucket: str, prefix: str) -> list[str]:
+    return [key for key in s3_server.keys(bucket) if key.startswith(prefix)]
+
+
+def audio_on_disk(live: LiveServer) -> list[Path]:
+    """Every file in the server's data folder but the SQLite database."""
+    root = live.settings.data_dir
+    return [
+        p for p in root.rglob("*") if p.is_file() and not p.name.startswith(("mixcoach.db", "."))
+    ]
+
+
+def test_a_review_is_uploaded_analysed_streamed_and_deleted_through_the_bucket(
+    s3_live: LiveServer, s3_server: S3Server, s3_bucket: str, prefix: str, tone: Tone
+) -> None:
+    path = tone(seconds=1.5)
+    content = path.read_bytes()
+    with s3_live.client() as client:
+        assert client.get("/api/health").json()["storage"] == "ok"
+        auth = new_session(client)
+        response = upload(client, auth, path)
+        assert response.status_code == 202, response.text
+        review = response.json()
+        (key,) = objects(s3_server, s3_bucket, prefix)
+        assert key.startswith(f"{prefix}audio/")
+        assert wait_for_job(client, auth, review["id"])["state"] == "done"
+        assert audio_on_disk(s3_live) == []  # the upload and the worker's copy are gone
+        analysis = client.get(f"/api/reviews/{review['id']}/analysis", headers=auth)
+        assert analysis.status_code == 200 and analysis.json()["file"]["duration_s"] == 1.5
+
+        audio = f"/api/tracks/{review['track']['id']}/audio"
+        whole = client.get(audio, headers=auth)
+        assert whole.status_code == 200 and whole.content == content
+        assert whole.headers["content-type"] == "audio/wav"
+        assert whole.headers["accept-ranges"] == "bytes"
+        assert path.name in whole.headers["content-disposition"]
+        size = len(content)
+        for asked, start, end in (
+            ("bytes=4-11", 4, 11),
+            ("bytes=100-", 100, size - 1),
+            ("bytes=-10", size - 10, size - 1),
+            (f"bytes=10-{size + 500}", 10, size - 1),
+        ):
+            part = client.get(audio, headers={**auth, "Range": asked})
+            assert part.status_code == 206, asked
+            assert part.content == content[start : end + 1], asked
+            assert part.headers["content-range"] == f"bytes {start}-{end}/{size}"
+        past = client.get(audio, headers={**auth, "Range": f"bytes={size}-"})
+        assert_error(past, 416, "range_not_satisfiable", "past the end")
+        assert past.headers["content-range"] == f"bytes */{size}"
+        stale = client.get(audio, headers={**auth, "Range": "bytes=0-3", "If-Range": '"other"'})
+        assert stale.status_code == 200 and stale.content == content
+
+        assert client.delete(f"/api/reviews/{review['id']}", headers=auth).status_code == 204
+        assert objects(s3_server, s3_bucket, prefix) == [key]  # the track keeps its audio
+        track = f"/api/tracks/{review['track']['id']}"
+        assert client.delete(track, headers=auth).status_code == 204
+        assert objects(s3_server, s3_bucket, prefix) == []  # no set-aside copy left either
+    assert audio_on_disk(s3_live) == []
+
+
+def test_an_object_gone_from_the_bucket_is_a_clear_404(
+    s3_live: LiveServer, s3_server: S3Server, s3_bucket: str, prefix: str, tone: Tone
+) -> None:
+    with s3_live.client() as client:
+        auth = new_session(client)
+        review = upload(client, auth, tone(frequency_hz=700.0)).json()
+        wait_for_job(client, auth, review["id"])
+        for key in objects(s3_server, s3_bucket, prefix):
+            s3_server.client().delete_object(Bucket=s3_bucket, Key=key)
+        missing = client.get(f"/api/tracks/{review['track']['id']}/audio", headers=auth)
+        assert_error(missing, 404, "audio_missing", "no longer stored")
+
+
+def test_an_unreachable_store_is_503_naming_neither_address_nor_key(
+    tmp_path: Path, tone: Tone
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    storage = StorageSettings(
+        url="s3://mixcoach-nowhere",
+        s3_endpoint_url=f"http://127.0.0.1:{port}",
+        access_key_id=SecretStr("AKIA-test-key"),
+        secret_access_key=SecretStr("very-secret-words"),
+        region="us-east-1",
+    )
+    with LiveServer(s3_settings(tmp_path, storage)) as live, live.client() as client:
+        health = client.get("/api/health")
+        assert health.status_code == 503 and health.json()["storage"] == "unreachable"
+        auth = new_session(client)
+        refused = upload(client, auth, tone(frequency_hz=900.0))
+        body = assert_error(refused, 503, "storage_unavailable", "does not answer")
+        message = body["error"]["message"]
+        for secret in (str(port), "127.0.0.1", "AKIA-test-key", "very-secret-words"):
+            assert secret not in message
+        assert client.get("/api/reviews", headers=auth).json() == []  # nothing half-kept
+        assert audio_on_disk(live) == []
+
+
+def test_the_other_storage_routes_document_503(s3_live: LiveServer) -> None:
+    with s3_live.client() as client:
+        paths = client.get("/openapi.json").json()["paths"]
+    assert "503" in paths["/api/reviews"]["post"]["responses"]
+    assert {"206", "416", "503"} <= set(paths["/api/tracks/{track_id}/audio"]["get"]["responses"])
