@@ -12,7 +12,7 @@ collection of the tuning set (what bench/tonal_curve_fit.py fitted on) and of th
   track's own finding);
 - clean: tonal findings per clean excerpt, and how many of them are warnings or problems.
 
-    .venv/bin/python bench/tonal_eval.py [--seconds 40] [--cache DIR]
+    .venv/bin/python bench/tonal_eval.py [--seconds 40] [--cache DIR] [--only COLLECTION ...]
 """
 
 from __future__ import annotations
@@ -193,10 +193,16 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "mixcoach-tonal-eval"
     )
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="collections to evaluate (default: all installed)"
+    )
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     judges: dict[str, Judge] = {"curve": curve_judgement, "band windows": band_window_judgement}
-    for title, collections in (("Held-out set", HELD_OUT), ("Tuning set", TUNING)):
+    for title, every in (("Held-out set", HELD_OUT), ("Tuning set", TUNING)):
+        collections = {k: v for k, v in every.items() if args.only is None or k in args.only}
+        if not collections:
+            continue
         print(f"\n{title}: {', '.join(collections)}")
         evaluate(tracks(collections), seconds=args.seconds, cache=args.cache, judges=judges)
 
