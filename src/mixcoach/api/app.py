@@ -7,11 +7,14 @@ interrupted analyses back in the queue).
 Every request body is bounded before a route reads it (``upload.BodyLimit``; the upload bounds
 its own, streamed). The web page is served at / for every path outside /api, so an unknown /api
 path or method answers in the API's error shape (404, or 405 with the path's real ``Allow``).
+Responses are gzip-compressed where that helps (not audio, byte ranges or event streams), and
+every one carries a Content-Security-Policy that lets only the page's own script run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,9 +25,11 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 from starlette.routing import Match, Mount
-from starlette.types import Scope
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mixcoach import __version__
 from mixcoach.api.errors import install_error_handlers
@@ -59,14 +64,73 @@ past it); a full disk answers 507 `storage_full`, and `/api/health` says `storag
 """
 
 
-class _Page(StaticFiles):
-    """The built page. Its files keep their names from one release to the next, so browsers
-    must revalidate them (cheaply, by ETag) rather than keep an old app.js after an upgrade."""
+#: Responses smaller than this are sent as they are: gzip's header would outweigh the saving.
+GZIP_MINIMUM_BYTES = 1024
+#: zlib level 6: nearly level 9's size at a fraction of its time, on JSON and the page's script.
+GZIP_LEVEL = 6
 
-    def file_response(self, *args: Any, **kwargs: Any) -> Response:
-        response = super().file_response(*args, **kwargs)
-        response.headers["Cache-Control"] = "no-cache"
+#: What the page may load: its own scripts only (the session token lives in localStorage, so no
+#: inline or foreign script may run), and audio and pictures it builds itself (blob:, data:).
+#: Styles allow 'unsafe-inline' because the waveform's library styles its shadow DOM with a
+#: <style> element; a style cannot read the token.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+#: Built assets named by their content (scripts/stamp-web.mjs): the name changes with the content.
+_HASHED_ASSET = re.compile(r"^app\.[0-9a-f]{10}\.(js|css)$")
+
+
+class _Page(StaticFiles):
+    """The built page. app.js and app.css are named by their content, so a browser keeps them
+    for a year; everything else (index.html, the icon) keeps its name from one release to the
+    next and is revalidated (cheaply, by ETag), so an upgrade reaches the browser at once."""
+
+    def file_response(self, full_path: Any, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(full_path, *args, **kwargs)
+        immutable = _HASHED_ASSET.match(Path(full_path).name)
+        response.headers["Cache-Control"] = (
+            "public, max-age=31536000, immutable" if immutable else "no-cache"
+        )
         return response
+
+
+class _SecurityHeaders:
+    """Adds :data:`SECURITY_HEADERS` to every response, the API's included (a JSON error shown
+    in a tab must not run either)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class _PageMount(Mount):
@@ -110,6 +174,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The upload streams its files to disk and bounds them itself (upload.receive_form).
     upload = ("POST", str(app.url_path_for(reviews.create_review.__name__)))
     app.add_middleware(BodyLimit, own_limit={upload})
+    # Compresses the page's script and the JSON; Starlette leaves audio, byte ranges (206) and
+    # Server-Sent Events as they are, so playback seeks and progress events are not held back.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
+    app.add_middleware(_SecurityHeaders)
     if (WEB_DIR / "index.html").exists():
         app.router.routes.append(
             _PageMount("/", app=_Page(directory=WEB_DIR, html=True), name="web")
