@@ -7,6 +7,8 @@ Meters are driven exactly as ``measure()`` drives them: in-memory audio goes thr
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -307,3 +309,36 @@ def brickwall_limit(
     held = ndimage.minimum_filter1d(gain, size=2 * span + 1, mode="nearest")
     smooth = ndimage.uniform_filter1d(held, size=span + 1, mode="nearest")
     return boosted * 10 ** (smooth / 20), float(-smooth.min())
+
+
+def ffmpeg_summary(path: Path) -> dict[str, float]:
+    """Integrated loudness, loudness range and true peak from ``ebur128``'s closing summary."""
+    run = subprocess.run(
+        [
+            "ffmpeg",
+            "-nostats",
+            "-hide_banner",
+            "-i",
+            str(path),
+            "-filter_complex",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    summary = run.stderr[run.stderr.rindex("Summary:") :]
+    patterns = {
+        "integrated_lufs": r"I:\s+(-?[\d.]+) LUFS",
+        "loudness_range_lu": r"LRA:\s+(-?[\d.]+) LU",
+        "true_peak_dbtp": r"Peak:\s+(-?[\d.]+) dBFS",
+    }
+    values = {}
+    for name, pattern in patterns.items():
+        match = re.search(pattern, summary)
+        assert match, f"no {name} in the ffmpeg summary:\n{summary}"
+        values[name] = float(match.group(1))
+    return values

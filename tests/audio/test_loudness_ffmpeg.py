@@ -8,13 +8,11 @@ tolerances below include up to 0.05 of rounding.
 
 from __future__ import annotations
 
-import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from meters_support import loudness_of_file
+from meters_support import ffmpeg_summary, loudness_of_file
 
 MUSIC_DIR = Path("/usr/share/scummvm/drascula/audio")
 PACKAGE = "drascula-music"
@@ -36,39 +34,6 @@ LRA_TOLERANCE_LU = 0.5
 TRUE_PEAK_TOLERANCE_DB = 0.3
 
 
-def _ffmpeg_summary(path: Path) -> dict[str, float]:
-    """Integrated loudness, loudness range and true peak from ``ebur128``'s closing summary."""
-    run = subprocess.run(
-        [
-            "ffmpeg",
-            "-nostats",
-            "-hide_banner",
-            "-i",
-            str(path),
-            "-filter_complex",
-            "ebur128=peak=true",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    summary = run.stderr[run.stderr.rindex("Summary:") :]
-    patterns = {
-        "integrated_lufs": r"I:\s+(-?[\d.]+) LUFS",
-        "loudness_range_lu": r"LRA:\s+(-?[\d.]+) LU",
-        "true_peak_dbtp": r"Peak:\s+(-?[\d.]+) dBFS",
-    }
-    values = {}
-    for name, pattern in patterns.items():
-        match = re.search(pattern, summary)
-        assert match, f"no {name} in the ffmpeg summary:\n{summary}"
-        values[name] = float(match.group(1))
-    return values
-
-
 @pytest.fixture(scope="module")
 def music_dir() -> Path:
     if shutil.which("ffmpeg") is None:
@@ -81,7 +46,7 @@ def music_dir() -> Path:
 @pytest.mark.parametrize("track", TRACKS)
 def test_agrees_with_ffmpeg_ebur128(music_dir: Path, track: str) -> None:
     path = music_dir / f"{track}.ogg"
-    reference = _ffmpeg_summary(path)
+    reference = ffmpeg_summary(path)
     result = loudness_of_file(path)
     assert result.integrated_lufs == pytest.approx(
         reference["integrated_lufs"], abs=INTEGRATED_TOLERANCE_LU
