@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from web_page import Page
-from web_steps import REQUEST, analysed_review, wait_for_results
+from web_steps import REQUEST, analysed_review, shown, wait_for_results
 
 from mixcoach.knowledge.genres import resolve_profile
 
@@ -77,3 +77,54 @@ def test_time_charts_read_in_minutes_and_seconds(opened: tuple[Page, list[str]])
     shown = page.page.locator("#chart-loudness .u-legend .u-series").first.inner_text()
     assert re.search(r"0:\d\d\.\d$", shown), shown
     assert not re.search(r"\d s\b", shown), shown
+
+
+def _tempo_card(page: Page) -> dict[str, str]:
+    card = page.page.locator('#metrics [data-metric="rhythm.tempo_bpm"]')
+    return {
+        "pill": card.locator(".pill").inner_text(),
+        "pill_class": card.locator(".pill").get_attribute("class") or "",
+        "value": card.locator(".metric-value").inner_text(),
+        "note": card.locator(".metric-note").inner_text(),
+        "target": card.locator(".metric-target").inner_text(),
+    }
+
+
+def test_tempo_and_key_are_information_not_defects(
+    opened: tuple[Page, list[str]], solo: dict[str, Any]
+) -> None:
+    """The tempo shows its BPM and the confidence of the reading, in the neutral colour, with
+    no high/low verdict against the style; the key likewise."""
+    page, _ = opened
+    analysis = page.api(f"/api/reviews/{solo['review']['id']}/analysis").json()
+    rhythm = analysis["rhythm"]
+    tempo = _tempo_card(page)
+    assert tempo["value"] == shown(rhythm["tempo_bpm"])
+    assert f"Confidence {shown(rhythm['confidence'], decimals=2)}" in tempo["note"]
+    assert "status-info" in tempo["pill_class"]
+    assert ("Uncertain" in tempo["pill"]) == bool(rhythm["uncertain"])
+    for word in ("High", "Low", "▲", "▼", "above the target", "below the target"):
+        assert word not in tempo["pill"] + tempo["note"] + tempo["target"], tempo
+    key = page.page.locator('#metrics [data-metric="tonality.key"] .pill')
+    assert "status-info" in (key.get_attribute("class") or "")
+
+
+def test_an_uncertain_tempo_says_so(new_page: Any, solo: dict[str, Any]) -> None:
+    """The same review with its tempo read below the confidence threshold (the analysis as the
+    server sends it, marked uncertain): the card says "Uncertain" and names the runner-up."""
+    page: Page = new_page(session=solo["session"])
+
+    def uncertain(route: Any) -> None:
+        analysis = route.fetch().json()
+        analysis["rhythm"].update(
+            confidence=0.12, uncertain=True, alternative_bpm=64.0, alternative_relation="half"
+        )
+        route.fulfill(json=analysis)
+
+    page.page.route("**/analysis", uncertain)
+    page.open(f"#/review/{solo['review']['id']}")
+    wait_for_results(page)
+    tempo = _tempo_card(page)
+    assert "Uncertain" in tempo["pill"] and "status-info" in tempo["pill_class"]
+    assert "Confidence 0.12" in tempo["note"] and "weak" in tempo["note"]
+    assert f"{shown(64.0)} BPM (half time)" in tempo["note"]
