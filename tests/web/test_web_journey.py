@@ -187,7 +187,7 @@ def test_upload_analyse_read_ask_and_come_back(page: Page, mixes: Any) -> None:
             f"{shown(p['playback_peak_dbtp'], decimals=1)} dBTP"
         )
         assert row.locator(".platform-ceiling").inner_text() == (
-            f"upload ceiling {shown(p['ceiling_dbtp'], decimals=1)}"
+            f"their ceiling {shown(p['ceiling_dbtp'], decimals=1)} dBTP"
         )
         assert f"Source: {p['source']}" in row.inner_text()
     assert any(p["exceeds_ceiling"] for p in platforms)  # the clipped master peaks over
