@@ -128,3 +128,47 @@ def test_an_uncertain_tempo_says_so(new_page: Any, solo: dict[str, Any]) -> None
     assert "Uncertain" in tempo["pill"] and "status-info" in tempo["pill_class"]
     assert "Confidence 0.12" in tempo["note"] and "weak" in tempo["note"]
     assert f"{shown(64.0)} BPM (half time)" in tempo["note"]
+
+
+def test_the_offline_coach_offers_no_rewrite_that_would_repeat_itself(
+    opened: tuple[Page, list[str]],
+) -> None:
+    """The built-in coach gives the same words for the same measurements: the page says so
+    instead of offering "Write it again"."""
+    page, _ = opened
+    assert page.page.locator("#feedback-again").is_hidden()
+    assert "same answer" in page.text("#feedback-engine")
+
+
+def test_a_language_model_can_be_asked_again(new_page: Any, solo: dict[str, Any]) -> None:
+    """Feedback a language model wrote (the stored feedback, as the server sends it, under a
+    model's name) can be written again; feedback the built-in coach wrote in its place offers
+    to ask the model again."""
+    page: Page = new_page(session=solo["session"])
+    engine = {"engine": "openai:test-model", "fallback_reason": None}
+
+    def by_a_model(route: Any) -> None:
+        if route.request.method != "GET":
+            route.continue_()
+            return
+        feedback = route.fetch().json()
+        feedback.update(engine)
+        route.fulfill(json=feedback)
+
+    page.page.route("**/feedback", by_a_model)
+    page.open()
+    feedback = f"/api/reviews/{solo['review']['id']}/feedback"
+    page.api(feedback, method="POST").raise_for_status()  # written (or already there): stored
+    page.open(f"#/review/{solo['review']['id']}")
+    wait_for_results(page)
+    again = page.page.locator("#feedback-again")
+    assert again.is_visible() and again.inner_text() == "Write it again"
+    assert "same answer" not in page.text("#feedback-engine")
+    assert "test-model" in page.text("#feedback-engine")
+
+    engine.update(engine="offline", fallback_reason="the model timed out")
+    page.open("#/")
+    page.open(f"#/review/{solo['review']['id']}")
+    wait_for_results(page)
+    assert "language model again" in again.inner_text()
+    assert "timed out" in page.text("#feedback-engine")

@@ -6,7 +6,7 @@ import { ApiError, download, getJson, saveBlob } from "./api.js";
 import { clearCharts, renderCharts } from "./charts.js";
 import { clearChat, loadChat, openQuestions } from "./chat.js";
 import { alertIn, byId, formatDate, formatTime, humanize } from "./dom.js";
-import { clearFeedback, feedbackFailed, loadFeedback } from "./feedback.js";
+import { canRewrite, clearFeedback, feedbackFailed, loadFeedback } from "./feedback.js";
 import { showJobInHistory } from "./history.js";
 import { renderMetrics } from "./metrics.js";
 import { clearPlatforms, loadPlatforms, showVerdicts } from "./platforms.js";
@@ -111,7 +111,9 @@ function showResults(review, analysis, current) {
       .then((feedback) => {
         review.has_feedback = true;
         platformsShown.then(() => showVerdicts(feedback.delivery));
-        byId("feedback-again").hidden = false;
+        const again = byId("feedback-again");
+        again.textContent = feedback.fallback_reason ? "Ask the language model again" : "Write it again";
+        again.hidden = !canRewrite(feedback);
         chatShown.then(() => openQuestions(signal));
       })
       .catch((err) => {
