@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from web_page import Page
-from web_steps import REQUEST, analysed_review, shown, wait_for_results
+from web_steps import REQUEST, analysed_review, shown, span, wait_for_results
 
 from mixcoach.knowledge.genres import resolve_profile
 
@@ -172,3 +172,34 @@ def test_a_language_model_can_be_asked_again(new_page: Any, solo: dict[str, Any]
     wait_for_results(page)
     assert "language model again" in again.inner_text()
     assert "timed out" in page.text("#feedback-engine")
+
+
+def test_time_chips_are_named_by_what_they_show(
+    opened: tuple[Page, list[str]], solo: dict[str, Any]
+) -> None:
+    """Each place a finding names is a button whose accessible name starts with the times it
+    shows (WCAG 2.5.3, label in name), then says it plays from there."""
+    page, _ = opened
+    analysis = page.api(f"/api/reviews/{solo['review']['id']}/analysis").json()
+    clipping = next(f for f in analysis["findings"] if f["code"] == "clipping")
+    chips = page.page.locator("#finding-clipping button.chip")
+    assert chips.count() == min(len(clipping["time_ranges"]), 12)
+    for chip, place in zip(chips.all(), clipping["time_ranges"], strict=False):
+        visible = chip.evaluate(
+            "b => [...b.childNodes].filter((n) => n.getAttribute('aria-hidden') !== 'true')"
+            ".map((n) => n.textContent).join('').trim()"
+        )
+        assert visible == span(place["start_s"], place["end_s"])
+        name = chip.get_attribute("aria-label") or ""
+        assert name.startswith(visible) and "play" in name.lower(), name
+    first = span(clipping["time_ranges"][0]["start_s"], clipping["time_ranges"][0]["end_s"])
+    # The browser's own accessible name, as a screen reader gets it.
+    assert page.page.get_by_role("button", name=first).count() >= 1
+
+
+def test_focus_moves_to_the_review_when_its_results_arrive(
+    opened: tuple[Page, list[str]],
+) -> None:
+    page, _ = opened
+    assert page.page.evaluate("document.activeElement.id") == "review-title"
+    assert page.text("#review-title") == "solo-master.wav"

@@ -84,6 +84,16 @@ export async function openReview(id, { onChanged }) {
   }
 }
 
+/**
+ * The results are in: unless the reader is busy with something still on screen, focus moves
+ * to the review's heading, so a screen reader announces the review and Tab goes on from there.
+ */
+function arriveAtResults() {
+  const active = document.activeElement;
+  if (active && active !== document.body && active.checkVisibility()) return;
+  byId("review-title").focus({ preventScroll: true });
+}
+
 function showResults(review, analysis, current) {
   const signal = current.controller.signal;
   byId("results").hidden = false;
@@ -94,6 +104,7 @@ function showResults(review, analysis, current) {
     `${describe(review)} · ${file.format.toUpperCase()} ${file.sample_rate_hz / 1000} kHz, ${formatTime(file.duration_s)}`;
   renderMetrics(analysis);
   renderCharts(analysis);
+  arriveAtResults();
   clearPlatforms();
   // The verdicts of a master review's feedback go into the table's rows: wait for the table.
   const platformsShown = loadPlatforms(review, { signal });
