@@ -117,7 +117,9 @@ def test_upload_analyse_read_ask_and_come_back(page: Page, mixes: Any) -> None:
         i for i, r in enumerate(ranges) if r["start_s"] + 2 < analysis["file"]["duration_s"]
     )
     last = ranges[index]
-    assert chips.nth(index).inner_text() == span(last["start_s"], last["end_s"])
+    assert chips.nth(index).locator(".chip-place").inner_text() == span(
+        last["start_s"], last["end_s"]
+    )
     chips.nth(index).click()
     start = int(last["start_s"])
     assert start <= position(page) <= start + 1
@@ -187,7 +189,7 @@ def test_upload_analyse_read_ask_and_come_back(page: Page, mixes: Any) -> None:
             f"{shown(p['playback_peak_dbtp'], decimals=1)} dBTP"
         )
         assert row.locator(".platform-ceiling").inner_text() == (
-            f"upload ceiling {shown(p['ceiling_dbtp'], decimals=1)}"
+            f"their ceiling {shown(p['ceiling_dbtp'], decimals=1)} dBTP"
         )
         assert f"Source: {p['source']}" in row.inner_text()
     assert any(p["exceeds_ceiling"] for p in platforms)  # the clipped master peaks over

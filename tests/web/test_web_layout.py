@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from web_page import PHONE, Page
-from web_steps import EN_DASH, analysed_review, position, wait_for_results
+from web_steps import EN_DASH, analysed_review, position, shown, wait_for_results
 
 #: WCAG 2.1 AA: normal text needs 4.5:1 against its background.
 MIN_CONTRAST = 4.5
@@ -103,7 +103,7 @@ def test_keyboard_alone_uploads_and_plays_a_finding(new_page: Any, mixes: Any) -
     # Reach the clipping finding's second place and play from there.
     chip = "#finding-clipping button.chip >> nth=1"
     tab_to(page, "#finding-clipping button.chip:nth-of-type(2)")
-    start = page.page.locator(chip).inner_text().split(EN_DASH)[0].removeprefix("▶ ")
+    start = page.page.locator(f"{chip} >> .chip-place").inner_text().split(EN_DASH)[0]
     minutes, seconds = start.split(":")
     start_s = int(minutes) * 60 + int(float(seconds))
     page.page.keyboard.press("Enter")
@@ -114,3 +114,38 @@ def test_keyboard_alone_uploads_and_plays_a_finding(new_page: Any, mixes: Any) -
     page.page.keyboard.press("Enter")
     expect(page.page.locator("#play")).to_have_text("Play")
     page.shot("34-keyboard-focus")
+
+
+def test_streaming_verdicts_fit_a_phone_and_name_whose_peak(
+    new_page: Any, review: dict[str, Any]
+) -> None:
+    """On a phone each service is a card with its verdict under its name, inside the screen
+    (no sideways scroller); a peak over a ceiling is said to be the uploaded file's."""
+    page = open_review(new_page, review, viewport=PHONE)
+    platforms = page.api(f"/api/reviews/{review['review']['id']}/platforms").json()["platforms"]
+    over = [p for p in platforms if p["exceeds_ceiling"]]
+    assert over  # the clipped master peaks over
+    section = page.page.locator("#platforms-section")
+    section.scroll_into_view_if_needed()
+    for p in platforms:
+        row = page.page.locator(f'#platforms tr[data-platform="{p["platform"]}"]')
+        row.scroll_into_view_if_needed()
+        name, verdict = (
+            row.locator("th").bounding_box(),
+            row.locator(".platform-meaning").bounding_box(),
+        )
+        assert name is not None and verdict is not None
+        assert verdict["x"] >= 0 and verdict["x"] + verdict["width"] <= PHONE["width"], verdict
+        assert verdict["y"] > name["y"]  # under the service's name, before the figures
+        figures = row.locator(".platform-gain").bounding_box()
+        assert figures is not None and figures["y"] > verdict["y"]
+    scroller = page.page.locator("#platforms").evaluate(
+        "t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]"
+    )
+    assert scroller[0] <= scroller[1], scroller
+    assert page.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    row = page.page.locator(f'#platforms tr[data-platform="{over[0]["platform"]}"]')
+    said = row.locator(".platform-meaning").inner_text()
+    assert "Your file peaks" in said and "Master" not in said
+    assert f"{shown(over[0]['peak_over_ceiling_db'], decimals=1)} dB over" in said
+    page.shot_of("#platforms-section", "35-phone-platforms")

@@ -30,8 +30,9 @@ def shown(value: float, *, decimals: int | None = None, signed: bool = False) ->
 
 
 def span(start_s: float, end_s: float) -> str:
-    """A finding's place as its button writes it: "▶ 0:01.6", an en dash, "0:02.1"."""
-    return f"▶ {clock(start_s, tenths=True)}{EN_DASH}{clock(end_s, tenths=True)}"
+    """A finding's place as its button writes it (after a ▶ hidden from screen readers):
+    "0:01.6", an en dash, "0:02.1"."""
+    return f"{clock(start_s, tenths=True)}{EN_DASH}{clock(end_s, tenths=True)}"
 
 
 def clock(seconds: float, *, tenths: bool = False) -> str:

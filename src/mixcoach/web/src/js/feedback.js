@@ -19,11 +19,20 @@ export function findingLinks(codes, analysis, onFinding) {
       })));
 }
 
+/**
+ * Whether asking again can give other words: a language model can (or may answer this time,
+ * when the built-in coach stood in for it); the built-in coach alone gives the same answer to
+ * the same measurements.
+ */
+export const canRewrite = (feedback) => feedback.engine !== "offline" || Boolean(feedback.fallback_reason);
+
 function engineNote(feedback) {
   const who = feedback.engine === "offline" ? "Mixcoach's built-in coach" : feedback.engine.replace(/^openai:/, "");
-  return feedback.fallback_reason
-    ? `The language model could not answer (${feedback.fallback_reason}), so Mixcoach's built-in coach wrote this instead.`
-    : `Written by ${who}; every number in it comes from the measurements.`;
+  if (feedback.fallback_reason) {
+    return `The language model could not answer (${feedback.fallback_reason}), so Mixcoach's built-in coach wrote this instead.`;
+  }
+  const note = `Written by ${who}; every number in it comes from the measurements.`;
+  return canRewrite(feedback) ? note : `${note} Asked again, it would give the same answer.`;
 }
 
 /** Empty the feedback panel (a review is opening: nothing of the last one may show). */

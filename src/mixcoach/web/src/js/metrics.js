@@ -56,6 +56,35 @@ function rangeBar(metric) {
   );
 }
 
+/**
+ * The tempo describes the music, it is no defect (nor is the key, which has no target): shown
+ * for reference, or "Uncertain" when the pulse is too weak to trust, with the confidence of the
+ * reading and the style's usual range as information.
+ */
+function tempoView(metric, analysis) {
+  if (typeof metric.value !== "number" || metric.status === "unknown") return null;
+  const { target_low: low, target_high: high } = metric;
+  const rhythm = analysis.rhythm;
+  const usual = low !== null && high !== null
+    ? `The style usually runs ${valueText(metric, low)} to ${valueText(metric, high)} BPM`
+    : "No usual tempo for this genre";
+  let note = `Confidence ${formatNumber(rhythm.confidence, { decimals: 2 })}`;
+  if (rhythm.uncertain) {
+    note += ": the pulse is weak";
+    if (rhythm.alternative_bpm) {
+      note += `; it may be ${valueText(metric, rhythm.alternative_bpm)} BPM (${rhythm.alternative_relation} time)`;
+    }
+  }
+  return { status: "info", pill: rhythm.uncertain ? "Uncertain" : STATUS_TEXT.info, target: usual, note: `${note}.` };
+}
+
+function metricView(metric, analysis) {
+  const tempo = metric.metric === "rhythm.tempo_bpm" ? tempoView(metric, analysis) : null;
+  if (tempo) return { ...tempo, bar: null };
+  const status = statusOf(metric);
+  return { status, pill: STATUS_TEXT[status], target: targetText(metric), note: metric.note, bar: rangeBar(metric) };
+}
+
 export function renderMetrics(analysis) {
   const request = analysis.request;
   const kind = { mixdown: "a mixdown", mastering: "a mix going to mastering", master_review: "a master" }[request.feedback_type];
@@ -63,20 +92,20 @@ export function renderMetrics(analysis) {
     `Targets for ${request.genre_label} as ${kind || request.feedback_type}.`;
   byId("metrics").replaceChildren(
     ...analysis.metrics.map((metric) => {
-      const status = statusOf(metric);
+      const view = metricView(metric, analysis);
       const unit = metric.unit && typeof metric.value === "number" ? metric.unit : "";
       return h(
-        "li", { class: `card card-${status}`, "data-metric": metric.metric },
+        "li", { class: `card card-${view.status}`, "data-metric": metric.metric },
         h("div", { class: "flex items-start justify-between gap-2" },
           h("h3", { class: "text-sm font-medium text-slate-200", text: metric.label }),
-          h("span", { class: `pill status-${status}` },
-            h("span", { "aria-hidden": "true", text: STATUS_MARK[status] }), STATUS_TEXT[status])),
+          h("span", { class: `pill status-${view.status}` },
+            h("span", { "aria-hidden": "true", text: STATUS_MARK[view.status] }), view.pill)),
         h("p", { class: "mt-1 text-2xl font-semibold tabular-nums text-white" },
           h("span", { class: "metric-value", text: valueText(metric, metric.value) }),
           unit ? h("span", { class: "ml-1 text-base font-normal text-slate-300", text: unit }) : null),
-        h("p", { class: "text-sm text-slate-300", text: targetText(metric) }),
-        rangeBar(metric),
-        h("p", { class: "mt-3 text-sm text-slate-200", text: metric.note }),
+        h("p", { class: "text-sm text-slate-300 metric-target", text: view.target }),
+        view.bar,
+        h("p", { class: "mt-3 text-sm text-slate-200 metric-note", text: view.note }),
       );
     }),
   );

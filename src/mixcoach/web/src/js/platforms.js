@@ -17,7 +17,7 @@ const VERDICT = {
   turned_down: ["Turned down", "status-high"],
   turned_up: ["Turned up", "status-ok"],
   plays_quiet: ["Plays quiet", "status-low"],
-  peaks_over: ["Master peaks over", "status-warning"],
+  peaks_over: ["Your file peaks over", "status-warning"],
   unknown: ["Unknown", "status-unknown"],
 };
 
@@ -51,11 +51,19 @@ export async function loadPlatforms(review, { signal }) {
   }
 }
 
+/** The column headings, which each cell also carries for the phone's cards (see styles.css). */
+const LABELS = ["Normalises to", "Gain applied", "Your file plays at", "Your file's peak after their gain", "What it means"];
+
+/** Whose peak is over what: "Your file peaks 0.9 dB over their ceiling". */
+const peaksOver = (p) =>
+  `Your file peaks ${p.peak_over_ceiling_db ? `${formatNumber(p.peak_over_ceiling_db, { decimals: 1 })} dB ` : ""}over their ceiling`;
+
 function meaning(pill, note, p) {
   const [word, style] = pill;
+  const over = p.exceeds_ceiling ? peaksOver(p) : null;
   return [
-    h("span", { class: `pill ${style}`, text: word }),
-    p.exceeds_ceiling && pill !== VERDICT.peaks_over ? h("span", { class: "pill status-warning ml-1", text: "Master peaks over" }) : null,
+    h("span", { class: `pill ${style}`, text: pill === VERDICT.peaks_over && over ? over : word }),
+    over && pill !== VERDICT.peaks_over ? h("span", { class: "pill status-warning ml-1", text: over }) : null,
     h("span", { class: "mt-1 block text-slate-200 platform-note", text: note }),
     h("span", { class: "mt-1 block text-xs text-slate-300", title: p.source_citation, text: `Source: ${p.source}` }),
   ];
@@ -63,16 +71,17 @@ function meaning(pill, note, p) {
 
 function renderPlatforms(platforms, review) {
   byId("platforms-intro").textContent = review.feedback_type === "master_review" ? INTRO : INTRO + NOT_A_MASTER;
+  const cell = (i, props, ...children) => h("td", { ...props, "data-label": LABELS[i] }, ...children);
   const rows = platforms.map((p) =>
     h("tr", { class: "border-b border-slate-800 align-top", "data-platform": p.platform },
       h("th", { scope: "row", class: "py-2 pr-3 font-medium text-white", text: p.label }),
-      h("td", { class: "whitespace-nowrap py-2 pr-3 tabular-nums", text: p.target_lufs === null ? "As delivered" : `${formatNumber(p.target_lufs, { decimals: 0 })} LUFS` }),
-      h("td", { class: "whitespace-nowrap py-2 pr-3 tabular-nums platform-gain", text: dB(p.gain_db, "dB", true) }),
-      h("td", { class: "whitespace-nowrap py-2 pr-3 tabular-nums platform-loudness", text: dB(p.playback_lufs, "LUFS") }),
-      h("td", { class: "whitespace-nowrap py-2 pr-3 tabular-nums" },
+      cell(0, { class: "whitespace-nowrap py-2 pr-3 tabular-nums", text: p.target_lufs === null ? "As delivered" : `${formatNumber(p.target_lufs, { decimals: 0 })} LUFS` }),
+      cell(1, { class: "whitespace-nowrap py-2 pr-3 tabular-nums platform-gain", text: dB(p.gain_db, "dB", true) }),
+      cell(2, { class: "whitespace-nowrap py-2 pr-3 tabular-nums platform-loudness", text: dB(p.playback_lufs, "LUFS") }),
+      cell(3, { class: "whitespace-nowrap py-2 pr-3 tabular-nums" },
         h("span", { class: "platform-peak", text: dB(p.playback_peak_dbtp, "dBTP") }),
-        h("span", { class: "block text-xs text-slate-300 platform-ceiling", text: `upload ceiling ${formatNumber(p.ceiling_dbtp, { decimals: 1 })}` })),
-      h("td", { class: "py-2 platform-meaning" }, meaning(ACTION[p.action] || ACTION.unknown, p.note, p)),
+        h("span", { class: "block text-xs text-slate-300 platform-ceiling", text: `their ceiling ${formatNumber(p.ceiling_dbtp, { decimals: 1 })} dBTP` })),
+      cell(4, { class: "py-2 platform-meaning" }, meaning(ACTION[p.action] || ACTION.unknown, p.note, p)),
     ));
   const table = byId("platforms");
   shown = new Map(platforms.map((p) => [p.platform, p]));

@@ -215,13 +215,15 @@ function renderFindings(analysis, seek) {
         h("p", { class: "mt-2 text-sm text-slate-200", text: finding.detail }),
         finding.time_ranges.length
           ? h("div", { class: "mt-3 flex flex-wrap gap-2" },
-            ...finding.time_ranges.slice(0, 12).map((range) =>
-              h("button", {
+            ...finding.time_ranges.slice(0, 12).map((range) => {
+              // The name starts with the visible text (the ▶ is decoration), then what it does.
+              const place = `${formatTime(range.start_s, { tenths: true })}–${formatTime(range.end_s, { tenths: true })}`;
+              return h("button", {
                 type: "button", class: "chip",
-                "aria-label": `Play from ${formatTime(range.start_s)} (${finding.title})`,
+                "aria-label": `${place}: play from there (${finding.title})`,
                 onclick: () => seek(range.start_s),
-                text: `▶ ${formatTime(range.start_s, { tenths: true })}–${formatTime(range.end_s, { tenths: true })}`,
-              })),
+              }, h("span", { "aria-hidden": "true", text: "▶" }), h("span", { class: "chip-place", text: place }));
+            }),
             finding.time_ranges.length > 12
               ? h("span", { class: "text-xs text-slate-300 self-center", text: `and ${finding.time_ranges.length - 12} more` })
               : null)

@@ -6,7 +6,7 @@ import { ApiError, download, getJson, saveBlob } from "./api.js";
 import { clearCharts, renderCharts } from "./charts.js";
 import { clearChat, loadChat, openQuestions } from "./chat.js";
 import { alertIn, byId, formatDate, formatTime, humanize } from "./dom.js";
-import { clearFeedback, feedbackFailed, loadFeedback } from "./feedback.js";
+import { canRewrite, clearFeedback, feedbackFailed, loadFeedback } from "./feedback.js";
 import { showJobInHistory } from "./history.js";
 import { renderMetrics } from "./metrics.js";
 import { clearPlatforms, loadPlatforms, showVerdicts } from "./platforms.js";
@@ -84,6 +84,16 @@ export async function openReview(id, { onChanged }) {
   }
 }
 
+/**
+ * The results are in: unless the reader is busy with something still on screen, focus moves
+ * to the review's heading, so a screen reader announces the review and Tab goes on from there.
+ */
+function arriveAtResults() {
+  const active = document.activeElement;
+  if (active && active !== document.body && active.checkVisibility()) return;
+  byId("review-title").focus({ preventScroll: true });
+}
+
 function showResults(review, analysis, current) {
   const signal = current.controller.signal;
   byId("results").hidden = false;
@@ -94,6 +104,7 @@ function showResults(review, analysis, current) {
     `${describe(review)} · ${file.format.toUpperCase()} ${file.sample_rate_hz / 1000} kHz, ${formatTime(file.duration_s)}`;
   renderMetrics(analysis);
   renderCharts(analysis);
+  arriveAtResults();
   clearPlatforms();
   // The verdicts of a master review's feedback go into the table's rows: wait for the table.
   const platformsShown = loadPlatforms(review, { signal });
@@ -111,7 +122,9 @@ function showResults(review, analysis, current) {
       .then((feedback) => {
         review.has_feedback = true;
         platformsShown.then(() => showVerdicts(feedback.delivery));
-        byId("feedback-again").hidden = false;
+        const again = byId("feedback-again");
+        again.textContent = feedback.fallback_reason ? "Ask the language model again" : "Write it again";
+        again.hidden = !canRewrite(feedback);
         chatShown.then(() => openQuestions(signal));
       })
       .catch((err) => {
