@@ -175,3 +175,32 @@ def test_progress_bar_on_a_terminal_when_several_files_are_analysed(
     assert os.waitstatus_to_exitcode(status) == 0
     assert re.search(r"(decoding|measuring) \S*(tone\.wav|noise\.flac)", screen) and "%" in screen
     assert "tone.wav" in screen and "noise.flac" in screen and screen.count("Integrated") == 2
+
+
+def test_codecs_prints_each_codecs_peak_change_and_carries_on_past_bad_files(
+    tracks: dict[str, Path], tmp_path: Path
+) -> None:
+    # Noise pushed into a clipper at full scale: lossy coding overshoots what the file held.
+    rng = np.random.default_rng(3)
+    hot = write(
+        tmp_path / "hot.wav",
+        np.clip(rng.standard_normal((2, 44100 * 4)) * 0.5, -1.0, 1.0),
+        sample_rate_hz=44100,
+        subtype="FLOAT",
+    )
+    silent = write(tmp_path / "silent.wav", np.zeros((2, 44100)), sample_rate_hz=44100)
+    result = run("codecs", str(tracks["bad"]), str(hot), str(silent))
+    assert result.returncode == 1
+    assert "notes.wav" in result.stderr and "silent" in result.stderr
+    rows = re.findall(
+        r"(AAC|Opus|MP3) \d+ kbps +peaks at ([+-]?[\d.]+) dBTP \(([+-]?[\d.]+) dB\), "
+        r"loudness ([+-]?[\d.]+) LU, ([\d,]+) clipped samples?",
+        result.stdout,
+    )
+    assert [row[0] for row in rows] == ["AAC", "Opus", "MP3"], result.stdout
+    header = re.search(r"hot\.wav: true peak ([+-]?[\d.]+) dBTP", result.stdout)
+    assert header, result.stdout
+    for _, peak, change, _loudness, _clipped in rows:
+        # The printed change is the decoded peak minus the file's.
+        assert float(peak) - float(header[1]) == pytest.approx(float(change), abs=0.011)
+    assert any(float(change) > 0 for _, _, change, _, _ in rows)

@@ -1,5 +1,5 @@
-"""The ``mixcoach`` command: ``analyze`` files in the terminal, ``serve`` the web app, run a
-``worker`` for the task queue.
+"""The ``mixcoach`` command: ``analyze`` files in the terminal, see them through the delivery
+``codecs``, ``serve`` the web app, run a ``worker`` for the task queue.
 
 Start-up stays fast: only argparse is imported here; each command imports what it needs.
 """
@@ -48,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("genres", help="list the genre profiles and their subgenres")
 
+    codecs = commands.add_parser(
+        "codecs",
+        help="hear-through figures: each file encoded as AAC, Opus and MP3, decoded and measured",
+        description="Encode each file as streaming services deliver it (AAC 256 kbps, Opus "
+        "160 kbps, MP3 320 kbps), decode it and measure again: the true peak after decoding, how "
+        "far it moved, the loudness change and the samples a decoder clips.",
+    )
+    codecs.add_argument("files", nargs="+", metavar="FILE", help="audio files (mono or stereo)")
+
     serve = commands.add_parser("serve", help="run the web app (default http://127.0.0.1:8000)")
     serve.add_argument("--host", default=None, help="address to listen on (default from settings)")
     serve.add_argument("--port", type=int, default=None, help="port (default from settings)")
@@ -91,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mixcoach.cli_analyze import run_genres
 
         return run_genres()
+    if args.command == "codecs":
+        from mixcoach.cli_codecs import run_codecs
+
+        return run_codecs(args.files)
     if args.command == "serve":
         from mixcoach.api.server import serve
 
