@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 from meters_support import loudness_of
+from numpy.lib.stride_tricks import sliding_window_view
 from signals import db_to_amplitude, sine, sine_sequence
 
 from mixcoach.audio.frame import Block, FrameSpec
@@ -302,6 +303,42 @@ def test_quiet_passages_between_minus_70_and_minus_60_lufs_count_for_integrated_
     assert result.integrated_lufs == pytest.approx(mean, abs=0.1)
     # LRA: 10th to 95th percentile of the short-term values, -66 to -62 LUFS.
     assert result.loudness_range_lu == pytest.approx(4.0, abs=0.2)
+
+
+def _gated_by_hand(segments: list[tuple[float, float]], *, absolute_gate_lufs: float) -> float:
+    """BS.1770-4 integrated loudness of steady ``(seconds, lufs)`` passages, from block energies.
+
+    Each 400 ms gating block (100 ms step) has the time-weighted mean power of the passages it
+    covers; blocks at or below the absolute gate go, then those more than 10 LU under the
+    power mean of the rest; what is left is power-averaged.
+    """
+    power = np.concatenate([np.full(round(10 * s), 10 ** (lufs / 10)) for s, lufs in segments])
+    blocks = sliding_window_view(power, 4).mean(axis=1)
+    block_lufs = 10 * np.log10(blocks)
+    kept = block_lufs > absolute_gate_lufs
+    relative_gate_lufs = 10 * math.log10(float(blocks[kept].mean())) - 10.0
+    kept &= block_lufs > relative_gate_lufs
+    return 10 * math.log10(float(blocks[kept].mean()))
+
+
+def test_the_absolute_gate_leaves_out_a_passage_just_under_minus_70_lufs() -> None:
+    """10 s each at -62, -69 and -71 LUFS: the -71 passage is within 10 LU of the others, so only
+    the absolute gate takes it out. Integrated loudness is then -64.25 LUFS by hand from the
+    block energies (and by pyloudnorm); keeping it (a gate at -72 or -80) would read -65.56,
+    and a gate at -65 would keep only the -62 passage (-62.03)."""
+    import pyloudnorm
+
+    segments = [(10.0, -62.0), (10.0, -69.0), (10.0, -71.0)]
+    audio = sine_sequence(segments, frequency_hz=997.0)
+    expected = _gated_by_hand(segments, absolute_gate_lufs=BS1770_ABSOLUTE_GATE_LUFS)
+    assert expected == pytest.approx(-64.25, abs=0.01)
+    ungated = _gated_by_hand(segments, absolute_gate_lufs=-math.inf)
+    assert expected - ungated > 1.0  # the gate matters by more than 1 LU here
+    result = loudness_of(audio, sample_rate_hz=48000)
+    assert result.integrated_lufs == pytest.approx(expected, abs=0.02)
+    # pyloudnorm's unity-gain RLB filter reads about 0.04 LU lower (see above).
+    oracle = pyloudnorm.Meter(48000).integrated_loudness(audio.T)
+    assert result.integrated_lufs == pytest.approx(oracle, abs=0.1)
 
 
 def test_series_mark_silence_and_time_each_window_by_its_end() -> None:
