@@ -194,3 +194,61 @@ def test_block_size_changes_nothing(sample_rate_hz: int, channels: int) -> None:
     for block_seconds in (0.01, 0.37):
         small = defects_of(audio, sample_rate_hz=sample_rate_hz, block_seconds=block_seconds)
         assert small == large, block_seconds
+
+
+#: The clip-run definition of the defects meter, written out so that moving it fails below:
+#: runs of 3 or more samples, equal within 2e-6, within 1e-4 of the file's highest sample, whose
+#: wave falls 3e-4 or more below them within two samples beyond each end.
+CLIP_LEVEL = 0.9
+
+
+def planted(*tops: list[float], sample_rate_hz: int = 44100) -> np.ndarray:
+    """A 200 Hz sine at -12 dBFS, mono ``(1, n)``, with each of ``tops`` (a few samples,
+    shoulders included) written over it one tenth of a second apart."""
+    audio = sine(frequency_hz=200.0, dbfs=-12.0, seconds=0.1 * (len(tops) + 1), channels=1)
+    for i, top in enumerate(tops):
+        at = round(0.1 * (i + 1) * sample_rate_hz)
+        audio[0, at : at + len(top)] = top
+    return audio
+
+
+def flat(length: int, level: float = CLIP_LEVEL, shoulder: float = 0.5) -> list[float]:
+    return [shoulder, shoulder, *([level] * length), shoulder, shoulder]
+
+
+def runs_of(audio: np.ndarray) -> list[int]:
+    result = defects_of(audio, sample_rate_hz=44100)
+    return sorted(r.samples for r in result.clip_runs)
+
+
+def test_three_samples_at_the_ceiling_are_a_clip_and_two_are_not() -> None:
+    audio = planted(*[flat(3)] * 4, *[flat(2)] * 4)
+    result = defects_of(audio, sample_rate_hz=44100)
+    assert [r.samples for r in result.clip_runs] == [3, 3, 3, 3]
+    assert result.clip_run_count == 4 and result.clipped_samples == 12
+    assert result.clip_level_dbfs == pytest.approx(20 * math.log10(CLIP_LEVEL), abs=0.01)
+
+
+def test_a_run_counts_within_1e_4_of_the_highest_sample_and_not_beyond() -> None:
+    audio = planted(flat(4), flat(5, CLIP_LEVEL - 5e-5), flat(6, CLIP_LEVEL - 5e-4))
+    assert runs_of(audio) == [4, 5]
+
+
+def test_a_run_is_flat_within_2e_6() -> None:
+    """Float rounding or a 24-bit step (1.2e-7) keeps a run whole; 1e-5 steps are not flat."""
+    small, large = CLIP_LEVEL - 1e-6, CLIP_LEVEL - 1e-5
+    audio = planted(flat(4), [0.5, 0.5, CLIP_LEVEL, small, CLIP_LEVEL, small, CLIP_LEVEL, 0.5])
+    assert runs_of(audio) == [4, 5]
+    audio = planted(flat(4), [0.5, 0.5, CLIP_LEVEL, large, CLIP_LEVEL, large, CLIP_LEVEL, 0.5])
+    assert runs_of(audio) == [4]
+
+
+def test_a_clipped_wave_falls_3e_4_below_its_ceiling_within_two_samples() -> None:
+    """A rounded top slopes away gently: 2e-4 down on both sides within two samples is not a
+    clip; 5e-4 down at the second sample beyond each end is."""
+    gentle = [CLIP_LEVEL - 2e-4] * 2
+    steep = [CLIP_LEVEL - 5e-4, CLIP_LEVEL - 2e-4]
+    audio = planted(flat(4), [*gentle, *[CLIP_LEVEL] * 5, *gentle])
+    assert runs_of(audio) == [4]
+    audio = planted(flat(4), [*steep, *[CLIP_LEVEL] * 5, *steep[::-1]])
+    assert runs_of(audio) == [4, 5]

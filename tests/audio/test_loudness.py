@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 from meters_support import loudness_of
+from numpy.lib.stride_tricks import sliding_window_view
 from signals import db_to_amplitude, sine, sine_sequence
 
 from mixcoach.audio.frame import Block, FrameSpec
@@ -302,6 +303,87 @@ def test_quiet_passages_between_minus_70_and_minus_60_lufs_count_for_integrated_
     assert result.integrated_lufs == pytest.approx(mean, abs=0.1)
     # LRA: 10th to 95th percentile of the short-term values, -66 to -62 LUFS.
     assert result.loudness_range_lu == pytest.approx(4.0, abs=0.2)
+
+
+def _windows_by_hand(
+    segments: list[tuple[float, float]],
+    *,
+    window_s: float = 0.4,
+    absolute_gate_lufs: float = BS1770_ABSOLUTE_GATE_LUFS,
+    relative_gate_lu: float = -10.0,
+) -> np.ndarray:
+    """The gated window loudness values (LUFS) of steady ``(seconds, lufs)`` passages.
+
+    Each window (100 ms step) has the time-weighted mean power of the passages it covers;
+    windows at or below the absolute gate go, then those more than ``relative_gate_lu`` under
+    the power mean of the rest (BS.1770-4 with 400 ms blocks; EBU Tech 3342 with 3 s ones).
+    """
+    power = np.concatenate([np.full(round(10 * s), 10 ** (lufs / 10)) for s, lufs in segments])
+    windows = sliding_window_view(power, round(10 * window_s)).mean(axis=1)
+    window_lufs = 10 * np.log10(windows)
+    kept = window_lufs > absolute_gate_lufs
+    relative_gate_lufs = 10 * math.log10(float(windows[kept].mean())) + relative_gate_lu
+    return np.asarray(window_lufs[kept & (window_lufs > relative_gate_lufs)])
+
+
+def _gated_by_hand(segments: list[tuple[float, float]], *, absolute_gate_lufs: float) -> float:
+    """BS.1770-4 integrated loudness: the power mean of the gated 400 ms blocks."""
+    kept = _windows_by_hand(segments, absolute_gate_lufs=absolute_gate_lufs)
+    return 10 * math.log10(float(np.mean(10 ** (kept / 10))))
+
+
+def _range_by_hand(segments: list[tuple[float, float]]) -> float:
+    """EBU Tech 3342 loudness range: 10th to 95th percentile (nearest rank) of the gated 3 s
+    windows, relative gate -20 LU."""
+    kept = np.sort(_windows_by_hand(segments, window_s=3.0, relative_gate_lu=-20.0))
+    last = kept.size - 1
+    return float(kept[math.floor(0.95 * last + 0.5)] - kept[math.floor(0.10 * last + 0.5)])
+
+
+@pytest.mark.parametrize(("quiet_lufs", "counts"), [(-32.4, True), (-33.2, False)])
+def test_the_relative_gate_sits_10_lu_under_the_mean(quiet_lufs: float, counts: bool) -> None:
+    """10 s at -20 LUFS, 10 s quieter: the gate (10 LU under the power mean of both, about
+    -32.8 LUFS) keeps a -32.4 passage and leaves out a -33.2 one, moving integrated loudness
+    by 2.7 LU."""
+    segments = [(10.0, -20.0), (10.0, quiet_lufs)]
+    expected = _gated_by_hand(segments, absolute_gate_lufs=BS1770_ABSOLUTE_GATE_LUFS)
+    assert (expected < -22.0) == counts  # the quiet half pulls the mean down 2.7 LU
+    audio = sine_sequence(segments, frequency_hz=997.0)
+    result = loudness_of(audio, sample_rate_hz=48000)
+    assert result.integrated_lufs == pytest.approx(expected, abs=0.02)
+
+
+@pytest.mark.parametrize(("quiet_lufs", "counts"), [(-41.0, True), (-42.5, False)])
+def test_the_loudness_range_gate_sits_20_lu_under_the_mean(quiet_lufs: float, counts: bool) -> None:
+    """20 s at -20 LUFS, 10 s quieter: the LRA gate (20 LU under the power mean of the 3 s
+    windows, about -41.8 LUFS) keeps a -41 passage (LRA about 21 LU) and leaves out a -42.5
+    one (only the fade between them is left: a few LU)."""
+    segments = [(20.0, -20.0), (10.0, quiet_lufs)]
+    expected = _range_by_hand(segments)
+    assert (expected > 15.0) == counts
+    audio = sine_sequence(segments, frequency_hz=997.0)
+    result = loudness_of(audio, sample_rate_hz=48000)
+    assert result.loudness_range_lu == pytest.approx(expected, abs=0.1)
+
+
+def test_the_absolute_gate_leaves_out_a_passage_just_under_minus_70_lufs() -> None:
+    """10 s each at -62, -69 and -71 LUFS: the -71 passage is within 10 LU of the others, so only
+    the absolute gate takes it out. Integrated loudness is then -64.25 LUFS by hand from the
+    block energies (and by pyloudnorm); keeping it (a gate at -72 or -80) would read -65.56,
+    and a gate at -65 would keep only the -62 passage (-62.03)."""
+    import pyloudnorm
+
+    segments = [(10.0, -62.0), (10.0, -69.0), (10.0, -71.0)]
+    audio = sine_sequence(segments, frequency_hz=997.0)
+    expected = _gated_by_hand(segments, absolute_gate_lufs=BS1770_ABSOLUTE_GATE_LUFS)
+    assert expected == pytest.approx(-64.25, abs=0.01)
+    ungated = _gated_by_hand(segments, absolute_gate_lufs=-math.inf)
+    assert expected - ungated > 1.0  # the gate matters by more than 1 LU here
+    result = loudness_of(audio, sample_rate_hz=48000)
+    assert result.integrated_lufs == pytest.approx(expected, abs=0.02)
+    # pyloudnorm's unity-gain RLB filter reads about 0.04 LU lower (see above).
+    oracle = pyloudnorm.Meter(48000).integrated_loudness(audio.T)
+    assert result.integrated_lufs == pytest.approx(oracle, abs=0.1)
 
 
 def test_series_mark_silence_and_time_each_window_by_its_end() -> None:
