@@ -1,7 +1,7 @@
 """The tables, as typed SQLAlchemy 2 models.
 
     sessions ──< tracks >── files (one row per distinct content, keyed by sha256)
-        │          │
+        │          │   └── previous_track (the earlier version it replaces, if any)
         └──< reviews >── analyses (one per distinct track + reference + genre + type)
                  │
                  ├──< feedback, presets
@@ -126,6 +126,10 @@ class Track(Base):
     )
     file_sha256: Mapped[str] = mapped_column(ForeignKey("files.sha256"), index=True)
     filename: Mapped[str] = mapped_column(String(255))  # as the browser named it, the first time
+    #: The earlier version this track is a new render of (same session); None for a first one.
+    previous_track_id: Mapped[str | None] = mapped_column(
+        ForeignKey("tracks.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
@@ -244,3 +248,28 @@ class Preset(Base):
     name: Mapped[str] = mapped_column(String(255))
     data: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Album(Base):
+    """Several of a session's reviews grouped as one release, in their order."""
+
+    __tablename__ = "albums"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class AlbumTrack(Base):
+    """One review's place on an album (1-based)."""
+
+    __tablename__ = "album_tracks"
+
+    album_id: Mapped[str] = mapped_column(
+        ForeignKey("albums.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[str] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
