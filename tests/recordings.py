@@ -50,6 +50,7 @@ def high_shelf(audio: np.ndarray, rate: int, *, gain_db: float, corner_hz: float
     return signal.lfilter(b, a, audio, axis=-1)
 
 
-def write(path: Path, audio: np.ndarray, rate: int) -> Path:
-    sf.write(str(path), audio.T, rate, subtype="FLOAT")
+def write(path: Path, audio: np.ndarray, rate: int, *, subtype: str = "FLOAT") -> Path:
+    """``audio`` as a WAV file (32-bit float; ``"PCM_16"`` for uploads under a small limit)."""
+    sf.write(str(path), audio.T, rate, subtype=subtype)
     return path

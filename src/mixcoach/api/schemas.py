@@ -17,7 +17,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from mixcoach.feedback.model import DetailLevel
+from mixcoach.findings.album import AlbumPlayback, AlbumTrack, Outlier
 from mixcoach.findings.model import FeedbackType
+from mixcoach.findings.versions import FindingChange, MetricChange
 from mixcoach.knowledge.platforms import Playback, PlaybackAction, platform
 from mixcoach.knowledge.sources import source
 from mixcoach.storage.jobs import JobStatus
@@ -298,8 +300,11 @@ class ReviewForm(BaseModel):
     """A subgenre of `genre` from GET /api/options."""
     detail_level: DetailLevel = "detailed"
     """How much the feedback says: `simple`, `detailed` or `pro`."""
+    version_of: Annotated[str, StringConstraints(max_length=64), NoControlCharacters] | None = None
+    """The id of the session's earlier track this upload is a new version of (GET
+    /api/reviews/{id}/versions lists the lineage); empty or absent: a track of its own."""
 
-    @field_validator("genre", "subgenre")
+    @field_validator("genre", "subgenre", "version_of")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
@@ -425,3 +430,90 @@ def event_stream(description: str, events: dict[str, dict[str, Any]]) -> dict[st
         "description": description,
         "content": {"text/event-stream": {"itemSchema": {"oneOf": items}}},
     }
+
+
+class VersionOut(Out):
+    number: int
+    """1 for the first version, in the order the versions were made."""
+    track: TrackRef
+    """The version's track."""
+    review_id: str | None
+    """The track's newest review in this session (compare two with .../compare/{other_id})."""
+
+
+class VersionSuggestionOut(Out):
+    review_id: str
+    """A review of a track that is not linked yet but looks like a version of this one."""
+    track: TrackRef
+    """Its track (upload with `version_of` set to link a new one)."""
+    reason: Literal["file_name", "fingerprint"]
+    """Why: the same file name once version marks are removed, or the same duration, tempo,
+    key and loudness curve."""
+
+
+class VersionsOut(Out):
+    versions: list[VersionOut]
+    """The lineage of the review's track, first version first."""
+    suggestions: list[VersionSuggestionOut]
+    """The session's other tracks that look like versions of it."""
+
+
+class ComparisonOut(Out):
+    before_review_id: str
+    """The earlier version's review."""
+    after_review_id: str
+    """The later version's review."""
+    findings: list[FindingChange]
+    """Per finding: `fixed`, `still_there` (with the trend and the amounts, in the finding's
+    unit) or `new`."""
+    metrics: list[MetricChange]
+    """Per metric and band level: both values and the change (later minus earlier)."""
+    summary: str
+    """The comparison in words."""
+
+
+class AlbumIn(BaseModel):
+    """A new album: the session's reviews as one release, in order."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    title: Annotated[str, StringConstraints(min_length=1, max_length=255), NoControlCharacters]
+    """The album's title."""
+    review_ids: Annotated[list[str], Field(min_length=2, max_length=100)]
+    """The reviews of its tracks, in the album's order (each once)."""
+
+    @field_validator("review_ids")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        repeated = sorted({review_id for review_id in value if value.count(review_id) > 1})
+        if repeated:
+            raise ValueError(f"each review appears once; repeated: {', '.join(repeated)}")
+        return value
+
+
+class AlbumCreatedOut(Out):
+    id: str
+    """The album's id (GET /api/albums/{id})."""
+    title: str
+    """Its title."""
+    review_ids: list[str]
+    """Its tracks' reviews, in order."""
+
+
+class AlbumOut(AlbumCreatedOut):
+    tracks: list[AlbumTrack]
+    """Per track: loudness, true peak, tilt, width and band levels."""
+    album_lufs: float | None
+    """The album's loudness: the tracks' loudness averaged as energy, weighted by duration."""
+    album_true_peak_dbtp: float | None
+    """The loudest track's true peak."""
+    loudness_spread_lu: float | None
+    """The loudest track's loudness minus the quietest's."""
+    outliers: list[Outlier]
+    """What sets a track apart from the rest (further from the others' median than 3 scaled
+    MADs and than the measure's floor), with the amount."""
+    summary: list[str]
+    """The outliers in words, one sentence per track that stands out."""
+    playback: list[AlbumPlayback]
+    """Album mode per streaming service: one gain for the whole album, and each track's
+    resulting loudness and true peak."""

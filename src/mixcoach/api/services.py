@@ -17,10 +17,10 @@ from mixcoach.api.schemas import ReviewForm
 from mixcoach.api.state import AppState
 from mixcoach.api.upload import ReceivedFile, ReceivedForm, receive_form
 from mixcoach.audio.decode import count_frames, open_audio
-from mixcoach.errors import AudioError, InputError
+from mixcoach.errors import AudioError, InputError, NotFound
 from mixcoach.knowledge.genres import resolve_profile
 from mixcoach.knowledge.platforms import Playback, playback
-from mixcoach.storage.models import BrowserSession
+from mixcoach.storage.models import BrowserSession, Track
 from mixcoach.storage.reviews import (
     AnalysisRequest,
     ReviewRow,
@@ -29,6 +29,7 @@ from mixcoach.storage.reviews import (
     queue_analysis,
 )
 from mixcoach.storage.tracks import AudioFacts, add_file, add_track, forget_if_unreferenced
+from mixcoach.storage.versions import link_version
 
 FILE_FIELDS = frozenset({"track", "reference"})
 TRACK_REQUIRED = "a track file is required"
@@ -94,6 +95,8 @@ def _store_review(state: AppState, session: BrowserSession, form: ReceivedForm) 
                 tracks[name] = add_track(
                     db, session_id=session.id, sha256=sha, filename=received.filename
                 )
+            if fields.version_of is not None:
+                _link_version(db, session.id, tracks["track"], fields.version_of)
             reference, reference_file = tracks.get("reference"), form.files.get("reference")
             analysis = queue_analysis(
                 db,
@@ -122,6 +125,18 @@ def _store_review(state: AppState, session: BrowserSession, form: ReceivedForm) 
         for sha in kept:
             forget_if_unreferenced(state.database, state.store, sha)
         raise
+
+
+def _link_version(db: Session, session_id: str, track: Track, previous_track_id: str) -> None:
+    """The upload as a new version of an earlier track; a FieldError on ``version_of`` when
+    that is not the session's track or the link would make a loop."""
+    try:
+        link_version(db, session_id=session_id, track=track, previous_track_id=previous_track_id)
+    except (NotFound, InputError) as exc:
+        raise FieldError(
+            INVALID_REQUEST.format(problems=f"version_of: {exc.message}"),
+            [("version_of", exc.message)],
+        ) from exc
 
 
 def _check_form(form: ReceivedForm) -> ReviewForm:

@@ -14,12 +14,18 @@ from fastapi import Depends, Request
 
 from mixcoach.api.deps import CurrentSession
 from mixcoach.errors import NotFound
+from mixcoach.storage.albums import ALBUM_NOT_FOUND
 from mixcoach.storage.reviews import REVIEW_NOT_FOUND
 from mixcoach.storage.tracks import TRACK_NOT_FOUND
 
 #: What ``storage.models.new_id`` makes: 32 lowercase hex digits.
 ID = re.compile(r"[0-9a-f]{32}")
-_NOT_FOUND = {"review_id": REVIEW_NOT_FOUND, "track_id": TRACK_NOT_FOUND}
+_NOT_FOUND = {
+    "review_id": REVIEW_NOT_FOUND,
+    "other_id": REVIEW_NOT_FOUND.replace("review_id", "other_id"),
+    "track_id": TRACK_NOT_FOUND,
+    "album_id": ALBUM_NOT_FOUND,
+}
 
 
 async def known_ids(request: Request, session: CurrentSession) -> None:

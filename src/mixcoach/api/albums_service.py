@@ -1,0 +1,43 @@
+"""Albums: a session's reviews grouped as one release, and how the tracks sit together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from mixcoach.analysis import Analysis
+from mixcoach.api.services import finished_review
+from mixcoach.api.state import AppState
+from mixcoach.feedback.album_notes import explain_album
+from mixcoach.findings.album import AlbumReport, album_report
+from mixcoach.storage.albums import add_album, get_album
+from mixcoach.storage.models import Album
+
+
+@dataclass(frozen=True)
+class AlbumView:
+    album: Album
+    review_ids: list[str]
+    report: AlbumReport
+    summary: list[str]
+
+
+def create_album(
+    state: AppState, *, session_id: str, title: str, review_ids: list[str]
+) -> tuple[Album, list[str]]:
+    """A new album of the session's reviews; NotFound naming a review that is not theirs."""
+    with state.database.writing() as db:
+        album = add_album(db, session_id=session_id, title=title, review_ids=review_ids)
+        return album, review_ids
+
+
+def album_view(db: Session, *, session_id: str, album_id: str) -> AlbumView:
+    """The album across its tracks; NotReady until every track's analysis is done."""
+    album, review_ids = get_album(db, session_id=session_id, album_id=album_id)
+    tracks = []
+    for review_id in review_ids:
+        row, document = finished_review(db, session_id=session_id, review_id=review_id)
+        tracks.append((review_id, row.track.filename, Analysis.model_validate(document)))
+    report = album_report(tracks)
+    return AlbumView(album, review_ids, report, explain_album(report))

@@ -1,0 +1,48 @@
+"""Albums: several of a session's reviews as one release."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from mixcoach.api.albums_service import album_view, create_album
+from mixcoach.api.deps import CurrentSession, StateDep
+from mixcoach.api.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_READY_RESPONSES
+from mixcoach.api.routers.paths import KnownIds
+from mixcoach.api.schemas import AlbumCreatedOut, AlbumIn, AlbumOut
+
+router = APIRouter(
+    prefix="/api/albums",
+    tags=["albums"],
+    responses={**COMMON_RESPONSES, **AUTH_RESPONSES},
+    dependencies=[KnownIds],
+)
+
+
+@router.post("", status_code=201)
+def post_album(body: AlbumIn, state: StateDep, session: CurrentSession) -> AlbumCreatedOut:
+    """Group the session's reviews (two or more, each once) as an album, in the order given."""
+    album, review_ids = create_album(
+        state, session_id=session.id, title=body.title, review_ids=body.review_ids
+    )
+    return AlbumCreatedOut(id=album.id, title=album.title, review_ids=review_ids)
+
+
+@router.get("/{album_id}", responses=NOT_READY_RESPONSES)
+def get_album(album_id: str, state: StateDep, session: CurrentSession) -> AlbumOut:
+    """Loudness, true peak, tonal balance and width across the tracks, the tracks that stand
+    out (with amounts), and album-mode playback per streaming service."""
+    with state.database.session() as db:
+        view = album_view(db, session_id=session.id, album_id=album_id)
+        report = view.report
+        return AlbumOut(
+            id=view.album.id,
+            title=view.album.title,
+            review_ids=view.review_ids,
+            tracks=report.tracks,
+            album_lufs=report.album_lufs,
+            album_true_peak_dbtp=report.album_true_peak_dbtp,
+            loudness_spread_lu=report.loudness_spread_lu,
+            outliers=report.outliers,
+            summary=view.summary,
+            playback=report.playback,
+        )

@@ -1,0 +1,116 @@
+"""Versions through real HTTP, on a real recording: a clean v1, a hard-clipped v2 and a clean
+v3 uploaded as versions of each other; the clipping reported new, then fixed, with its amount;
+the lineage in order; look-alike tracks suggested; another session sees nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from http_helpers import analysed, assert_error, new_session, upload
+from recordings import DRASCULA, at_loudness, excerpt, hard_clipped
+from recordings import write as write_float
+
+SECONDS = 10.0  # 16-bit stereo: 1.8 MB, under the tests' 2 MB upload limit
+
+
+@pytest.fixture
+def renders(tmp_path: Path) -> dict[str, Path]:
+    audio, rate = excerpt(DRASCULA / "track1.ogg", seconds=SECONDS)
+    other, other_rate = excerpt(DRASCULA / "track2.ogg", seconds=SECONDS)
+    v1 = at_loudness(audio, rate, lufs=-20.0)
+    return {
+        "v1": write(tmp_path / "Song.wav", v1, rate),
+        "v2": write(tmp_path / "Song v2.wav", hard_clipped(v1, gain_db=9.0), rate),
+        "v3": write(tmp_path / "Song v3.wav", at_loudness(audio, rate, lufs=-20.5), rate),
+        "bounce": write(tmp_path / "bounce.wav", at_loudness(audio, rate, lufs=-21.0), rate),
+        "final": write(tmp_path / "song_final.wav", at_loudness(audio, rate, lufs=-19.0), rate),
+        "other": write(tmp_path / "Other.wav", at_loudness(other, other_rate, lufs=-20.0), rate),
+    }
+
+
+def write(path: Path, audio: Any, rate: int) -> Path:
+    return write_float(path, audio, rate, subtype="PCM_16")
+
+
+def _track_id(client: httpx.Client, auth: dict[str, str], review_id: str) -> str:
+    track_id: str = client.get(f"/api/reviews/{review_id}", headers=auth).json()["track"]["id"]
+    return track_id
+
+
+def _compare(client: httpx.Client, auth: dict[str, str], before: str, after: str) -> Any:
+    response = client.get(f"/api/reviews/{before}/compare/{after}", headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_clipping_is_new_in_v2_and_fixed_in_v3(
+    client: httpx.Client, auth: dict[str, str], renders: dict[str, Path]
+) -> None:
+    v1 = analysed(client, auth, renders["v1"])
+    v2 = analysed(client, auth, renders["v2"], version_of=_track_id(client, auth, v1))
+    v3 = analysed(client, auth, renders["v3"], version_of=_track_id(client, auth, v2))
+
+    lineage = client.get(f"/api/reviews/{v3}/versions", headers=auth).json()
+    assert [(v["number"], v["review_id"]) for v in lineage["versions"]] == [
+        (1, v1),
+        (2, v2),
+        (3, v3),
+    ]
+
+    pushed = _compare(client, auth, v1, v2)
+    clipping = next(f for f in pushed["findings"] if f["code"] == "clipping")
+    runs = client.get(f"/api/reviews/{v2}/analysis", headers=auth).json()["defects"][
+        "clip_run_count"
+    ]
+    assert (clipping["status"], clipping["value_before"], clipping["value_after"]) == (
+        "new",
+        None,
+        runs,
+    )
+    assert runs > 50
+    assert f"v2 brought in the clipping ({runs} runs)" in pushed["summary"]
+    loudness = next(m for m in pushed["metrics"] if m["metric"] == "loudness.integrated_lufs")
+    assert 5.0 < loudness["change"] < 9.0  # louder by most of the 9 dB pushed in
+
+    repaired = _compare(client, auth, v2, v3)
+    clipping = next(f for f in repaired["findings"] if f["code"] == "clipping")
+    assert (clipping["status"], clipping["value_before"]) == ("fixed", runs)
+    assert repaired["summary"].startswith("v3 fixed ")
+
+
+def test_look_alike_tracks_are_suggested_and_other_songs_not(
+    client: httpx.Client, auth: dict[str, str], renders: dict[str, Path]
+) -> None:
+    v1 = analysed(client, auth, renders["v1"])
+    final = analysed(client, auth, renders["final"])
+    bounce = analysed(client, auth, renders["bounce"])
+    other = analysed(client, auth, renders["other"])
+    body = client.get(f"/api/reviews/{v1}/versions", headers=auth).json()
+    assert [v["review_id"] for v in body["versions"]] == [v1]
+    reasons = {s["review_id"]: s["reason"] for s in body["suggestions"]}
+    assert reasons == {final: "file_name", bounce: "fingerprint"}
+    assert other not in reasons
+
+
+def test_version_of_an_unknown_track_is_a_422_naming_the_field(
+    client: httpx.Client, auth: dict[str, str], renders: dict[str, Path]
+) -> None:
+    response = upload(client, auth, renders["v2"], version_of="0" * 32)
+    body = assert_error(response, 422, "invalid_request", "version_of", "was not found")
+    assert [d["field"] for d in body["error"]["details"]] == ["version_of"]
+
+
+def test_another_session_sees_no_versions_and_no_comparison(
+    client: httpx.Client, auth: dict[str, str], renders: dict[str, Path]
+) -> None:
+    v1 = analysed(client, auth, renders["v1"])
+    v2 = analysed(client, auth, renders["v2"], version_of=_track_id(client, auth, v1))
+    stranger = new_session(client)
+    assert_error(client.get(f"/api/reviews/{v2}/versions", headers=stranger), 404, "not_found")
+    assert_error(client.get(f"/api/reviews/{v1}/compare/{v2}", headers=stranger), 404, "not_found")
+    # nor can a stranger's upload claim to be a version of this session's track
+    response = upload(client, stranger, renders["v3"], version_of=_track_id(client, auth, v1))
+    assert_error(response, 422, "invalid_request", "version_of")
