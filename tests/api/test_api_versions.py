@@ -114,3 +114,15 @@ def test_another_session_sees_no_versions_and_no_comparison(
     # nor can a stranger's upload claim to be a version of this session's track
     response = upload(client, stranger, renders["v3"], version_of=_track_id(client, auth, v1))
     assert_error(response, 422, "invalid_request", "version_of")
+
+
+def test_deleting_a_first_version_leaves_the_later_ones_linked(
+    client: httpx.Client, auth: dict[str, str], renders: dict[str, Path]
+) -> None:
+    v1 = upload(client, auth, renders["v1"]).json()["id"]
+    v2 = upload(client, auth, renders["v2"], version_of=_track_id(client, auth, v1)).json()["id"]
+    v3 = upload(client, auth, renders["v3"], version_of=_track_id(client, auth, v2)).json()["id"]
+    gone = client.delete(f"/api/tracks/{_track_id(client, auth, v1)}", headers=auth)
+    assert gone.status_code == 204, gone.text
+    lineage = client.get(f"/api/reviews/{v3}/versions", headers=auth).json()["versions"]
+    assert [(v["number"], v["review_id"]) for v in lineage] == [(1, v2), (2, v3)]
