@@ -13,6 +13,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from mixcoach.audio.codecs import loudness_of
+from mixcoach.audio.loudness import true_peak_interpolator
 from mixcoach.feedback.model import CompressorSettings, EqMove, LimiterSettings, Step, WidthMove
 
 #: Moves a preview can render; the others (clip repair, re-export, checks) are done by hand.
@@ -27,7 +28,6 @@ RENDERABLE = (
     "limiter",
 )
 
-_OVERSAMPLE = 4
 _LOOKAHEAD_S = 0.002
 _DETECTOR_HOP_S = 0.001
 
@@ -120,11 +120,14 @@ def _smooth_db(
 def apply_compressor(
     audio: np.ndarray, settings: CompressorSettings, *, sample_rate_hz: int
 ) -> np.ndarray:
-    """A feed-forward, peak-sensing, soft-knee compressor, linked across channels."""
+    """A feed-forward, RMS-sensing, soft-knee compressor, linked across channels.
+
+    RMS, not peak: the plan sets the threshold from the short-term loudness, so the
+    compressor answers the level the ear hears and lets transients shorter than the attack by."""
     hop = max(1, round(_DETECTOR_HOP_S * sample_rate_hz))
     frames = -(-audio.shape[1] // hop)
-    padded = np.pad(np.max(np.abs(audio), axis=0), (0, frames * hop - audio.shape[1]))
-    level_db = 20 * np.log10(np.maximum(padded.reshape(frames, hop).max(axis=1), 1e-9))
+    power = np.pad(np.square(audio).mean(axis=0), (0, frames * hop - audio.shape[1]))
+    level_db = 10 * np.log10(np.maximum(power.reshape(frames, hop).mean(axis=1), 1e-18))
     over = level_db - settings.threshold_dbfs
     knee = max(settings.knee_db, 1e-6)
     slope = 1 - 1 / settings.ratio
@@ -154,10 +157,9 @@ def apply_limiter(
     then the release lets it recover. A last trim catches what the smoothing let through."""
     driven = audio * _db(settings.input_gain_db)
     ceiling = _db(settings.ceiling_dbtp)
-    n = driven.shape[1]
-    peaks = np.abs(signal.resample_poly(driven, _OVERSAMPLE, 1, axis=1)).max(axis=0)
-    peaks = np.pad(peaks, (0, n * _OVERSAMPLE - peaks.size))[: n * _OVERSAMPLE]
-    need = np.minimum(1.0, ceiling / np.maximum(peaks.reshape(n, _OVERSAMPLE).max(axis=1), 1e-12))
+    need = np.minimum(
+        1.0, ceiling / np.maximum(sample_peaks(driven, sample_rate_hz=sample_rate_hz), 1e-12)
+    )
     span = max(1, round(_LOOKAHEAD_S * sample_rate_hz))
     held = ndimage.minimum_filter1d(need, 2 * span + 1, mode="nearest")
     reduction_db = -20 * np.log10(held)
@@ -178,9 +180,24 @@ def _release(reduction_db: np.ndarray, *, release_coeff: float) -> np.ndarray:
     return np.asarray(np.maximum(trail, 0.0))
 
 
+def sample_peaks(audio: np.ndarray, *, sample_rate_hz: int) -> np.ndarray:
+    """The highest true-peak magnitude at or just after each sample, over channels, shape ``(n,)``.
+
+    The points between samples come from the loudness meter's own interpolator (BS.1770-4
+    Annex 2), so the limiter holds exactly the true peak the analysis will measure."""
+    phases = true_peak_interpolator(sample_rate_hz=sample_rate_hz)
+    half = phases.shape[1] // 2
+    n = audio.shape[1]
+    peaks = np.abs(audio).max(axis=0)
+    for row in phases:
+        for channel in audio:  # 12 taps: direct convolution is 3x faster than FFT here
+            peaks = np.maximum(peaks, np.abs(np.convolve(channel, row[::-1])[half : half + n]))
+    return np.asarray(peaks)
+
+
 def true_peak(audio: np.ndarray, *, sample_rate_hz: int) -> float:
-    """Linear true peak of ``(channels, n)`` audio, by BS.1770's oversampling."""
-    return float(np.max(np.abs(signal.resample_poly(audio, _OVERSAMPLE, 1, axis=1))))
+    """Linear true peak of ``(channels, n)`` audio, as the loudness meter measures it."""
+    return float(sample_peaks(audio, sample_rate_hz=sample_rate_hz).max()) if audio.size else 0.0
 
 
 def render_step(audio: np.ndarray, step: Step, *, sample_rate_hz: int) -> np.ndarray:
@@ -190,8 +207,8 @@ def render_step(audio: np.ndarray, step: Step, *, sample_rate_hz: int) -> np.nda
     if step.move in ("gain", "trim") and step.gain_db is not None:
         return audio * _db(step.gain_db)
     if step.move == "balance" and step.gain_db is not None and audio.shape[0] == 2:
-        half = _db(step.gain_db / 2)  # positive gain_db moves the image right
-        return np.stack([audio[0] / half, audio[1] * half])
+        half = _db(step.gain_db / 2)  # gain_db is the change of left minus right, in dB
+        return np.stack([audio[0] * half, audio[1] / half])
     if step.eq is not None:
         return apply_eq(audio, step.eq, sample_rate_hz=sample_rate_hz)
     if step.compressor is not None:
@@ -204,43 +221,61 @@ def render_step(audio: np.ndarray, step: Step, *, sample_rate_hz: int) -> np.nda
 
 
 def render_steps(audio: np.ndarray, steps: list[Step], *, sample_rate_hz: int) -> np.ndarray:
-    for step in steps:
+    """``steps`` in the plan's order, except the limiter, which runs last: its ceiling is a
+    promise about the output, and a move after it (an EQ boost) would break it."""
+    for step in sorted(steps, key=lambda s: s.limiter is not None):
         audio = render_step(audio, step, sample_rate_hz=sample_rate_hz)
     return audio
 
 
 @dataclass(frozen=True)
 class Matched:
-    """Before and after at the same loudness: the louder one turned down by ``gain_db``."""
+    """Before and after at the same loudness, each with the gain it was given (<= 0 dB)."""
 
     before: np.ndarray
     after: np.ndarray
-    #: Gain applied to the louder excerpt (<= 0 dB), in dB.
-    gain_db: float
-    #: Which excerpt was turned down.
-    turned_down: str
+    before_gain_db: float
+    after_gain_db: float
     before_lufs: float | None
     after_lufs: float | None
 
+    @property
+    def gain_db(self) -> float:
+        """The level-matching gain: how far the louder one was turned down below the other."""
+        return -abs(self.after_gain_db - self.before_gain_db)
+
+    @property
+    def turned_down(self) -> str:
+        if self.after_gain_db < self.before_gain_db:
+            return "after"
+        return "before" if self.before_gain_db < self.after_gain_db else "none"
+
 
 def match_loudness(before: np.ndarray, after: np.ndarray, *, sample_rate_hz: int) -> Matched:
-    """Turn the louder excerpt down to the quieter's integrated loudness (BS.1770), then keep
-    the after's true peak at or under the before's."""
+    """Turn the louder excerpt down to the quieter's integrated loudness (BS.1770).
+
+    If the after would then peak above the original before's true peak (an EQ boost raises
+    peaks more than loudness), both are turned down together until it does not: the match
+    holds, and no preview plays a peak the producer's own file does not have."""
     before_lufs = loudness_of(before, sample_rate_hz).integrated_lufs
     after_lufs = loudness_of(after, sample_rate_hz).integrated_lufs
-    gain_db, turned_down = 0.0, "none"
+    before_gain_db = after_gain_db = 0.0
     if before_lufs is not None and after_lufs is not None:
-        gain_db = -abs(after_lufs - before_lufs)
-        turned_down = "after" if after_lufs > before_lufs else "before"
-    if turned_down == "before":
-        before = before * _db(gain_db)
-    elif turned_down == "after":
-        after = after * _db(gain_db)
+        before_gain_db = min(0.0, after_lufs - before_lufs)
+        after_gain_db = min(0.0, before_lufs - after_lufs)
     limit = true_peak(before, sample_rate_hz=sample_rate_hz)
-    peak = true_peak(after, sample_rate_hz=sample_rate_hz)
+    peak = true_peak(after, sample_rate_hz=sample_rate_hz) * _db(after_gain_db)
     if peak > limit > 0:
-        after = after * (limit / peak)
-    return Matched(before, after, round(gain_db, 2), turned_down, before_lufs, after_lufs)
+        trim_db = 20 * float(np.log10(limit / peak))
+        before_gain_db, after_gain_db = before_gain_db + trim_db, after_gain_db + trim_db
+    return Matched(
+        before=before * _db(before_gain_db),
+        after=after * _db(after_gain_db),
+        before_gain_db=before_gain_db,
+        after_gain_db=after_gain_db,
+        before_lufs=before_lufs,
+        after_lufs=after_lufs,
+    )
 
 
 def loudest_excerpt(
