@@ -20,6 +20,7 @@ from mixcoach.jobs.events import ProgressHub
 from mixcoach.jobs.feed import DatabaseFeed
 from mixcoach.jobs.queue import Publisher
 from mixcoach.jobs.runner import JobRunner, RunnerHealth
+from mixcoach.preview.cache import PreviewCache
 from mixcoach.storage.database import Database
 from mixcoach.storage.files import FileStore
 from mixcoach.storage.s3 import S3Store
@@ -42,6 +43,7 @@ class AppState:
     publisher: Publisher | None = None
     feed: DatabaseFeed | None = None
     sessions: KnownSessions = field(default_factory=KnownSessions)
+    previews: PreviewCache = field(default_factory=PreviewCache)
 
     @classmethod
     def start(cls, settings: Settings) -> AppState:

@@ -1,0 +1,92 @@
+"""A review's previews: which there are, and each one's before/after audio, rendered once.
+
+Rendering reads the track from the store, renders the plan's moves on it and encodes the
+excerpt; the result is kept in a bounded in-process cache keyed by the review, the content
+hash of its plan and the preview's id, so a second request (the after, or the same preview
+again) does not decode or render again. Sync functions: routers call them in the threadpool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import soundfile as sf
+
+from mixcoach.api.feedback_service import Ready, ready_review
+from mixcoach.audio.codecs import CODECS, encode
+from mixcoach.audio.decode import open_audio
+from mixcoach.errors import NotFound
+from mixcoach.feedback.model import Plan
+from mixcoach.feedback.plan import build_plan
+from mixcoach.preview.cache import PreviewCache
+from mixcoach.preview.previews import PreviewSpec, RenderedPreview, preview_specs, render_preview
+from mixcoach.storage.database import Database
+from mixcoach.storage.store import AudioStore
+
+Side = Literal["before", "after"]
+AudioFormat = Literal["opus", "wav"]
+NO_PREVIEW = "This review has no preview {preview_id!r}; GET its previews for their ids."
+_OPUS = next(c for c in CODECS if c.encoder == "libopus")
+_BLOCK_FRAMES = 1 << 18
+
+
+@dataclass(frozen=True)
+class PreviewAudio:
+    content: bytes
+    media_type: str
+
+
+def plan_hash(plan: Plan) -> str:
+    return hashlib.sha256(plan.model_dump_json().encode()).hexdigest()[:16]
+
+
+def review_previews(
+    database: Database, *, session_id: str, review_id: str
+) -> tuple[Ready, Plan, list[PreviewSpec]]:
+    ready = ready_review(database, session_id=session_id, review_id=review_id)
+    plan = build_plan(ready.analysis)
+    return ready, plan, preview_specs(plan, ready.analysis.findings)
+
+
+def rendered_preview(
+    database: Database,
+    store: AudioStore,
+    cache: PreviewCache,
+    *,
+    session_id: str,
+    review_id: str,
+    preview_id: str,
+) -> RenderedPreview:
+    """The preview rendered (or from the cache); NotFound for an id the review does not have."""
+    ready, plan, specs = review_previews(database, session_id=session_id, review_id=review_id)
+    spec = next((s for s in specs if s.id == preview_id), None)
+    if spec is None:
+        raise NotFound(NO_PREVIEW.format(preview_id=preview_id))
+    key = (review_id, plan_hash(plan), preview_id)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    with store.local_copy(ready.track.file_sha256) as path:
+        source = open_audio(path)
+        try:
+            audio = np.concatenate(list(source.blocks(block_frames=_BLOCK_FRAMES)), axis=1)
+            rate = source.info.sample_rate_hz
+        finally:
+            source.close()
+    preview = render_preview(audio.astype(np.float64), spec, sample_rate_hz=rate)
+    cache.put(key, preview)
+    return preview
+
+
+def preview_audio(preview: RenderedPreview, side: Side, audio_format: AudioFormat) -> PreviewAudio:
+    """One side of the matched preview as Opus in Ogg (the page's default) or 32-bit float WAV."""
+    samples = preview.matched.before if side == "before" else preview.matched.after
+    if audio_format == "wav":
+        out = io.BytesIO()
+        sf.write(out, samples.T, preview.sample_rate_hz, format="WAV", subtype="FLOAT")
+        return PreviewAudio(out.getvalue(), "audio/wav")
+    return PreviewAudio(encode(samples, preview.sample_rate_hz, _OPUS), "audio/ogg")

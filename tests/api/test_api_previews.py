@@ -1,0 +1,74 @@
+"""Previews through real HTTP on a real recording with an inverted channel: listed with their
+moves, rendered once, each side playable as Opus and WAV, matched in loudness; another
+session's review and an unknown preview answer 404."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+import soundfile as sf
+from http_helpers import analysed, assert_error, new_session
+
+from mixcoach.audio.codecs import loudness_of
+
+TRACK = Path("/usr/share/scummvm/drascula/audio/track1.ogg")
+
+
+@pytest.fixture
+def flipped(tmp_path: Path) -> Path:
+    if not TRACK.exists():
+        pytest.skip(f"{TRACK} is not installed (scripts/test.sh installs it)")
+    rate = sf.info(str(TRACK)).samplerate
+    audio, rate = sf.read(str(TRACK), start=30 * rate, frames=12 * rate, always_2d=True)
+    audio[:, 1] *= -1
+    path = tmp_path / "flipped mix.flac"  # under the tests' 2 MB upload limit
+    sf.write(str(path), audio, rate, subtype="PCM_16")
+    return path
+
+
+def test_previews_list_render_once_and_play_matched(
+    client: httpx.Client, auth: dict[str, str], flipped: Path
+) -> None:
+    review_id = analysed(client, auth, flipped, feedback_type="master_review")
+    listed = client.get(f"/api/reviews/{review_id}/previews", headers=auth)
+    assert listed.status_code == 200, listed.text
+    previews = listed.json()
+    moves = [p["move"] for p in previews]
+    assert moves[0] == "polarity_flip" and moves[-1] == "all"
+    flip = previews[0]
+    assert "phase_issue" in flip["finding_codes"]
+
+    rendered = client.get(f"/api/reviews/{review_id}/previews/{flip['id']}", headers=auth)
+    assert rendered.status_code == 200, rendered.text
+    body = rendered.json()
+    (change,) = body["changes"]
+    assert change["metric"] == "correlation"
+    assert change["before"] < -0.3 and change["after"] > 0.3
+    assert body["gain_db"] <= 0 and body["end_s"] - body["start_s"] == pytest.approx(10, abs=0.01)
+
+    sides = {}
+    for side in ("before", "after"):
+        wav = client.get(f"/api/reviews/{review_id}/previews/all/{side}?format=wav", headers=auth)
+        assert wav.status_code == 200 and wav.headers["content-type"] == "audio/wav"
+        audio, rate = sf.read(io.BytesIO(wav.content), always_2d=True)
+        sides[side] = audio.T
+        opus = client.get(f"/api/reviews/{review_id}/previews/all/{side}", headers=auth)
+        assert opus.status_code == 200 and opus.headers["content-type"] == "audio/ogg"
+        assert opus.content[:4] == b"OggS"
+    before = loudness_of(sides["before"], rate).integrated_lufs
+    after = loudness_of(sides["after"], rate).integrated_lufs
+    assert before is not None and after is not None and after == pytest.approx(before, abs=0.5)
+    assert np.corrcoef(*sides["after"])[0, 1] > 0.3 > -0.3 > np.corrcoef(*sides["before"])[0, 1]
+
+    assert_error(
+        client.get(f"/api/reviews/{review_id}/previews/9-eq/after", headers=auth), 404, "not_found"
+    )
+    other = new_session(client)
+    assert_error(client.get(f"/api/reviews/{review_id}/previews", headers=other), 404, "not_found")
+    assert_error(
+        client.get(f"/api/reviews/{review_id}/previews/all/after", headers=other), 404, "not_found"
+    )
