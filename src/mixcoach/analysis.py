@@ -106,9 +106,7 @@ def assemble(
     )
 
 
-def rejudge(
-    analysis: Analysis, *, profile: GenreProfile, feedback_type: FeedbackType
-) -> Analysis:
+def rejudge(analysis: Analysis, *, profile: GenreProfile, feedback_type: FeedbackType) -> Analysis:
     """The same measurements judged again for another genre or feedback type: no audio is read,
     only the judgement runs (what ``analyze`` does after measuring)."""
     track, reference = measurements_of(analysis)
