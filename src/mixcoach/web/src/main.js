@@ -6,6 +6,7 @@ import { ApiError, getJson, startSession } from "./js/api.js";
 import { setUpChat } from "./js/chat.js";
 import { alertIn, byId } from "./js/dom.js";
 import { markCurrent, refreshHistory, setUpHistory } from "./js/history.js";
+import { setUpRejudge } from "./js/rejudge.js";
 import { closeReview, openReview, openReviewId } from "./js/review.js";
 import { setUpForm } from "./js/upload.js";
 
@@ -57,6 +58,7 @@ async function start() {
   try {
     await startSession();
     const options = await getJson("/api/options");
+    setUpRejudge(options);
     setUpForm(options, {
       onSubmitted: (review) => {
         location.hash = `#/review/${review.id}`;

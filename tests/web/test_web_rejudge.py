@@ -1,0 +1,64 @@
+"""An open review judged again in place: another feedback type and detail level chosen on the
+page, the new judgement shown without uploading, both judgements grouped under the track in the
+history (the old one reopens), a rename, and no console error along the way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from web_page import Page
+from web_steps import analysed_review, wait_for_results
+
+
+@pytest.fixture(scope="module")
+def solo(server: Any, mixes: Any) -> dict[str, Any]:
+    return analysed_review(server, mixes.shared("rejudged.wav"), None)
+
+
+def test_an_open_review_is_judged_again_for_another_type_and_detail_level(
+    new_page: Any, solo: dict[str, Any]
+) -> None:
+    page: Page = new_page(session=solo["session"])
+    console: list[str] = []
+    page.page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    first = solo["review"]
+    page.open(f"#/review/{first['id']}")
+    wait_for_results(page)
+    assert first["detail_level"] != "pro" and first["feedback_type"] != "mixdown"
+    old_meta = page.text("#review-meta")
+
+    page.page.select_option("[data-rejudge=feedback_type]", "mixdown")
+    page.page.select_option("[data-rejudge=detail_level]", "pro")
+    page.page.click("#rejudge-form button[type=submit]")
+    page.page.wait_for_function("(old) => location.hash !== old", arg=f"#/review/{first['id']}")
+    wait_for_results(page)
+    new_id = page.page.evaluate("location.hash").removeprefix("#/review/")
+    meta = page.text("#review-meta")
+    assert "Mixdown" in meta and "Pro feedback" in meta, meta
+    assert meta != old_meta
+    assert page.page.input_value("[data-rejudge=detail_level]") == "pro"
+    judged = page.api(f"/api/reviews/{new_id}").json()
+    assert (judged["feedback_type"], judged["detail_level"]) == ("mixdown", "pro")
+
+    # Both judgements sit under the track, the new one current; the old one reopens.
+    group = page.page.locator("#history-list .history-group")
+    page.page.wait_for_selector("#history-list .history-group .history-item >> nth=1")
+    assert "2 judgements" in group.locator(".history-group-name").inner_text()
+    current = group.locator('[aria-current="true"]')
+    assert current.get_attribute("data-review") == new_id
+    assert "Pro" in current.inner_text()
+    group.locator(f'[data-review="{first["id"]}"] a').click()
+    wait_for_results(page)
+    assert page.text("#review-meta") == old_meta
+
+    # Renamed in the history, and by the API.
+    entry = group.locator(f'[data-review="{first["id"]}"]')
+    entry.locator(".history-rename").click()
+    page.page.fill(".history-title", "First take")
+    page.page.click(".history-save")
+    page.page.wait_for_selector(
+        f'[data-review="{first["id"]}"] .history-name:text-is("First take")'
+    )
+    assert page.api(f"/api/reviews/{first['id']}").json()["title"] == "First take"
+    assert not console, console
