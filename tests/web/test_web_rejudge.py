@@ -1,6 +1,7 @@
 """An open review judged again in place: another feedback type and detail level chosen on the
 page, the new judgement shown without uploading, both judgements grouped under the track in the
-history (the old one reopens), a rename, and no console error along the way."""
+history (the old one reopens), a rename, and no console error along the way; "New review" on
+the form itself starts it again."""
 
 from __future__ import annotations
 
@@ -62,3 +63,14 @@ def test_an_open_review_is_judged_again_for_another_type_and_detail_level(
     )
     assert page.api(f"/api/reviews/{first['id']}").json()["title"] == "First take"
     assert not console, console
+
+
+def test_new_review_on_the_form_starts_it_again(page: Page, mixes: Any) -> None:
+    page.open()
+    page.page.wait_for_selector("#upload-view:not([hidden])")
+    page.page.set_input_files("#track-input", str(mixes.shared("chosen.wav")))
+    assert page.text("#track-chosen") != ""
+    page.page.click("#new-review")
+    assert page.text("#track-chosen") == ""
+    assert page.page.evaluate("document.activeElement.id") == "track-input"
+    assert page.page.title() == "New review · Mixcoach"
