@@ -1,15 +1,18 @@
 """An open review judged again in place: another feedback type and detail level chosen on the
 page, the new judgement shown without uploading, both judgements grouped under the track in the
 history (the old one reopens), a rename, and no console error along the way; "New review" on
-the form itself starts it again."""
+the form itself starts it again; a new review's history entry follows its progress."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import soundfile as sf
+from mixes import SAMPLE_RATE_HZ, clean_mix
 from web_page import Page
-from web_steps import analysed_review, wait_for_results
+from web_steps import REQUEST, analysed_review, fill_form, wait_for_results
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +77,40 @@ def test_new_review_on_the_form_starts_it_again(page: Page, mixes: Any) -> None:
     assert page.text("#track-chosen") == ""
     assert page.page.evaluate("document.activeElement.id") == "track-input"
     assert page.page.title() == "New review · Mixcoach"
+
+
+def test_the_history_entry_follows_the_analysis_progress(page: Page, tmp_path: Path) -> None:
+    """Each progress the panel shows is shown by the review's history entry too, never a
+    percentage left behind."""
+    mix = clean_mix("edm/house", seconds=28.0, seed=11)  # content of its own: a new analysis
+    track = tmp_path / "followed.wav"
+    sf.write(track, mix.T, SAMPLE_RATE_HZ, "PCM_16")
+    page.open()
+    page.page.wait_for_selector("#upload-view:not([hidden])")
+    fill_form(page, track, **REQUEST)
+    page.page.evaluate(
+        """() => {
+            window.seen = [];
+            const note = () => {
+                const pill = document.querySelector(
+                    '#history-list [aria-current="true"] .history-state');
+                const panel = document.getElementById("progress-stage").textContent;
+                window.seen.push([panel, pill ? pill.textContent : null]);
+            };
+            new MutationObserver(note).observe(document.body,
+                { subtree: true, childList: true, characterData: true });
+        }"""
+    )
+    page.page.click("#upload-submit")
+    wait_for_results(page)
+    seen: list[list[str | None]] = page.page.evaluate("() => window.seen")
+    followed = [
+        (panel, pill)
+        for panel, pill in seen
+        if pill is not None and panel and "%" in panel and pill.startswith("analysing")
+    ]
+    moving = [(panel, pill) for panel, pill in followed if not panel.endswith(" 0%")]
+    assert moving, seen
+    for panel, pill in followed:
+        percent = panel.rsplit(" ", 1)[1]
+        assert pill == f"analysing {percent}", (panel, pill)

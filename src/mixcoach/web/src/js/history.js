@@ -42,7 +42,10 @@ export function showJobInHistory(id, job) {
   review.job = job;
   const text = stateText(review);
   const pill = li.querySelector(".history-state");
-  if (pill && text) pill.textContent = text;
+  if (!pill) return;
+  // A finished analysis needs no pill: left in place it would show the last percentage.
+  if (!text) pill.remove();
+  else pill.textContent = text;
 }
 
 function render() {
