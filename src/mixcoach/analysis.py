@@ -106,6 +106,33 @@ def assemble(
     )
 
 
+def rejudge(analysis: Analysis, *, profile: GenreProfile, feedback_type: FeedbackType) -> Analysis:
+    """The same measurements judged again for another genre or feedback type: no audio is read,
+    only the judgement runs (what ``analyze`` does after measuring)."""
+    track, reference = measurements_of(analysis)
+    return assemble(track, profile=profile, feedback_type=feedback_type, reference=reference)
+
+
+def measurements_of(analysis: Analysis) -> tuple[Measurements, Measurements | None]:
+    """The track's (and the reference's) measurements, without the judgement ``assemble`` added.
+
+    The judgement is a pure function of the measurements, so judging them again for the
+    analysis's own request gives back the notes it appended, and those are dropped.
+    """
+    fields = {name: getattr(analysis, name) for name in Measurements.model_fields}
+    reference = None if analysis.reference is None else analysis.reference.measurements
+    judged = Measurements.model_validate(fields)
+    request = analysis.request
+    verdict = judge(
+        judged,
+        profile=resolve_profile(request.genre, request.subgenre),
+        feedback_type=request.feedback_type,
+        reference=reference,
+    )
+    measured_notes = judged.notes[: len(judged.notes) - len(verdict.notes)]
+    return judged.model_copy(update={"notes": measured_notes}), reference
+
+
 def _with_tempo_certainty(measurements: Measurements) -> Measurements:
     """The measurements with the tempo marked uncertain below thresholds.toml [rhythm]."""
     min_confidence = thresholds().value("rhythm.min_confidence")

@@ -16,7 +16,7 @@ from mixcoach.api.app import WEB_DIR
 
 UNKNOWN_ID = "0" * 32
 #: Methods no route of the API has.
-UNUSED = ("PATCH", "OPTIONS")
+UNUSED = ("PUT", "PATCH", "OPTIONS")  # each tried on the paths that do not take it
 
 
 def openapi(client: httpx.Client) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def test_every_path_names_all_its_methods_in_allow(
     for template, operations in paths.items():
         path = re.sub(r"\{[^}]+\}", UNKNOWN_ID, template)
         documented = {method.upper() for method in operations}
-        for method in UNUSED:
+        for method in (m for m in UNUSED if m not in documented):
             response = client.request(method, path, headers=auth)
             assert_error(response, 405, "method_not_allowed", method, path)
             assert set(response.headers["allow"].split(", ")) == documented, template
@@ -55,7 +55,7 @@ def test_every_path_names_all_its_methods_in_allow(
 def test_a_path_with_two_routes_lists_both(client: httpx.Client, auth: dict[str, str]) -> None:
     response = client.put(f"/api/reviews/{UNKNOWN_ID}", headers=auth)
     assert response.status_code == 405
-    assert response.headers["allow"] == "DELETE, GET"
+    assert response.headers["allow"] == "DELETE, GET, PATCH"
 
 
 STREAMS = {

@@ -16,7 +16,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from mixcoach.feedback.model import DetailLevel
+from mixcoach.feedback.model import DetailLevel, Feedback
 from mixcoach.findings.album import AlbumPlayback, AlbumTrack, Outlier
 from mixcoach.findings.model import FeedbackType
 from mixcoach.findings.versions import FindingChange, MetricChange
@@ -214,6 +214,8 @@ class ReviewOut(Out):
     """The analysis's state and progress."""
     has_feedback: bool
     """Whether feedback is written for it (GET .../feedback reads it; else POST writes it)."""
+    title: str | None
+    """The producer's name for it (PATCH /api/reviews/{id}); null: named by its track."""
 
     @classmethod
     def of(cls, row: ReviewRow) -> ReviewOut:
@@ -230,7 +232,15 @@ class ReviewOut(Out):
         )
 
 
-_REVIEW_COLUMNS = ("id", "created_at", "feedback_type", "genre", "subgenre", "detail_level")
+_REVIEW_COLUMNS = (
+    "id",
+    "created_at",
+    "feedback_type",
+    "genre",
+    "subgenre",
+    "detail_level",
+    "title",
+)
 
 
 class PlatformPlaybackOut(Out):
@@ -308,6 +318,31 @@ class ReviewForm(BaseModel):
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+
+class RejudgeForm(ReviewForm):
+    """A new judgement of a review's stored measurements: the same fields as an upload's."""
+
+
+class RenameForm(BaseModel):
+    """A review's new title."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    title: Annotated[str, StringConstraints(max_length=120), NoControlCharacters] | None
+    """The review's name in the history; empty or null: named by its track again."""
+
+    @field_validator("title")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+
+class RejudgedOut(Out):
+    review: ReviewOut
+    """The new review, judged from the measurements of the one it came from."""
+    feedback: Feedback
+    """Its feedback, written by the built-in coach."""
 
 
 def upload_body() -> dict[str, Any]:

@@ -189,6 +189,7 @@ class Review(Base):
     genre: Mapped[str | None] = mapped_column(String(64))
     subgenre: Mapped[str | None] = mapped_column(String(64))
     detail_level: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(String(120))  # the producer's name for it
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 

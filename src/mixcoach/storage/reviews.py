@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session, aliased
@@ -73,6 +74,42 @@ def queue_analysis(db: Session, request: AnalysisRequest) -> Analysis:
         analysis.state, analysis.stage, analysis.progress_percent = "queued", "queued", 0.0
         analysis.error, analysis.attempts, analysis.updated_at = None, 0, utc_now()
     return analysis
+
+
+def add_judged_analysis(
+    db: Session, request: AnalysisRequest, document: dict[str, Any]
+) -> Analysis:
+    """The analysis for ``request`` made from measurements already taken: done at once with
+    ``document``, or the existing one for the same request (equal requests, equal documents)."""
+    now = utc_now()
+    insert_ignore(
+        db,
+        Analysis,
+        {
+            "key": request.key,
+            **request.__dict__,
+            "state": "done",
+            "stage": "done",
+            "progress_percent": 100.0,
+            "document": document,
+            "started_at": now,
+            "finished_at": now,
+        },
+    )
+    analysis = db.scalar(select(Analysis).where(Analysis.key == request.key).with_for_update())
+    if analysis is None:
+        raise RuntimeError(f"analysis {request.key} vanished while it was being stored")
+    if analysis.document is None and analysis.state != "running":  # queued or failed before
+        analysis.state, analysis.stage, analysis.progress_percent = "done", "done", 100.0
+        analysis.document, analysis.error, analysis.finished_at = document, None, now
+        analysis.updated_at = now
+    return analysis
+
+
+def rename_review(db: Session, *, session_id: str, review_id: str, title: str | None) -> None:
+    """Give a session's review a title (None: named by its track again)."""
+    row = get_review(db, session_id=session_id, review_id=review_id)
+    db.get_one(Review, row.review.id).title = title
 
 
 def add_review(

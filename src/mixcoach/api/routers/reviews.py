@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mixcoach.analysis import Analysis
 from mixcoach.api import events
-from mixcoach.api.deps import CurrentSession, StateDep
+from mixcoach.api.deps import CurrentSession, EngineDep, StateDep
 from mixcoach.api.errors import (
     AUTH_RESPONSES,
     COMMON_RESPONSES,
@@ -17,11 +17,15 @@ from mixcoach.api.errors import (
     STORAGE_RESPONSES,
     ErrorResponse,
 )
+from mixcoach.api.rejudge_service import rejudge_review
 from mixcoach.api.routers.paths import KnownIds
 from mixcoach.api.schemas import (
     JobOut,
     PlatformPlaybackOut,
     PlatformsOut,
+    RejudgedOut,
+    RejudgeForm,
+    RenameForm,
     ReviewOut,
     event_stream,
     schema_ref,
@@ -67,6 +71,34 @@ def list_reviews(state: StateDep, session: CurrentSession) -> list[ReviewOut]:
 def get_review(review_id: str, state: StateDep, session: CurrentSession) -> ReviewOut:
     with state.database.session() as db:
         return ReviewOut.of(store.get_review(db, session_id=session.id, review_id=review_id))
+
+
+@router.patch("/{review_id}")
+def rename_review(
+    review_id: str, body: RenameForm, state: StateDep, session: CurrentSession
+) -> ReviewOut:
+    """Give the review a title for the history (an empty one: named by its track again)."""
+    with state.database.writing() as db:
+        store.rename_review(db, session_id=session.id, review_id=review_id, title=body.title)
+    with state.database.session() as db:
+        return ReviewOut.of(store.get_review(db, session_id=session.id, review_id=review_id))
+
+
+@router.post("/{review_id}/rejudge", status_code=201, responses=NOT_READY_RESPONSES)
+def rejudge(
+    review_id: str,
+    body: RejudgeForm,
+    state: StateDep,
+    session: CurrentSession,
+    engine: EngineDep,
+) -> RejudgedOut:
+    """A new review of the same track(s) judged for another feedback type, genre or detail
+    level from the measurements already taken (nothing is decoded or queued), with its feedback
+    written; the review it came from stays in the history."""
+    row, feedback = rejudge_review(
+        state.database, engine, session_id=session.id, review_id=review_id, form=body
+    )
+    return RejudgedOut(review=ReviewOut.of(row), feedback=feedback)
 
 
 @router.get("/{review_id}/job")

@@ -6,8 +6,9 @@ import { ApiError, getJson, startSession } from "./js/api.js";
 import { setUpChat } from "./js/chat.js";
 import { alertIn, byId } from "./js/dom.js";
 import { markCurrent, refreshHistory, setUpHistory } from "./js/history.js";
+import { setUpRejudge } from "./js/rejudge.js";
 import { closeReview, openReview, openReviewId } from "./js/review.js";
-import { setUpForm } from "./js/upload.js";
+import { clearFiles, setUpForm } from "./js/upload.js";
 
 const REVIEW_ROUTE = /^#\/review\/([A-Za-z0-9_-]+)$/;
 
@@ -42,11 +43,21 @@ function scrollLinks(event) {
   target.focus({ preventScroll: true });
 }
 
+/** "New review" on the form itself starts it again: the chosen files go, the track comes first. */
+function newReview(event) {
+  if (REVIEW_ROUTE.test(location.hash)) return; // the route change opens the form
+  event.preventDefault();
+  history.replaceState(null, "", "#/");
+  clearFiles();
+  byId("track-input").focus();
+}
+
 /** Phones and narrow windows show the history folded, above the page's content. */
 const WIDE = "(min-width: 1024px)";
 
 async function start() {
   document.addEventListener("click", scrollLinks);
+  byId("new-review").addEventListener("click", newReview);
   byId("history-box").open = matchMedia(WIDE).matches;
   setUpChat();
   setUpHistory({
@@ -57,6 +68,7 @@ async function start() {
   try {
     await startSession();
     const options = await getJson("/api/options");
+    setUpRejudge(options);
     setUpForm(options, {
       onSubmitted: (review) => {
         location.hash = `#/review/${review.id}`;

@@ -12,6 +12,7 @@ import { renderMetrics } from "./metrics.js";
 import { clearPlatforms, loadPlatforms, showVerdicts } from "./platforms.js";
 import { Player, showFinding } from "./player.js";
 import { followJob, isFinal, showProgress } from "./progress.js";
+import { hideRejudge, showRejudge } from "./rejudge.js";
 import { genreLabel } from "./upload.js";
 
 let open = null; // {id, controller, player, analysis}
@@ -50,6 +51,7 @@ export async function openReview(id, { onChanged }) {
   byId("exports").hidden = true;
   byId("review-nav").hidden = true;
   byId("progress-section").hidden = true;
+  hideRejudge();
   clearFeedback();
   clearChat();
   alertIn(byId("review-error"), "");
@@ -76,6 +78,9 @@ export async function openReview(id, { onChanged }) {
     if (open !== current) return;
     current.analysis = analysis;
     showResults(review, analysis, current);
+    showRejudge(review, {
+      onRejudged: (judged) => { location.hash = `#/review/${judged.id}`; onChanged(); },
+    });
   } catch (err) {
     if (err.name === "AbortError" || open !== current) return;
     byId("progress-section").hidden = true;
