@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mixcoach import __version__
 from mixcoach.api.errors import install_error_handlers
-from mixcoach.api.routers import feedback, meta, reviews, sessions, tracks
+from mixcoach.api.routers import codecs, feedback, meta, reviews, sessions, tracks
 from mixcoach.api.state import AppState
 from mixcoach.api.upload import BodyLimit
 from mixcoach.config import Settings, get_settings
@@ -169,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.state.new_sessions = sessions.NewSessionLimit(settings.sessions.max_per_minute)
-    for module in (meta, sessions, tracks, reviews, feedback):
+    for module in (meta, sessions, tracks, reviews, codecs, feedback):
         app.include_router(module.router)
     # The upload streams its files to disk and bounds them itself (upload.receive_form).
     upload = ("POST", str(app.url_path_for(reviews.create_review.__name__)))

@@ -16,6 +16,7 @@ from mixcoach.api.known_sessions import KnownSessions
 from mixcoach.config import Settings
 from mixcoach.errors import StorageUnavailable
 from mixcoach.feedback import FeedbackEngine, create_engine
+from mixcoach.jobs.codec_runs import CodecRuns
 from mixcoach.jobs.events import ProgressHub
 from mixcoach.jobs.feed import DatabaseFeed
 from mixcoach.jobs.queue import Publisher
@@ -42,6 +43,11 @@ class AppState:
     publisher: Publisher | None = None
     feed: DatabaseFeed | None = None
     sessions: KnownSessions = field(default_factory=KnownSessions)
+    #: The tracks through the delivery codecs, by content (results kept in the data folder).
+    codec_runs: CodecRuns = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.codec_runs = CodecRuns(self.settings.data_dir / "codecs")
 
     @classmethod
     def start(cls, settings: Settings) -> AppState:
