@@ -5,6 +5,7 @@ of the same audio answers 200 at once; another session's review is not found."""
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 import soundfile as sf
 from http_helpers import analysed, assert_error, new_session
 
-from mixcoach.audio.codecs import CODECS
+from mixcoach.audio.codecs import CODECS, loudness_of
 
 DRASCULA = Path("/usr/share/scummvm/drascula/audio/track13.ogg")
 SECONDS = 12.0
@@ -104,3 +105,57 @@ def test_the_run_is_kept_per_content_and_another_session_gets_404(
 
     stranger = new_session(client)
     assert_error(client.get(f"/api/reviews/{review_id}/codecs", headers=stranger), 404, "not_found")
+
+
+def loudness_of_wav(response: httpx.Response) -> tuple[float, np.ndarray, int]:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "audio/wav"
+    audio, rate = sf.read(io.BytesIO(response.content), dtype="float32", always_2d=True)
+    measured = loudness_of(audio.T, rate).integrated_lufs
+    assert measured is not None
+    return measured, audio.T, rate
+
+
+def test_excerpts_play_as_each_service_plays_them_beside_the_original_at_the_same_loudness(
+    client: httpx.Client, auth: dict[str, str], tmp_path: Path
+) -> None:
+    track = loud_excerpt(tmp_path, drive_db=3.0)
+    review_id = analysed(client, auth, track, feedback_type="master_review")
+    base = f"/api/reviews/{review_id}/codecs/aac/audio"
+    assert_error(client.get(base, headers=auth), 409, "not_ready", "codec check")
+    body = codecs_of(client, auth, review_id)
+    spotify = next(row for row in body["platforms"] if row["platform"] == "spotify")
+
+    as_delivered, audio, rate = loudness_of_wav(client.get(base, headers=auth))
+    assert audio.shape[1] == pytest.approx(10 * rate, abs=2)
+    as_spotify, _, _ = loudness_of_wav(
+        client.get(base, params={"platform": "spotify", "kind": "decoded"}, headers=auth)
+    )
+    # Spotify turns this loud master down by its gain (the delivered one clips a little more).
+    assert spotify["gain_db"] < -3.0
+    assert as_spotify - as_delivered == pytest.approx(spotify["gain_db"], abs=0.3)
+    original, _, _ = loudness_of_wav(
+        client.get(base, params={"platform": "spotify", "kind": "original"}, headers=auth)
+    )
+    assert original == pytest.approx(as_spotify, abs=0.5)
+    mono, folded, _ = loudness_of_wav(
+        client.get(base, params={"platform": "spotify", "kind": "mono"}, headers=auth)
+    )
+    assert np.array_equal(folded[0], folded[1])
+    # Folding to mono loses what the channels do not share, never adds level.
+    assert mono <= original + 0.3
+    artifacts, _, _ = loudness_of_wav(
+        client.get(base, params={"platform": "spotify", "kind": "artifacts"}, headers=auth)
+    )
+    assert artifacts < as_spotify - 20.0
+
+    opus = client.get(f"/api/reviews/{review_id}/codecs/opus/audio", headers=auth)
+    assert sf.info(io.BytesIO(opus.content)).samplerate == 48000
+    assert client.get(base, params={"kind": "noise"}, headers=auth).status_code == 422
+    unknown = client.get(base, params={"platform": "napster"}, headers=auth)
+    assert_error(unknown, 422, "input_error", "napster", "spotify")
+    assert (
+        client.get(f"/api/reviews/{review_id}/codecs/flac/audio", headers=auth).status_code == 422
+    )
+    stranger = new_session(client)
+    assert_error(client.get(base, headers=stranger), 404, "not_found")

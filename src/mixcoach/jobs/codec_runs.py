@@ -46,6 +46,17 @@ class CodecRun:
     error: str | None = None
 
 
+def load_track(store: AudioStore, sha256: str) -> tuple[np.ndarray, int]:
+    """The stored track decoded whole: ``(channels, n)`` float32 and its rate. ValueError for
+    more than two channels (the delivery codecs take mono or stereo)."""
+    with store.local_copy(sha256) as path, open_audio(path) as source:
+        rate = source.info.sample_rate_hz
+        audio = np.concatenate(list(source.blocks(block_frames=_BLOCK_SECONDS * rate)), axis=1)
+    if audio.shape[0] > 2:
+        raise ValueError(f"delivery codecs take mono or stereo, not {audio.shape[0]} channels")
+    return audio, rate
+
+
 class CodecRuns:
     """Codec runs by content sha256: started on first request, cached on disk when done."""
 
@@ -69,6 +80,17 @@ class CodecRuns:
             self._runs[sha256] = run
             return run
 
+    def finished(self, sha256: str) -> CodecRun | None:
+        """The content's run if it is done (in memory or on disk), else None."""
+        with self._lock:
+            run = self._runs.get(sha256)
+            if run is not None and run.state == "done":
+                return run
+            run = self._cached(sha256)
+            if run is not None:
+                self._runs[sha256] = run
+            return run
+
     def _path(self, sha256: str) -> Path:
         return self._cache_dir / f"{sha256}.json"
 
@@ -87,11 +109,7 @@ class CodecRuns:
 
     def _run(self, sha256: str, store: AudioStore, run: CodecRun) -> None:
         try:
-            with store.local_copy(sha256) as path, open_audio(path) as source:
-                rate = source.info.sample_rate_hz
-                audio = np.concatenate(list(source.blocks(block_frames=_BLOCK_SECONDS * rate)), 1)
-            if audio.shape[0] > 2:
-                raise ValueError(f"delivery codecs take mono or stereo, not {audio.shape[0]}")
+            audio, rate = load_track(store, sha256)
             original = loudness_of(audio, rate)
             run.integrated_lufs = original.integrated_lufs
             run.true_peak_dbtp = original.true_peak_dbtp
