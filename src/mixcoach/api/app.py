@@ -35,6 +35,7 @@ from mixcoach import __version__
 from mixcoach.api.errors import install_error_handlers
 from mixcoach.api.routers import (
     albums,
+    codecs,
     feedback,
     meta,
     previews,
@@ -178,7 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.state.new_sessions = sessions.NewSessionLimit(settings.sessions.max_per_minute)
-    for module in (meta, sessions, tracks, reviews, versions, albums, feedback, previews):
+    for module in (meta, sessions, tracks, reviews, versions, albums, codecs, feedback, previews):
         app.include_router(module.router)
     # The upload streams its files to disk and bounds them itself (upload.receive_form).
     upload = ("POST", str(app.url_path_for(reviews.create_review.__name__)))

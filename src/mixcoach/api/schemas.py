@@ -552,3 +552,55 @@ class AlbumOut(AlbumCreatedOut):
     playback: list[AlbumPlayback]
     """Album mode per streaming service: one gain for the whole album, and each track's
     resulting loudness and true peak."""
+
+
+class CodecResultOut(Out):
+    codec: str
+    """The delivery codec and bit rate, e.g. `AAC 256 kbps`."""
+    true_peak_dbtp: float | None
+    """The decoded track's true peak, in dBTP; None when silent."""
+    true_peak_change_db: float | None
+    """Decoded true peak minus the original's, in dB: how far the codec overshoots."""
+    loudness_change_lu: float | None
+    """Decoded integrated loudness minus the original's, in LU."""
+    clipped_samples: int
+    """Decoded samples beyond full scale: the ones a fixed-point decoder output clips."""
+
+
+class CodecPlatformOut(Out):
+    platform: str
+    """The service's machine name, e.g. `spotify`."""
+    label: str
+    """The service's name to show."""
+    codec: str
+    """The codec of `codecs` the service delivers with."""
+    gain_db: float
+    """The service's playback gain for the decoded track, in dB."""
+    playback_lufs: float | None
+    """The loudness the decoded track plays at after that gain, in LUFS."""
+    turned_up: bool
+    """Whether the service raises the track."""
+    raise_limited_by_peak: bool
+    """A quiet track was raised less than the target asks for (Spotify's limit at -1 dBTP:
+    its loud mode would limit it instead)."""
+    decoded_peak_after_gain_dbtp: float | None
+    """The decoded true peak plus the playback gain, in dBTP."""
+    ceiling_dbtp: float
+    """The service's true-peak ceiling for a master this loud, in dBTP."""
+    verdict: Literal["over", "ok"]
+    """`over` when the decoded peak after the gain is above the ceiling."""
+
+
+class CodecsOut(Out):
+    state: Literal["running", "done", "failed"]
+    """`running` (HTTP 202: ask again), `done`, or `failed` (with `error`)."""
+    progress_percent: int
+    """How far the encodes are, 0-100."""
+    true_peak_dbtp: float | None = None
+    """The original's true peak, in dBTP."""
+    codecs: list[CodecResultOut] = []
+    """Each codec's result, once done."""
+    platforms: list[CodecPlatformOut] = []
+    """What each service plays, once done."""
+    error: str | None = None
+    """Why the run failed."""

@@ -16,6 +16,7 @@ from mixcoach.api.known_sessions import KnownSessions
 from mixcoach.config import Settings
 from mixcoach.errors import StorageUnavailable
 from mixcoach.feedback import FeedbackEngine, create_engine
+from mixcoach.jobs.codec_runs import CodecRuns
 from mixcoach.jobs.events import ProgressHub
 from mixcoach.jobs.feed import DatabaseFeed
 from mixcoach.jobs.queue import Publisher
@@ -44,6 +45,11 @@ class AppState:
     feed: DatabaseFeed | None = None
     sessions: KnownSessions = field(default_factory=KnownSessions)
     previews: PreviewCache = field(default_factory=PreviewCache)
+    #: The tracks through the delivery codecs, by content (results kept in the data folder).
+    codec_runs: CodecRuns = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.codec_runs = CodecRuns(self.settings.data_dir / "codecs")
 
     @classmethod
     def start(cls, settings: Settings) -> AppState:

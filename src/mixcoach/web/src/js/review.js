@@ -9,6 +9,7 @@ import { alertIn, byId, formatDate, formatTime, humanize } from "./dom.js";
 import { canRewrite, clearFeedback, feedbackFailed, loadFeedback } from "./feedback.js";
 import { showJobInHistory } from "./history.js";
 import { renderMetrics } from "./metrics.js";
+import { clearCodecs } from "./codecs.js";
 import { clearPlatforms, loadPlatforms, showVerdicts } from "./platforms.js";
 import { Player, showFinding } from "./player.js";
 import { followJob, isFinal, showProgress } from "./progress.js";
@@ -113,6 +114,7 @@ function showResults(review, analysis, current) {
   clearPlatforms();
   // The verdicts of a master review's feedback go into the table's rows: wait for the table.
   const platformsShown = loadPlatforms(review, { signal });
+  clearCodecs(review, { signal });
   const player = new Player(review, analysis);
   current.player = player;
   const onFinding = (code) => showFinding(code, player);

@@ -1,0 +1,129 @@
+"""A review's track through the delivery codecs, and what each service then plays: the service's
+codec (the first of Mixcoach's codecs its data names), its gain for the decoded loudness, and the
+decoded true peak after that gain against the service's ceiling; and the loudest excerpt as
+each service plays it, beside the original at the same loudness, its mono fold-down and the
+codec's artifacts alone."""
+
+from __future__ import annotations
+
+import io
+from typing import Literal
+
+import numpy as np
+import soundfile as sf
+
+from mixcoach.api.schemas import CodecPlatformOut, CodecResultOut, CodecsOut
+from mixcoach.audio.codecs import CODECS, Codec, CodecResult
+from mixcoach.audio.excerpts import EXCERPT_SECONDS, excerpt_through, loudest_start
+from mixcoach.errors import InputError
+from mixcoach.jobs.codec_runs import CodecRun
+from mixcoach.knowledge.platforms import Platform, platform, platforms, playback
+
+
+def delivery_codec(platform: Platform) -> str:
+    """The name of the codec (of :data:`CODECS`) the service's data mentions first."""
+    described = platform.codec.lower()
+    named = [
+        (described.find(codec.name.split()[0].lower()), codec.name)
+        for codec in CODECS
+        if codec.name.split()[0].lower() in described
+    ]
+    return min(named)[1] if named else CODECS[0].name
+
+
+def journey(run: CodecRun) -> CodecsOut:
+    """The finished run as the API sends it."""
+    by_name = {result.codec: result for result in run.results}
+    rows = []
+    for p in platforms():
+        result: CodecResult = by_name[delivery_codec(p)]
+        decoded_lufs = (
+            None
+            if run.integrated_lufs is None or result.loudness_change_lu is None
+            else run.integrated_lufs + result.loudness_change_lu
+        )
+        (played,) = playback(
+            integrated_lufs=decoded_lufs, true_peak_dbtp=result.true_peak_dbtp, on=[p]
+        )
+        peak = played.playback_peak_dbtp
+        rows.append(
+            CodecPlatformOut(
+                platform=p.name,
+                label=p.label,
+                codec=result.codec,
+                gain_db=played.gain_db,
+                playback_lufs=played.playback_lufs,
+                turned_up=played.action == "turned up",
+                raise_limited_by_peak=played.raise_limited_by_peak,
+                decoded_peak_after_gain_dbtp=peak,
+                ceiling_dbtp=played.ceiling_dbtp,
+                verdict="over" if peak is not None and peak > played.ceiling_dbtp else "ok",
+            )
+        )
+    return CodecsOut(
+        state="done",
+        progress_percent=100,
+        true_peak_dbtp=run.true_peak_dbtp,
+        codecs=[CodecResultOut(**result.model_dump()) for result in run.results],
+        platforms=rows,
+    )
+
+
+CODECS_RUNNING = "The codec check is still running ({percent}% done); ask again when it is done."
+CODECS_NOT_STARTED = "The codec check has not run; start it with GET /api/reviews/{id}/codecs."
+UNKNOWN_PLATFORM = "Mixcoach knows no platform {name!r}; it knows {known}."
+
+ExcerptKind = Literal["original", "decoded", "artifacts", "mono"]
+
+
+def codec_slug(codec: Codec) -> str:
+    """The codec's name in a path: ``aac``, ``opus``, ``mp3``."""
+    return codec.name.split()[0].lower()
+
+
+def played_excerpt(
+    run: CodecRun,
+    audio: np.ndarray,
+    sample_rate_hz: int,
+    *,
+    codec: Codec,
+    kind: ExcerptKind,
+    platform_name: str | None,
+) -> bytes:
+    """The loudest ~10 s as a 16-bit WAV: the decoded codec output with the platform's playback
+    gain (none without a platform), or the original, its mono fold-down or the artifacts at the
+    loudness the decoded version plays at. Samples past full scale clip, as a fixed-point
+    decoder's output does."""
+    result = next(r for r in run.results if r.codec == codec.name)
+    gain_db = 0.0
+    if platform_name is not None:
+        try:
+            chosen = platform(platform_name)
+        except KeyError:
+            known = ", ".join(p.name for p in platforms())
+            raise InputError(UNKNOWN_PLATFORM.format(name=platform_name, known=known)) from None
+        decoded_lufs = (
+            None
+            if run.integrated_lufs is None or result.loudness_change_lu is None
+            else run.integrated_lufs + result.loudness_change_lu
+        )
+        (played,) = playback(
+            integrated_lufs=decoded_lufs, true_peak_dbtp=result.true_peak_dbtp, on=[chosen]
+        )
+        gain_db = played.gain_db
+    start = loudest_start(audio, sample_rate_hz, seconds=EXCERPT_SECONDS)
+    excerpt = excerpt_through(audio, sample_rate_hz, codec, start=start, seconds=EXCERPT_SECONDS)
+    # The original plays at the decoded version's loudness, so the ear compares codecs, not level.
+    original_gain_db = gain_db + (result.loudness_change_lu or 0.0)
+    if kind == "decoded":
+        samples, gain = excerpt.decoded, gain_db
+    elif kind == "original":
+        samples, gain = excerpt.original, original_gain_db
+    elif kind == "mono":
+        samples, gain = excerpt.mono(), original_gain_db
+    else:
+        samples, gain = excerpt.artifacts(), gain_db
+    out = io.BytesIO()
+    played_samples = np.clip(samples * 10 ** (gain / 20), -1.0, 1.0).T
+    sf.write(out, played_samples, excerpt.sample_rate_hz, format="WAV", subtype="PCM_16")
+    return out.getvalue()

@@ -1,0 +1,136 @@
+"""The track through the delivery codecs, run once per audio content, off the event loop.
+
+An encode of three minutes through AAC, Opus and MP3 takes seconds, so :class:`CodecRuns`
+runs it on a thread of its own and remembers its progress; the API answers 202 with that
+progress until the results are there. The results are kept as JSON beside the audio, named by
+the content's sha256 (``<data_dir>/codecs/<sha256>.json``), so every review and every session
+of the same content reads the same run, and a restart does not encode again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import TypeAdapter
+
+from mixcoach.audio.codecs import CODECS, CodecResult, loudness_of, through_codec
+from mixcoach.audio.decode import open_audio
+from mixcoach.errors import MixcoachError
+from mixcoach.storage.store import AudioStore
+
+log = logging.getLogger(__name__)
+
+#: Decoding reads the file in blocks of this many seconds before joining them.
+_BLOCK_SECONDS = 10
+_RESULTS = TypeAdapter(list[CodecResult])
+
+CodecRunState = Literal["running", "done", "failed"]
+
+
+@dataclass
+class CodecRun:
+    """One content's run: its state, how far it is, and what it found."""
+
+    state: CodecRunState = "running"
+    progress_percent: int = 0
+    #: The original's integrated loudness and true peak (None when silent).
+    integrated_lufs: float | None = None
+    true_peak_dbtp: float | None = None
+    results: list[CodecResult] = field(default_factory=list)
+    error: str | None = None
+
+
+def load_track(store: AudioStore, sha256: str) -> tuple[np.ndarray, int]:
+    """The stored track decoded whole: ``(channels, n)`` float32 and its rate. ValueError for
+    more than two channels (the delivery codecs take mono or stereo)."""
+    with store.local_copy(sha256) as path, open_audio(path) as source:
+        rate = source.info.sample_rate_hz
+        audio = np.concatenate(list(source.blocks(block_frames=_BLOCK_SECONDS * rate)), axis=1)
+    if audio.shape[0] > 2:
+        raise ValueError(f"delivery codecs take mono or stereo, not {audio.shape[0]} channels")
+    return audio, rate
+
+
+class CodecRuns:
+    """Codec runs by content sha256: started on first request, cached on disk when done."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self._cache_dir = cache_dir
+        self._lock = threading.Lock()
+        self._runs: dict[str, CodecRun] = {}
+
+    def get_or_start(self, sha256: str, store: AudioStore) -> CodecRun:
+        """The run for this content: the cached one, the one under way, or a new one."""
+        with self._lock:
+            run = self._runs.get(sha256)
+            if run is not None and run.state != "failed":
+                return run
+            run = self._cached(sha256)
+            if run is None:
+                run = CodecRun()
+                threading.Thread(
+                    target=self._run, args=(sha256, store, run), name="codecs", daemon=True
+                ).start()
+            self._runs[sha256] = run
+            return run
+
+    def finished(self, sha256: str) -> CodecRun | None:
+        """The content's run if it is done (in memory or on disk), else None."""
+        with self._lock:
+            run = self._runs.get(sha256)
+            if run is not None and run.state == "done":
+                return run
+            run = self._cached(sha256)
+            if run is not None:
+                self._runs[sha256] = run
+            return run
+
+    def _path(self, sha256: str) -> Path:
+        return self._cache_dir / f"{sha256}.json"
+
+    def _cached(self, sha256: str) -> CodecRun | None:
+        try:
+            data = json.loads(self._path(sha256).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return CodecRun(
+            state="done",
+            progress_percent=100,
+            integrated_lufs=data["integrated_lufs"],
+            true_peak_dbtp=data["true_peak_dbtp"],
+            results=_RESULTS.validate_python(data["results"]),
+        )
+
+    def _run(self, sha256: str, store: AudioStore, run: CodecRun) -> None:
+        try:
+            audio, rate = load_track(store, sha256)
+            original = loudness_of(audio, rate)
+            run.integrated_lufs = original.integrated_lufs
+            run.true_peak_dbtp = original.true_peak_dbtp
+            run.progress_percent = 10
+            for i, codec in enumerate(CODECS, start=1):
+                run.results.append(through_codec(audio, rate, codec, original=original))
+                run.progress_percent = 10 + 90 * i // len(CODECS)
+            self._keep(sha256, run)
+            run.state = "done"
+        except (MixcoachError, ValueError, OSError) as exc:
+            log.warning("the codec run of %s failed: %s", sha256[:12], exc)
+            run.error = exc.message if isinstance(exc, MixcoachError) else str(exc)
+            run.state = "failed"
+
+    def _keep(self, sha256: str, run: CodecRun) -> None:
+        self._cache_dir.mkdir(parents=True, exist_ok=True)
+        data = {
+            "integrated_lufs": run.integrated_lufs,
+            "true_peak_dbtp": run.true_peak_dbtp,
+            "results": _RESULTS.dump_python(run.results, mode="json"),
+        }
+        partial = self._path(sha256).with_suffix(".part")
+        partial.write_text(json.dumps(data), encoding="utf-8")
+        partial.replace(self._path(sha256))

@@ -1,0 +1,161 @@
+"""A review's track through the delivery codecs, through real HTTP on real recordings: the first
+request starts the encodes and answers 202 with progress, then 200 with each codec's decoded
+peak and each service's peak after its gain; the run is kept per content, so a second review
+of the same audio answers 200 at once; another session's review is not found."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+import soundfile as sf
+from http_helpers import analysed, assert_error, new_session
+
+from mixcoach.audio.codecs import CODECS, loudness_of
+
+DRASCULA = Path("/usr/share/scummvm/drascula/audio/track13.ogg")
+SECONDS = 12.0
+
+
+def loud_excerpt(tmp_path: Path, *, drive_db: float) -> Path:
+    """The middle of a real recording driven ``drive_db`` into full scale and hard-clipped:
+    a master pushed too loud, as 16-bit FLAC."""
+    if not DRASCULA.exists():
+        pytest.skip(f"real music not found at {DRASCULA}: install drascula-music")
+    audio, rate = sf.read(DRASCULA, dtype="float32", always_2d=True)
+    middle, half = audio.shape[0] // 2, int(SECONDS * rate / 2)
+    piece = audio[middle - half : middle + half]
+    driven = np.clip(piece / np.abs(piece).max() * 10 ** (drive_db / 20), -1.0, 1.0)
+    path = tmp_path / f"drascula-{drive_db}dB.flac"  # under the tests' 2 MB upload limit
+    sf.write(path, driven, rate, subtype="PCM_16")
+    return path
+
+
+def codecs_of(client: httpx.Client, auth: dict[str, str], review_id: str) -> dict[str, Any]:
+    """Poll until done; the 202 answers carry progress that never goes back."""
+    seen = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        response = client.get(f"/api/reviews/{review_id}/codecs", headers=auth)
+        body: dict[str, Any] = response.json()
+        if response.status_code == 200:
+            assert body["state"] == "done", body
+            return body
+        assert response.status_code == 202 and body["state"] == "running", response.text
+        seen.append(body["progress_percent"])
+        assert seen == sorted(seen) and 0 <= seen[-1] < 100
+        time.sleep(0.2)
+    raise AssertionError(f"the codecs did not finish; progress {seen}")
+
+
+def test_a_clipped_master_peaks_higher_after_aac_and_each_service_judges_the_decoded_peak(
+    client: httpx.Client, auth: dict[str, str], tmp_path: Path
+) -> None:
+    track = loud_excerpt(tmp_path, drive_db=6.0)
+    review_id = analysed(client, auth, track, feedback_type="master_review")
+    first = client.get(f"/api/reviews/{review_id}/codecs", headers=auth)
+    assert first.status_code == 202, first.text
+    body = codecs_of(client, auth, review_id)
+
+    assert [row["codec"] for row in body["codecs"]] == [codec.name for codec in CODECS]
+    aac = body["codecs"][0]
+    # A master clipped at full scale: AAC rebuilds overshoots past it, and a fixed-point
+    # decoder clips them.
+    assert aac["true_peak_change_db"] > 0.3
+    assert aac["true_peak_dbtp"] > 0.0
+    assert aac["true_peak_dbtp"] == pytest.approx(
+        body["true_peak_dbtp"] + aac["true_peak_change_db"], abs=0.02
+    )
+    assert aac["clipped_samples"] > 0
+    assert abs(aac["loudness_change_lu"]) < 0.5
+
+    by_name = {row["codec"]: row for row in body["codecs"]}
+    rows = {row["platform"]: row for row in body["platforms"]}
+    apple = rows["apple-music"]
+    assert apple["codec"] == "AAC 256 kbps"
+    # A loud master is turned down, never up, and its decoded peak falls by the gain.
+    assert apple["gain_db"] < -1.0 and not apple["turned_up"]
+    assert apple["decoded_peak_after_gain_dbtp"] == pytest.approx(
+        by_name["AAC 256 kbps"]["true_peak_dbtp"] + apple["gain_db"], abs=0.02
+    )
+    assert rows["youtube"]["codec"] == "Opus 160 kbps"
+    for row in body["platforms"]:
+        peak = row["decoded_peak_after_gain_dbtp"]
+        assert row["verdict"] == ("over" if peak > row["ceiling_dbtp"] else "ok")
+    # A service that plays the file as delivered keeps the overshoot past its ceiling.
+    unnormalised = [row for row in body["platforms"] if row["gain_db"] == 0.0]
+    assert unnormalised and all(row["verdict"] == "over" for row in unnormalised)
+
+
+def test_the_run_is_kept_per_content_and_another_session_gets_404(
+    client: httpx.Client, auth: dict[str, str], tmp_path: Path
+) -> None:
+    track = loud_excerpt(tmp_path, drive_db=1.0)
+    review_id = analysed(client, auth, track, feedback_type="master_review")
+    body = codecs_of(client, auth, review_id)
+
+    again = analysed(client, auth, track, feedback_type="mixdown")
+    second = client.get(f"/api/reviews/{again}/codecs", headers=auth)
+    assert second.status_code == 200 and second.json() == body
+
+    stranger = new_session(client)
+    assert_error(client.get(f"/api/reviews/{review_id}/codecs", headers=stranger), 404, "not_found")
+
+
+def loudness_of_wav(response: httpx.Response) -> tuple[float, np.ndarray, int]:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "audio/wav"
+    audio, rate = sf.read(io.BytesIO(response.content), dtype="float32", always_2d=True)
+    measured = loudness_of(audio.T, rate).integrated_lufs
+    assert measured is not None
+    return measured, audio.T, rate
+
+
+def test_excerpts_play_as_each_service_plays_them_beside_the_original_at_the_same_loudness(
+    client: httpx.Client, auth: dict[str, str], tmp_path: Path
+) -> None:
+    track = loud_excerpt(tmp_path, drive_db=3.0)
+    review_id = analysed(client, auth, track, feedback_type="master_review")
+    base = f"/api/reviews/{review_id}/codecs/aac/audio"
+    assert_error(client.get(base, headers=auth), 409, "not_ready", "codec check")
+    body = codecs_of(client, auth, review_id)
+    spotify = next(row for row in body["platforms"] if row["platform"] == "spotify")
+
+    as_delivered, audio, rate = loudness_of_wav(client.get(base, headers=auth))
+    assert audio.shape[1] == pytest.approx(10 * rate, abs=2)
+    as_spotify, _, _ = loudness_of_wav(
+        client.get(base, params={"platform": "spotify", "kind": "decoded"}, headers=auth)
+    )
+    # Spotify turns this loud master down by its gain (the delivered one clips a little more).
+    assert spotify["gain_db"] < -3.0
+    assert as_spotify - as_delivered == pytest.approx(spotify["gain_db"], abs=0.3)
+    original, _, _ = loudness_of_wav(
+        client.get(base, params={"platform": "spotify", "kind": "original"}, headers=auth)
+    )
+    assert original == pytest.approx(as_spotify, abs=0.5)
+    mono, folded, _ = loudness_of_wav(
+        client.get(base, params={"platform": "spotify", "kind": "mono"}, headers=auth)
+    )
+    assert np.array_equal(folded[0], folded[1])
+    # Folding to mono loses what the channels do not share, never adds level.
+    assert mono <= original + 0.3
+    artifacts, _, _ = loudness_of_wav(
+        client.get(base, params={"platform": "spotify", "kind": "artifacts"}, headers=auth)
+    )
+    assert artifacts < as_spotify - 20.0
+
+    opus = client.get(f"/api/reviews/{review_id}/codecs/opus/audio", headers=auth)
+    assert sf.info(io.BytesIO(opus.content)).samplerate == 48000
+    assert client.get(base, params={"kind": "noise"}, headers=auth).status_code == 422
+    unknown = client.get(base, params={"platform": "napster"}, headers=auth)
+    assert_error(unknown, 422, "input_error", "napster", "spotify")
+    assert (
+        client.get(f"/api/reviews/{review_id}/codecs/flac/audio", headers=auth).status_code == 422
+    )
+    stranger = new_session(client)
+    assert_error(client.get(base, headers=stranger), 404, "not_found")
