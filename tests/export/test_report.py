@@ -89,9 +89,18 @@ def test_metric_table_shows_value_target_and_status(clipped: Review) -> None:
     text = squash(body_text(page_texts(render(clipped))))
     integrated = next(m for m in clipped.analysis.metrics if m.metric == "loudness.integrated_lufs")
     assert integrated.status == "high" and isinstance(integrated.value, float)
+    assert integrated.target_low is not None and integrated.target_high is not None
     row = f"Integrated loudness {integrated.value:.1f} LUFS "
-    row += f"{integrated.target_low:g} to {integrated.target_high:g} LUFS High"
+    row += f"Target {integrated.target_low:.1f} to {integrated.target_high:.1f} LUFS High"
     assert squash(row) in text
+
+
+def test_pdf_dates_are_the_generation_time(plain_master: Review) -> None:
+    when = datetime(2031, 7, 2, 18, 5, 9, tzinfo=timezone(timedelta(hours=-4)))
+    info = pypdf.PdfReader(io.BytesIO(render(plain_master, generated_at=when))).metadata
+    assert info is not None
+    assert info.creation_date == when
+    assert info.modification_date == when
 
 
 def test_reference_comparison_is_tabled_and_charted(clipped: Review) -> None:

@@ -128,7 +128,8 @@ STATUS_COLOURS: dict[str, tuple[colors.Color, colors.Color]] = {
     "ok": (colors.HexColor("#17663a"), colors.HexColor("#e2f3e8")),
     "low": (colors.HexColor("#7a4f00"), colors.HexColor("#fdf0d5")),
     "high": (colors.HexColor("#7a4f00"), colors.HexColor("#fdf0d5")),
-    "warning": (colors.HexColor("#9b1c1c"), colors.HexColor("#fbe0e0")),
+    "problem": (colors.HexColor("#9b1c1c"), colors.HexColor("#fbe0e0")),
+    "info": (colors.HexColor("#4a5263"), colors.HexColor("#eceef2")),
     "unknown": (colors.HexColor("#4a5263"), colors.HexColor("#eceef2")),
 }
 #: Severity of a finding -> (text colour, background).
