@@ -93,7 +93,8 @@ from mixcoach.feedback.model import (
 )
 from mixcoach.findings.metric_view import format_figure, metric_views
 from mixcoach.findings.model import SEVERITIES, Finding
-from mixcoach.formatting import format_ranges, format_target, format_time, format_value
+from mixcoach.formatting import format_ranges, format_target, format_time, format_value, signed
+from mixcoach.knowledge.platforms import playback
 
 __all__ = ["render_report"]
 
@@ -275,6 +276,7 @@ class _Report:
         ]
         story += self._metrics()
         story += self._findings()
+        story += self._platforms()
         story += self._charts()
         story += self._reference()
         story += self._feedback()
@@ -383,6 +385,47 @@ class _Report:
         return _titled_table("Findings", s.h2, rows, _widths(0.13, 0.65, 0.22), style)
 
     # --- charts --------------------------------------------------------------------------
+
+    def _platforms(self) -> list[Flowable]:
+        """What each streaming service does to the track (as GET /api/reviews/{id}/platforms
+        sends it): its target, the gain it applies, the loudness and peak listeners get."""
+        s, loudness = self.styles, self.analysis.loudness
+        results = playback(
+            integrated_lufs=loudness.integrated_lufs, true_peak_dbtp=loudness.true_peak_dbtp
+        )
+        if not results:
+            return []
+        header = _header_row(
+            s,
+            "Service",
+            "Target",
+            "Gain",
+            "Plays at",
+            "Peak after",
+            "Ceiling",
+            "Your file",
+            right=(1, 2, 3, 4, 5),
+        )
+        rows: list[list[Flowable]] = [header]
+        for result in results:
+            over = result.peak_over_ceiling_db
+            verdict = (
+                f"Peaks over by {format_figure(over, 'dB')} dB"
+                if over is not None and over > 0
+                else "Within the ceiling"
+            )
+            figures = (
+                _figure(result.target_lufs, "LUFS"),
+                signed(result.gain_db),
+                _figure(result.playback_lufs, "LUFS"),
+                _figure(result.playback_peak_dbtp, "dBTP"),
+                _figure(result.ceiling_dbtp, "dBTP"),
+            )
+            rows.append(
+                [*_label_row(s, result.label, *figures), Paragraph(escape(verdict), s.cell)]
+            )
+        widths = _widths(0.17, 0.12, 0.11, 0.13, 0.13, 0.12, 0.22)
+        return _titled_table("Streaming services", s.h2, rows, widths, table_style())
 
     def _charts(self) -> list[Flowable]:
         a, s, width = self.analysis, self.styles, FRAME_WIDTH_PT
