@@ -464,6 +464,14 @@ class _Report:
                 "No spectrum to plot: the track is digital silence.",
             ),
             self._chart(
+                "Stereo correlation over time, with the findings",
+                charts.correlation_chart(a, width_pt=width),
+                "Correlation of left and right in 1-second windows: 1 is mono, 0 unrelated "
+                "channels, below 0 out of phase (it cancels when folded to mono). Shaded spans "
+                "are where a finding applies, as listed under Findings.",
+                "No correlation to plot: the track is mono or silent.",
+            ),
+            self._chart(
                 "Stereo width per band",
                 charts.width_chart(a.stereo, width_target, width_pt=width),
                 "Side energy over total energy in each band: 0 is mono, 0.5 unrelated "

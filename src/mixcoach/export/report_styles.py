@@ -107,6 +107,7 @@ class Palette:
     reference: colors.Color  # the reference's curves
     target_fill: colors.Color  # genre target bands
     integrated: colors.Color  # the integrated loudness line
+    finding_fill: colors.Color  # the spans of time a finding concerns
 
 
 PALETTE = Palette(
@@ -121,6 +122,7 @@ PALETTE = Palette(
     reference=colors.HexColor("#d9731a"),
     target_fill=colors.HexColor("#d8efdf"),
     integrated=colors.HexColor("#7a2e8e"),
+    finding_fill=colors.HexColor("#f7d4cc"),
 )
 
 #: Status of a metric -> (text colour, background).
