@@ -14,8 +14,10 @@ Call::
     )
 
 The report holds, in order: the request and track facts, the headline verdict, the metric table
-with targets and status, the findings with severity and time ranges, the charts (loudness over
-time, spectrum against the genre targets, stereo width per band, and the comparison with the
+with targets and status (worded and rounded by :mod:`mixcoach.findings.metric_view`, as the web
+page shows them), the findings with severity and time ranges, what each streaming service does
+to the track, the charts (loudness over time, spectrum against the genre targets, correlation
+over time with the findings' spans, stereo width per band, and the comparison with the
 reference when there is one), the reference comparison table, the written feedback, the chat
 questions and answers, the presets, and the measurement notes. Every page carries the track
 name, the date and "Page n of N".
@@ -24,7 +26,8 @@ It is built from ReportLab Platypus flowables; the look (fonts, colours, sizes) 
 :mod:`mixcoach.export.report_styles` and the charts in :mod:`mixcoach.export.report_charts`.
 Text from outside (file names, LLM feedback, questions) is escaped before it reaches ReportLab's
 paragraph markup, and Markdown is parsed (markdown-it, raw HTML off) into flowables, so no input
-can inject markup or break the layout. Pure: the same inputs give the same bytes.
+can inject markup or break the layout. Pure: the same inputs give the same bytes (the PDF's
+dates are ``generated_at``).
 """
 
 from __future__ import annotations
