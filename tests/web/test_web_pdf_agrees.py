@@ -54,7 +54,6 @@ def pdf(server: Any, reviewed: dict[str, Any], tmp_path_factory: pytest.TempPath
     assert response.status_code == 200, response.text
     path = tmp_path_factory.mktemp("agree") / "report.pdf"
     path.write_bytes(response.content)
-    (Path("/tmp") / "pdf-agree-report.pdf").write_bytes(response.content)
     return path
 
 
