@@ -22,6 +22,9 @@ from mixcoach.analysis import analyze
 from mixcoach.export.report import markdown_flowables, render_report
 from mixcoach.export.report_styles import PALETTE, report_styles
 from mixcoach.feedback.model import ChatMessage, Section
+from mixcoach.formatting import number as figure
+from mixcoach.formatting import signed
+from mixcoach.knowledge.platforms import playback
 
 WHEN = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 DATE = "14 March 2025, 09:30 UTC"
@@ -89,9 +92,39 @@ def test_metric_table_shows_value_target_and_status(clipped: Review) -> None:
     text = squash(body_text(page_texts(render(clipped))))
     integrated = next(m for m in clipped.analysis.metrics if m.metric == "loudness.integrated_lufs")
     assert integrated.status == "high" and isinstance(integrated.value, float)
+    assert integrated.target_low is not None and integrated.target_high is not None
     row = f"Integrated loudness {integrated.value:.1f} LUFS "
-    row += f"{integrated.target_low:g} to {integrated.target_high:g} LUFS High"
+    row += f"Target {integrated.target_low:.1f} to {integrated.target_high:.1f} LUFS High"
     assert squash(row) in text
+
+
+def test_each_streaming_service_has_a_row_with_its_gain_and_peak(clipped: Review) -> None:
+    text = squash(body_text(page_texts(render(clipped))))
+    loudness = clipped.analysis.loudness
+    results = playback(
+        integrated_lufs=loudness.integrated_lufs, true_peak_dbtp=loudness.true_peak_dbtp
+    )
+    assert len(results) >= 5 and "Streamingservices" in text
+
+    def lufs(value: float | None) -> str:
+        return "n/a" if value is None else f"{figure(value)} LUFS"
+
+    for result in results:
+        assert result.playback_peak_dbtp is not None
+        over = result.peak_over_ceiling_db
+        row = f"{result.label} {lufs(result.target_lufs)} {signed(result.gain_db)} "
+        row += f"{lufs(result.playback_lufs)} {figure(result.playback_peak_dbtp)} dBTP "
+        row += f"{figure(result.ceiling_dbtp)} dBTP "
+        row += f"Peaks over by {figure(over)} dB" if over and over > 0 else "Within the ceiling"
+        assert squash(row) in text, row
+
+
+def test_pdf_dates_are_the_generation_time(plain_master: Review) -> None:
+    when = datetime(2031, 7, 2, 18, 5, 9, tzinfo=timezone(timedelta(hours=-4)))
+    info = pypdf.PdfReader(io.BytesIO(render(plain_master, generated_at=when))).metadata
+    assert info is not None
+    assert info.creation_date == when
+    assert info.modification_date == when
 
 
 def test_reference_comparison_is_tabled_and_charted(clipped: Review) -> None:

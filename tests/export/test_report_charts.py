@@ -17,6 +17,7 @@ from mixcoach.export.report_charts import (
     POINTS_PER_PT,
     Axis,
     Plot,
+    correlation_chart,
     envelope,
     loudness_chart,
     nice_ticks,
@@ -151,6 +152,32 @@ def test_reference_chart_has_a_bar_per_band(clipped: Review) -> None:
     assert len(bars) >= 5
     empty = comparison.model_copy(update={"curve_difference": None, "band_differences": []})
     assert reference_chart(empty, width_pt=FRAME_WIDTH_PT) is None
+
+
+def test_correlation_chart_shades_each_finding_span_where_it_lies(clipped: Review) -> None:
+    """The clipped runs are local findings: each of their spans is shaded from its own start."""
+    analysis = clipped.analysis
+    spans = [span for f in analysis.findings for span in f.time_ranges]
+    assert spans, "the planted clipping gives local findings"
+    drawing = correlation_chart(analysis, width_pt=FRAME_WIDTH_PT)
+    assert drawing is not None
+    assert len(lines(drawing, PALETTE.track)) >= 1
+    under = drawing.contents[0]  # the plot's bottom layer, not the legend's swatch
+    shaded = [
+        s for s in shapes(under) if isinstance(s, Rect) and s.fillColor == PALETTE.finding_fill
+    ]
+    assert len(shaded) == len(spans)
+    series = analysis.stereo.correlation_series
+    last_s = series.start_s + (len(series.values) - 1) * series.hop_s
+    axis_s = max(analysis.file.duration_s, last_s)
+    plot_width = FRAME_WIDTH_PT - Plot.LEFT_PT - Plot.RIGHT_PT
+    expected = sorted(Plot.LEFT_PT + plot_width * span.start_s / axis_s for span in spans)
+    assert sorted(r.x for r in shaded) == pytest.approx(expected, abs=0.5)
+    silent = Series(start_s=0.0, hop_s=1.0, values=[None] * 3)
+    mono = analysis.model_copy(
+        update={"stereo": analysis.stereo.model_copy(update={"correlation_series": silent})}
+    )
+    assert correlation_chart(mono, width_pt=FRAME_WIDTH_PT) is None
 
 
 def test_an_hour_of_loudness_is_drawn_within_the_point_budget(plain_master: Review) -> None:

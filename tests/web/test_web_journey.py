@@ -23,6 +23,8 @@ from web_steps import (
     wait_for_results,
 )
 
+from mixcoach.formatting import count, number
+
 
 def words(text: str) -> list[str]:
     """The words of a text, without Markdown's marks (list numbers, emphasis, headings)."""
@@ -84,20 +86,25 @@ def test_upload_analyse_read_ask_and_come_back(page: Page, mixes: Any) -> None:
     current = page.page.locator('#history-list [aria-current="true"]')
     assert current.locator(".history-name").inner_text() == "clipped-master.wav"
 
-    # Metric cards: one per metric, each value, target and status as the analysis has it.
+    # Metric cards: one per metric, each value, target and status as the analysis has it,
+    # written as the server writes them (findings/metric_view.py, the PDF's formatter too).
     cards = page.page.locator("#metrics > li")
     assert cards.count() == len(analysis["metrics"])
     by_metric = {m["metric"]: m for m in analysis["metrics"]}
     loudness = page.page.locator('[data-metric="loudness.integrated_lufs"]')
     integrated = by_metric["loudness.integrated_lufs"]
-    assert loudness.locator(".metric-value").inner_text() == shown(integrated["value"])
+    assert loudness.locator(".metric-value").inner_text() == number(integrated["value"])
     assert integrated["status"] == "high"
     assert "High" in loudness.locator(".pill").inner_text()
-    target = f"Target {shown(integrated['target_low'])} to {shown(integrated['target_high'])} LUFS"
+    target = (
+        f"Target {number(integrated['target_low'])} to {number(integrated['target_high'])} LUFS"
+    )
     assert target in loudness.inner_text()
     assert integrated["note"] in loudness.inner_text()
     clips = page.page.locator('[data-metric="defects.clip_run_count"]')
-    assert clips.locator(".metric-value").inner_text() == str(analysis["defects"]["clip_run_count"])
+    assert clips.locator(".metric-value").inner_text() == count(
+        analysis["defects"]["clip_run_count"]
+    )
     assert "Problem" in clips.locator(".pill").inner_text()
     page.shot_of("#metrics-section", "04-metrics")
 

@@ -10,6 +10,9 @@ import pytest
 from web_page import Page
 from web_steps import REQUEST, analysed_review, shown, span, wait_for_results
 
+from mixcoach.audio.rhythm import Rhythm
+from mixcoach.findings.metric_view import metric_views
+from mixcoach.findings.metrics import MetricStatus
 from mixcoach.knowledge.genres import resolve_profile
 
 
@@ -110,24 +113,29 @@ def test_tempo_and_key_are_information_not_defects(
 
 
 def test_an_uncertain_tempo_says_so(new_page: Any, solo: dict[str, Any]) -> None:
-    """The same review with its tempo read below the confidence threshold (the analysis as the
-    server sends it, marked uncertain): the card says "Uncertain" and names the runner-up."""
+    """The same review with its tempo read below the confidence threshold (the metric views as
+    the server computes them for that reading): the card says "Uncertain" and names the
+    runner-up."""
     page: Page = new_page(session=solo["session"])
-
-    def uncertain(route: Any) -> None:
-        analysis = route.fetch().json()
-        analysis["rhythm"].update(
-            confidence=0.12, uncertain=True, alternative_bpm=64.0, alternative_relation="half"
-        )
-        route.fulfill(json=analysis)
-
-    page.page.route("**/analysis", uncertain)
+    page.open("#/")
+    analysis = page.api(f"/api/reviews/{solo['review']['id']}/analysis").json()
+    rhythm = Rhythm.model_validate(analysis["rhythm"]).model_copy(
+        update={
+            "confidence": 0.12,
+            "uncertain": True,
+            "alternative_bpm": 64.0,
+            "alternative_relation": "half",
+        }
+    )
+    metrics = [MetricStatus.model_validate(m) for m in analysis["metrics"]]
+    views = [view.model_dump() for view in metric_views(metrics, rhythm)]
+    page.page.route("**/metrics", lambda route: route.fulfill(json=views))
     page.open(f"#/review/{solo['review']['id']}")
     wait_for_results(page)
     tempo = _tempo_card(page)
     assert "Uncertain" in tempo["pill"] and "status-info" in tempo["pill_class"]
     assert "Confidence 0.12" in tempo["note"] and "weak" in tempo["note"]
-    assert f"{shown(64.0)} BPM (half time)" in tempo["note"]
+    assert "64.0 BPM (half time)" in tempo["note"]
 
 
 def test_the_offline_coach_offers_no_rewrite_that_would_repeat_itself(

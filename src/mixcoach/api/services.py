@@ -17,7 +17,10 @@ from mixcoach.api.schemas import ReviewForm
 from mixcoach.api.state import AppState
 from mixcoach.api.upload import ReceivedFile, ReceivedForm, receive_form
 from mixcoach.audio.decode import count_frames, open_audio
+from mixcoach.audio.rhythm import Rhythm
 from mixcoach.errors import AudioError, InputError, NotFound
+from mixcoach.findings.metric_view import MetricView, metric_views
+from mixcoach.findings.metrics import MetricStatus
 from mixcoach.knowledge.genres import resolve_profile
 from mixcoach.knowledge.platforms import Playback, playback
 from mixcoach.storage.models import BrowserSession, Track
@@ -210,6 +213,14 @@ def finished_review(
             ANALYSIS_RUNNING.format(stage=analysis.stage, percent=analysis.progress_percent)
         )
     return row, _as_uploaded(analysis.document, row)
+
+
+def review_metric_views(db: Session, *, session_id: str, review_id: str) -> list[MetricView]:
+    """The review's metric table as the page and the PDF show it (statuses and figures); the
+    errors of :func:`finished_review`."""
+    _, document = finished_review(db, session_id=session_id, review_id=review_id)
+    metrics = [MetricStatus.model_validate(metric) for metric in document["metrics"]]
+    return metric_views(metrics, Rhythm.model_validate(document["rhythm"]))
 
 
 def _as_uploaded(document: dict[str, Any], row: ReviewRow) -> dict[str, Any]:

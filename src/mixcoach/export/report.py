@@ -14,8 +14,10 @@ Call::
     )
 
 The report holds, in order: the request and track facts, the headline verdict, the metric table
-with targets and status, the findings with severity and time ranges, the charts (loudness over
-time, spectrum against the genre targets, stereo width per band, and the comparison with the
+with targets and status (worded and rounded by :mod:`mixcoach.findings.metric_view`, as the web
+page shows them), the findings with severity and time ranges, what each streaming service does
+to the track, the charts (loudness over time, spectrum against the genre targets, correlation
+over time with the findings' spans, stereo width per band, and the comparison with the
 reference when there is one), the reference comparison table, the written feedback, the chat
 questions and answers, the presets, and the measurement notes. Every page carries the track
 name, the date and "Page n of N".
@@ -24,7 +26,8 @@ It is built from ReportLab Platypus flowables; the look (fonts, colours, sizes) 
 :mod:`mixcoach.export.report_styles` and the charts in :mod:`mixcoach.export.report_charts`.
 Text from outside (file names, LLM feedback, questions) is escaped before it reaches ReportLab's
 paragraph markup, and Markdown is parsed (markdown-it, raw HTML off) into flowables, so no input
-can inject markup or break the layout. Pure: the same inputs give the same bytes.
+can inject markup or break the layout. Pure: the same inputs give the same bytes (the PDF's
+dates are ``generated_at``).
 """
 
 from __future__ import annotations
@@ -91,9 +94,10 @@ from mixcoach.feedback.model import (
     Presets,
     WidthMove,
 )
-from mixcoach.findings.metrics import MetricStatus
+from mixcoach.findings.metric_view import format_figure, metric_views
 from mixcoach.findings.model import SEVERITIES, Finding
-from mixcoach.formatting import format_ranges, format_target, format_time, format_value
+from mixcoach.formatting import format_ranges, format_target, format_time, format_value, signed
+from mixcoach.knowledge.platforms import playback
 
 __all__ = ["render_report"]
 
@@ -102,7 +106,6 @@ _FEEDBACK_TYPE = {
     "mastering": "Mix for mastering (judged as a premaster)",
     "master_review": "Master review (judged for delivery)",
 }
-_STATUS_WORD = {"ok": "OK", "low": "Low", "high": "High", "warning": "Check", "unknown": "n/a"}
 _EQ_KIND = {
     "bell": "Bell",
     "low_shelf": "Low shelf",
@@ -211,11 +214,14 @@ class _Report:
             author="Mixcoach",
             subject="Mix and master analysis",
             creator="Mixcoach",
-            invariant=True,  # no random document id or build time: same inputs, same bytes
+            # No random document id, and the dates are the given generated_at (the footer sets
+            # them), not the clock: the same inputs give the same bytes.
+            invariant=True,
             lang="en",
         )
 
         def footer(canvas: Any, doc: Any) -> None:
+            canvas.setDateFormatter(self._pdf_date)
             self._footer(canvas, doc, total_pages=total_pages)
 
         frame = Frame(
@@ -231,6 +237,13 @@ class _Report:
         document.addPageTemplates([PageTemplate("page", frames=[frame], onPage=footer)])
         document.build(self.story())
         return buffer.getvalue(), int(document.page)
+
+    def _pdf_date(self, *_invariant_date: int) -> str:
+        """The PDF's creation and modification date: when the report was generated."""
+        when, offset = self.generated_at, self.generated_at.utcoffset()
+        minutes = 0 if offset is None else int(offset.total_seconds()) // 60
+        sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+        return f"D:{when:%Y%m%d%H%M%S}{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
 
     def _footer(self, canvas: Any, doc: Any, *, total_pages: int | None) -> None:
         s = self.styles
@@ -266,6 +279,7 @@ class _Report:
         ]
         story += self._metrics()
         story += self._findings()
+        story += self._platforms()
         story += self._charts()
         story += self._reference()
         story += self._feedback()
@@ -327,24 +341,25 @@ class _Report:
         )
         rows: list[list[Flowable]] = [header]
         style = table_style()
-        for index, metric in enumerate(self.analysis.metrics, start=1):
-            target = format_target(metric.target_low, metric.target_high, metric.unit)
-            note = escape(metric.note)
-            if target and metric.source:
+        metrics = self.analysis.metrics
+        views = metric_views(metrics, self.analysis.rhythm)
+        for index, (metric, view) in enumerate(zip(metrics, views, strict=True), start=1):
+            note = escape(view.note)
+            if metric.source and view.status != "info":
                 note += f'<br/><font color="{PALETTE.muted.hexval()}">Target: '
                 note += f"{escape(metric.source)}</font>"
-            ink, background = STATUS_COLOURS[metric.status]
+            ink, background = STATUS_COLOURS[view.status]
             rows.append(
                 [
-                    Paragraph(escape(metric.label), s.cell_bold),
-                    Paragraph(escape(_metric_value(metric)), s.cell_right),
-                    Paragraph(escape(target), s.cell),
-                    Paragraph(_coloured(_STATUS_WORD[metric.status], ink), s.badge),
+                    Paragraph(escape(view.label), s.cell_bold),
+                    Paragraph(escape(f"{view.value_text} {view.unit}".strip()), s.cell_right),
+                    Paragraph(escape(view.target_text), s.cell),
+                    Paragraph(_coloured(view.status_text, ink), s.badge),
                     Paragraph(note, s.cell),
                 ]
             )
             style.add("BACKGROUND", (3, index), (3, index), background)
-        widths = _widths(0.22, 0.15, 0.15, 0.08, 0.40)
+        widths = _widths(0.22, 0.14, 0.17, 0.11, 0.36)
         return _titled_table("Measurements", s.h2, rows, widths, style)
 
     def _findings(self) -> list[Flowable]:
@@ -373,6 +388,47 @@ class _Report:
         return _titled_table("Findings", s.h2, rows, _widths(0.13, 0.65, 0.22), style)
 
     # --- charts --------------------------------------------------------------------------
+
+    def _platforms(self) -> list[Flowable]:
+        """What each streaming service does to the track (as GET /api/reviews/{id}/platforms
+        sends it): its target, the gain it applies, the loudness and peak listeners get."""
+        s, loudness = self.styles, self.analysis.loudness
+        results = playback(
+            integrated_lufs=loudness.integrated_lufs, true_peak_dbtp=loudness.true_peak_dbtp
+        )
+        if not results:
+            return []
+        header = _header_row(
+            s,
+            "Service",
+            "Target",
+            "Gain",
+            "Plays at",
+            "Peak after",
+            "Ceiling",
+            "Your file",
+            right=(1, 2, 3, 4, 5),
+        )
+        rows: list[list[Flowable]] = [header]
+        for result in results:
+            over = result.peak_over_ceiling_db
+            verdict = (
+                f"Peaks over by {format_figure(over, 'dB')} dB"
+                if over is not None and over > 0
+                else "Within the ceiling"
+            )
+            figures = (
+                _figure(result.target_lufs, "LUFS"),
+                signed(result.gain_db),
+                _figure(result.playback_lufs, "LUFS"),
+                _figure(result.playback_peak_dbtp, "dBTP"),
+                _figure(result.ceiling_dbtp, "dBTP"),
+            )
+            rows.append(
+                [*_label_row(s, result.label, *figures), Paragraph(escape(verdict), s.cell)]
+            )
+        widths = _widths(0.17, 0.12, 0.11, 0.13, 0.13, 0.12, 0.22)
+        return _titled_table("Streaming services", s.h2, rows, widths, table_style())
 
     def _charts(self) -> list[Flowable]:
         a, s, width = self.analysis, self.styles, FRAME_WIDTH_PT
@@ -409,6 +465,14 @@ class _Report:
                     else ""
                 ),
                 "No spectrum to plot: the track is digital silence.",
+            ),
+            self._chart(
+                "Stereo correlation over time, with the findings",
+                charts.correlation_chart(a, width_pt=width),
+                "Correlation of left and right in 1-second windows: 1 is mono, 0 unrelated "
+                "channels, below 0 out of phase (it cancels when folded to mono). Shaded spans "
+                "are where a finding applies, as listed under Findings.",
+                "No correlation to plot: the track is mono or silent.",
             ),
             self._chart(
                 "Stereo width per band",
@@ -462,8 +526,8 @@ class _Report:
                 _label_row(
                     s,
                     label,
-                    _ratio_or(_dotted(track, path), unit),
-                    _ratio_or(_dotted(ref, path), unit),
+                    _figure(_dotted(track, path), unit),
+                    _figure(_dotted(ref, path), unit),
                     "n/a" if difference is None else f"{difference:+.2f} {difference_unit}",
                 )
             )
@@ -834,18 +898,9 @@ def _widths(*fractions: float) -> list[float]:
     return [FRAME_WIDTH_PT * f for f in fractions]
 
 
-def _ratio_or(value: float | str | None, unit: str) -> str:
-    """A measured value as the tables show it: ratios (no unit: width, correlation) with two
-    decimals, the rest as the terminal report writes them."""
-    if isinstance(value, float) and not unit:
-        return f"{value:.2f}"
-    return format_value(value, unit)
-
-
-def _metric_value(metric: MetricStatus) -> str:
-    if metric.metric.endswith("_count"):  # counts, such as clipped runs
-        return format_value(metric.value, metric.unit)
-    return _ratio_or(metric.value, metric.unit)
+def _figure(value: float | None, unit: str) -> str:
+    """A measured value as the metric table writes it, with its unit."""
+    return "n/a" if value is None else f"{format_figure(value, unit)} {unit}".strip()
 
 
 def _coloured(text: str, colour: Any) -> str:

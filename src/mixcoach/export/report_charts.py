@@ -404,6 +404,37 @@ def loudness_chart(analysis: Analysis, *, width_pt: float) -> Drawing | None:
     return plot.drawing
 
 
+def correlation_chart(analysis: Analysis, *, width_pt: float) -> Drawing | None:
+    """The 1-second L/R correlation through the track, with the places the findings concern
+    shaded."""
+    series = analysis.stereo.correlation_series
+    ys = series.values
+    if not any(v is not None for v in ys):
+        return None
+    xs = [series.start_s + i * series.hop_s for i in range(len(ys))]
+    duration = max(analysis.file.duration_s, xs[-1])
+    local = [f for f in analysis.findings if f.time_ranges]
+    legend: list[tuple[str, Color, str]] = [("L/R correlation (1 s)", PALETTE.track, "line")]
+    if local:
+        legend.append(("Where a finding applies", PALETTE.finding_fill, "fill"))
+    ticks = [-1.0, -0.5, 0.0, 0.5, 1.0]
+    plot = Plot(
+        width_pt=width_pt,
+        height_pt=CHART_HEIGHT_PT,
+        x=_time_axis(duration),
+        y=Axis(-1.0, 1.0, ticks, lambda v: f"{v:g}", "Correlation"),
+        legend=legend,
+    )
+    for finding in local:
+        for span in finding.time_ranges:
+            end = max(span.end_s, span.start_s + duration / 400)  # a click still shows
+            plot.rect(span.start_s, end, -1.0, 1.0, fill=PALETTE.finding_fill)
+    plot.hline(0.0, colour=PALETTE.muted, dash=(2, 2))
+    thin_x, thin_y = envelope(xs, ys, max_points=int(plot.width * POINTS_PER_PT))
+    plot.line(thin_x, thin_y, colour=PALETTE.track)
+    return plot.drawing
+
+
 def _time_axis(duration_s: float) -> Axis:
     """0 to ``duration_s`` with ticks at round seconds or minutes (tenths for short files)."""
     step = next(

@@ -107,6 +107,7 @@ class Palette:
     reference: colors.Color  # the reference's curves
     target_fill: colors.Color  # genre target bands
     integrated: colors.Color  # the integrated loudness line
+    finding_fill: colors.Color  # the spans of time a finding concerns
 
 
 PALETTE = Palette(
@@ -121,6 +122,7 @@ PALETTE = Palette(
     reference=colors.HexColor("#d9731a"),
     target_fill=colors.HexColor("#d8efdf"),
     integrated=colors.HexColor("#7a2e8e"),
+    finding_fill=colors.HexColor("#f7d4cc"),
 )
 
 #: Status of a metric -> (text colour, background).
@@ -128,7 +130,8 @@ STATUS_COLOURS: dict[str, tuple[colors.Color, colors.Color]] = {
     "ok": (colors.HexColor("#17663a"), colors.HexColor("#e2f3e8")),
     "low": (colors.HexColor("#7a4f00"), colors.HexColor("#fdf0d5")),
     "high": (colors.HexColor("#7a4f00"), colors.HexColor("#fdf0d5")),
-    "warning": (colors.HexColor("#9b1c1c"), colors.HexColor("#fbe0e0")),
+    "problem": (colors.HexColor("#9b1c1c"), colors.HexColor("#fbe0e0")),
+    "info": (colors.HexColor("#4a5263"), colors.HexColor("#eceef2")),
     "unknown": (colors.HexColor("#4a5263"), colors.HexColor("#eceef2")),
 }
 #: Severity of a finding -> (text colour, background).

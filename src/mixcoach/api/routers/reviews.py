@@ -31,7 +31,13 @@ from mixcoach.api.schemas import (
     schema_ref,
     upload_body,
 )
-from mixcoach.api.services import finished_review, review_playback, submit_review
+from mixcoach.api.services import (
+    finished_review,
+    review_metric_views,
+    review_playback,
+    submit_review,
+)
+from mixcoach.findings.metric_view import MetricView
 from mixcoach.findings.model import Finding
 from mixcoach.storage import reviews as store
 
@@ -158,6 +164,14 @@ def get_findings(review_id: str, state: StateDep, session: CurrentSession) -> JS
     with state.database.session() as db:
         _, document = finished_review(db, session_id=session.id, review_id=review_id)
         return JSONResponse(document["findings"])
+
+
+@router.get("/{review_id}/metrics", responses=NOT_READY_RESPONSES)
+def get_metrics(review_id: str, state: StateDep, session: CurrentSession) -> list[MetricView]:
+    """The metric table as it is shown, on the page and in the PDF alike: each metric's status
+    (info, ok, low, high, problem, unknown) with its words, its figure, unit, target and note."""
+    with state.database.session() as db:
+        return review_metric_views(db, session_id=session.id, review_id=review_id)
 
 
 @router.get("/{review_id}/platforms", responses=NOT_READY_RESPONSES)

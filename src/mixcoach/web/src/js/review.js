@@ -108,7 +108,7 @@ function showResults(review, analysis, current) {
   const file = analysis.file;
   byId("review-meta").textContent =
     `${describe(review)} · ${file.format.toUpperCase()} ${file.sample_rate_hz / 1000} kHz, ${formatTime(file.duration_s)}`;
-  renderMetrics(analysis);
+  renderMetrics(review, analysis, { signal });
   renderCharts(analysis);
   arriveAtResults();
   clearPlatforms();
