@@ -12,6 +12,7 @@ import { renderMetrics } from "./metrics.js";
 import { clearCodecs } from "./codecs.js";
 import { clearPlatforms, loadPlatforms, showVerdicts } from "./platforms.js";
 import { Player, showFinding } from "./player.js";
+import { clearPreviews, setupPreviews } from "./previews.js";
 import { followJob, isFinal, showProgress } from "./progress.js";
 import { hideRejudge, showRejudge } from "./rejudge.js";
 import { genreLabel } from "./upload.js";
@@ -27,6 +28,7 @@ export function closeReview() {
   clearCharts();
   clearFeedback();
   clearChat();
+  clearPreviews();
   open = null;
 }
 
@@ -118,6 +120,7 @@ function showResults(review, analysis, current) {
   const player = new Player(review, analysis);
   current.player = player;
   const onFinding = (code) => showFinding(code, player);
+  setupPreviews(review, { signal });
   const problem = (err) => (err instanceof ApiError ? err.message : String(err));
   player.load(signal).catch((err) => { if (!signal.aborted) player.status(`The audio could not be loaded: ${problem(err)}`); });
 
