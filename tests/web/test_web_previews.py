@@ -71,7 +71,7 @@ def test_before_and_after_switch_at_the_same_place_with_the_matching_gain(
     start = switched["after"]
     p.wait_for_function(PLAYED_PAST, arg=["after", start + 0.5])
     assert p.evaluate(POSITIONS)["beforePaused"]
-    page.shot("previews-after")
+    page.shot_of("#previews-section", "40-previews-after")
 
     p.keyboard.press("a")
     back = p.evaluate(POSITIONS)
@@ -87,3 +87,5 @@ def test_before_and_after_switch_at_the_same_place_with_the_matching_gain(
     p.wait_for_selector("#preview-play:not([disabled])", timeout=30_000)
     chosen = f"#previews-list [data-preview='{preview_id}']"
     assert p.get_attribute(chosen, "aria-pressed") == "true"
+    p.click("#previews-box summary")  # closed: nothing plays unseen
+    assert all(p.evaluate(POSITIONS)[f"{side}Paused"] for side in ("before", "after"))

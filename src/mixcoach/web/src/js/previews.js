@@ -46,7 +46,11 @@ export function setupPreviews(review, { signal }) {
   state = { base, signal, list: null, listed: false, chosen: null, side: "before", audio, urls: [] };
   const current = state;
   const box = byId("previews-box");
-  box.ontoggle = () => { if (box.open && state === current) showList(current); };
+  box.ontoggle = () => {
+    if (state !== current) return;
+    if (box.open) showList(current);
+    else for (const el of Object.values(audio)) el.pause(); // closed: nothing plays unseen
+  };
   box.onkeydown = (e) => keys(e, current);
   byId("preview-play").onclick = () => togglePlay(current);
   byId("preview-before").onclick = () => choose(current, "before");
@@ -115,7 +119,7 @@ async function showList(current) {
         },
         h("span", { class: "block font-semibold", text: preview.move === "all" ? "All fixes" : preview.title }),
         h("span", {
-          class: "block text-xs text-slate-300",
+          class: "block text-xs",
           text: preview.move === "all" ? "Every move of the plan, in its order" : `${humanize(preview.move)} · ${preview.finding_codes.map(humanize).join(", ")}`,
         })))));
   }
