@@ -4,6 +4,8 @@
 import { ApiError, getJson, request } from "./api.js";
 import { byId, formatDate, h, humanize } from "./dom.js";
 import { genreLabel } from "./upload.js";
+import { fillAlbumChoices } from "./album.js";
+import { fillVersionChoice } from "./versions.js";
 
 let reviews = [];
 let handlers = null; // {onDeleted(id), onError(message), currentId()}
@@ -47,7 +49,12 @@ function render() {
   byId("history-count").textContent = reviews.length ? String(reviews.length) : "";
   byId("history-list").replaceChildren(...reviews.map(item));
   markCurrent();
+  fillVersionChoice(reviews);
+  fillAlbumChoices(reviews);
 }
+
+/** When each of the session's reviews was made (review id → ISO date). */
+export const reviewDates = () => Object.fromEntries(reviews.map((r) => [r.id, r.created_at]));
 
 function item(review) {
   const state = stateText(review);

@@ -7,12 +7,13 @@ import { clearCharts, renderCharts } from "./charts.js";
 import { clearChat, loadChat, openQuestions } from "./chat.js";
 import { alertIn, byId, formatDate, formatTime, humanize } from "./dom.js";
 import { canRewrite, clearFeedback, feedbackFailed, loadFeedback } from "./feedback.js";
-import { showJobInHistory } from "./history.js";
+import { reviewDates, showJobInHistory } from "./history.js";
 import { renderMetrics } from "./metrics.js";
 import { clearPlatforms, loadPlatforms, showVerdicts } from "./platforms.js";
 import { Player, showFinding } from "./player.js";
 import { followJob, isFinal, showProgress } from "./progress.js";
 import { genreLabel } from "./upload.js";
+import { clearVersions, loadVersions } from "./versions.js";
 
 let open = null; // {id, controller, player, analysis}
 
@@ -25,6 +26,7 @@ export function closeReview() {
   clearCharts();
   clearFeedback();
   clearChat();
+  clearVersions();
   open = null;
 }
 
@@ -133,6 +135,7 @@ function showResults(review, analysis, current) {
   };
   byId("feedback-again").onclick = () => writeFeedback(true);
   writeFeedback(false);
+  loadVersions(review.id, { signal, dates: reviewDates() });
   wireExports(review);
 }
 

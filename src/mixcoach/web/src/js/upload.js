@@ -156,7 +156,7 @@ async function submit(onSubmitted) {
   form.append("track", files.track, files.track.name);
   if (files.reference) form.append("reference", files.reference, files.reference.name);
   const fields = new FormData(byId("upload-form"));
-  for (const name of ["feedback_type", "detail_level", "genre", "subgenre"]) {
+  for (const name of ["feedback_type", "detail_level", "genre", "subgenre", "version_of"]) {
     const value = fields.get(name);
     if (value) form.append(name, value);
   }
