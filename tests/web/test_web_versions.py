@@ -37,6 +37,9 @@ def test_a_clipped_new_version_and_an_album(page: Page, tmp_path: Path) -> None:
     clean = at_loudness(audio, rate, lufs=-20.0)
     v1 = write(tmp_path / "Song.wav", clean, rate, subtype="PCM_16")
     v2 = write(tmp_path / "Song v2.wav", hard_clipped(clean, gain_db=9.0), rate, subtype="PCM_16")
+    other_audio, other_rate = excerpt(DRASCULA / "track2.ogg", seconds=SECONDS)
+    other = at_loudness(other_audio, other_rate, lufs=-20.5)
+    other_song = write(tmp_path / "Other.wav", other, other_rate, subtype="PCM_16")
 
     page.open()
     first = upload(page, v1)
@@ -79,12 +82,14 @@ def test_a_clipped_new_version_and_an_album(page: Page, tmp_path: Path) -> None:
     row_of_peak = f'.metric-change[data-metric="{peak["metric"]}"]'
     change = page.page.locator(f"{row_of_peak} .metric-change-amount")
     assert change.inner_text().startswith("+" + shown(peak["change"]))
-    page.shot("versions-01-compared")
+    page.shot_of("#versions-section", "versions-01-compared")
 
-    # An album of the two reviews, chosen in the history panel.
+    # An album of v1, v2 and another song, chosen in the history panel: v2 (9 dB louder and
+    # clipped) stands out from the other two.
+    third = upload(page, other_song)
     page.page.wait_for_selector("#album-form:not([hidden])")
-    page.page.check(f"#album-choice-{first}")
-    page.page.check(f"#album-choice-{second}")
+    for review_id in (first, second, third):
+        page.page.check(f"#album-choice-{review_id}")
     page.page.fill("#album-title-input", "First EP")
     page.page.click("#album-create")
     page.page.wait_for_url("**/#/album/*")
@@ -93,7 +98,7 @@ def test_a_clipped_new_version_and_an_album(page: Page, tmp_path: Path) -> None:
     album: dict[str, Any] = page.api(f"/api/albums/{album_id}").json()
     assert page.text("#album-name") == "First EP"
     rows = page.page.locator(".album-track")
-    assert rows.count() == 2
+    assert rows.count() == 3
     for i, track in enumerate(album["tracks"]):
         text = rows.nth(i).inner_text()
         assert track["name"] in text
@@ -104,6 +109,11 @@ def test_a_clipped_new_version_and_an_album(page: Page, tmp_path: Path) -> None:
         service = f'.album-platform[data-platform="{platform["platform"]}"]'
         gain = page.page.locator(f"{service} .album-gain")
         assert gain.inner_text() == f"{shown(platform['album_gain_db'], signed=True)} dB"
+    loud = [o for o in album["outliers"] if o["metric"] == "loudness.integrated_lufs"]
+    assert [o["track_id"] for o in loud] == [second]
+    assert loud[0]["difference"] > 0
+    louder = page.page.locator(f'.album-track[data-review="{second}"] .album-outlier').inner_text()
+    assert f"{shown(loud[0]['difference'])} LU {loud[0]['label']}" in louder
     for outlier in album["outliers"]:
         assert shown(abs(outlier["difference"])) in page.text("#album-outliers")
-    page.shot("versions-02-album")
+    page.shot_of("#album-view", "versions-02-album")

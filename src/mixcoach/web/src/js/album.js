@@ -12,7 +12,8 @@ const value = (number, unit) => (number === null || number === undefined ? "—"
 export function fillAlbumChoices(reviews) {
   const list = byId("album-choices");
   const chosen = new Set([...list.querySelectorAll("input:checked")].map((input) => input.value));
-  const done = reviews.filter((r) => r.job.state === "done");
+  // Oldest first: the order they were made in is the album's order unless chosen otherwise.
+  const done = reviews.filter((r) => r.job.state === "done").reverse();
   byId("album-form").hidden = done.length < 2;
   list.replaceChildren(...done.map((review) => {
     const id = `album-choice-${review.id}`;

@@ -85,7 +85,8 @@ async function compare(beforeId, afterId, { signal }) {
         ? "unchanged"
         : `${f.trend} by ${amount(moved, f.unit)} (${amount(f.value_before, f.unit)} → ${amount(f.value_after, f.unit)})`;
     } else if (f.status === "new") {
-      detail = amount(f.value_after, f.unit) + (f.excess_after ? `, ${amount(f.excess_after, f.unit)} past its target` : "");
+      const past = f.excess_after && f.excess_after !== f.value_after;
+      detail = amount(f.value_after, f.unit) + (past ? `, ${amount(f.excess_after, f.unit)} past its target` : "");
     } else {
       detail = `was ${amount(f.value_before, f.unit)}`;
     }
