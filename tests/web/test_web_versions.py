@@ -37,6 +37,9 @@ def test_a_clipped_new_version_and_an_album(page: Page, tmp_path: Path) -> None:
     clean = at_loudness(audio, rate, lufs=-20.0)
     v1 = write(tmp_path / "Song.wav", clean, rate, subtype="PCM_16")
     v2 = write(tmp_path / "Song v2.wav", hard_clipped(clean, gain_db=9.0), rate, subtype="PCM_16")
+    final = write(
+        tmp_path / "Song final.wav", at_loudness(audio, rate, lufs=-19.0), rate, subtype="PCM_16"
+    )
     other_audio, other_rate = excerpt(DRASCULA / "track2.ogg", seconds=SECONDS)
     other = at_loudness(other_audio, other_rate, lufs=-20.5)
     other_song = write(tmp_path / "Other.wav", other, other_rate, subtype="PCM_16")
@@ -83,6 +86,20 @@ def test_a_clipped_new_version_and_an_album(page: Page, tmp_path: Path) -> None:
     change = page.page.locator(f"{row_of_peak} .metric-change-amount")
     assert change.inner_text().startswith("+" + shown(peak["change"]))
     page.shot_of("#versions-section", "versions-01-compared")
+
+    # A render uploaded without naming its earlier version: the page suggests the song's
+    # versions, and compares with one at a click (the earlier one first).
+    page.page.click("#new-review")
+    assert page.page.input_value("#version-of") == ""  # the choice does not stick
+    fourth = upload(page, final)
+    assert page.page.locator("#versions-timeline li").count() == 1
+    page.page.wait_for_selector("#versions-suggestions-box:not([hidden]) .version-suggestion")
+    suggested = page.api(f"/api/reviews/{fourth}/versions").json()["suggestions"]
+    assert first in [s["review_id"] for s in suggested]
+    page.page.click('#versions-suggestions button[aria-label="Compare with Song.wav"]')
+    page.page.wait_for_selector(".versions-summary")
+    against_v1 = page.api(f"/api/reviews/{first}/compare/{fourth}").json()
+    assert page.text(".versions-summary") == against_v1["summary"]
 
     # An album of v1, v2 and another song, chosen in the history panel: v2 (9 dB louder and
     # clipped) stands out from the other two.

@@ -136,6 +136,7 @@ export function clearFiles() {
     byId(`${name}-chosen`).textContent = "";
     document.querySelector(`[data-drop="${name}"]`).classList.remove("invalid");
   }
+  byId("version-of").value = ""; // the next upload is a new track unless chosen again
   alertIn(byId("upload-error"), "");
 }
 

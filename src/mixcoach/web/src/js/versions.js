@@ -66,11 +66,16 @@ export async function loadVersions(id, { signal, dates = {} }) {
   const compareWith = (before, after) => compare(before, after, { signal }).catch(problem);
   byId("versions-suggestions").replaceChildren(...found.suggestions.map((s) => h("li", { class: "flex flex-wrap items-center gap-3 version-suggestion" },
     h("span", { class: "min-w-0 truncate", text: `${s.track.filename} (${s.reason === "fingerprint" ? "sounds like the same song" : "same song name"})` }),
-    h("button", { type: "button", class: "btn btn-small", text: "Compare", "aria-label": `Compare with ${s.track.filename}`, onclick: () => compareWith(s.review_id, id) }))));
+    h("button", { type: "button", class: "btn btn-small", text: "Compare", "aria-label": `Compare with ${s.track.filename}`, onclick: () => compareWith(...inOrder(s.review_id, id, dates)) }))));
   byId("versions-suggestions-box").hidden = found.suggestions.length === 0;
 
   const previous = index > 0 ? versions[index - 1] : null;
   if (previous && previous.review_id) await compareWith(previous.review_id, id);
+}
+
+/** Two reviews, the earlier first (by when they were made; as given when a date is unknown). */
+function inOrder(a, b, dates) {
+  return dates[a] && dates[b] && new Date(dates[a]) > new Date(dates[b]) ? [b, a] : [a, b];
 }
 
 async function compare(beforeId, afterId, { signal }) {
