@@ -114,6 +114,8 @@ def test_a_clipped_new_version_and_an_album(page: Page, tmp_path: Path) -> None:
     album_id = page.page.url.rsplit("/", 1)[1]
     album: dict[str, Any] = page.api(f"/api/albums/{album_id}").json()
     assert page.text("#album-name") == "First EP"
+    assert page.page.evaluate("document.activeElement.id") == "album-name"
+    assert page.page.title() == "First EP · Mixcoach"
     rows = page.page.locator(".album-track")
     assert rows.count() == 3
     for i, track in enumerate(album["tracks"]):

@@ -70,6 +70,7 @@ export async function openAlbum(id, { signal } = {}) {
   }
   byId("album-name").textContent = album.title;
   document.title = `${album.title} · Mixcoach`;
+  byId("album-name").focus({ preventScroll: true }); // a screen reader announces the album
   byId("album-summary").replaceChildren(...album.summary.map((line) => h("p", { text: line })),
     h("p", { class: "text-sm text-slate-300", text: `Album loudness ${value(album.album_lufs, "LUFS")} · loudest peak ${value(album.album_true_peak_dbtp, "dBTP")} · spread ${value(album.loudness_spread_lu, "LU")}` }));
 
