@@ -4,6 +4,7 @@
 
 import { ApiError, getJson, startSession } from "./js/api.js";
 import { setUpChat } from "./js/chat.js";
+import { openAlbum, setUpAlbumForm } from "./js/album.js";
 import { alertIn, byId } from "./js/dom.js";
 import { markCurrent, refreshHistory, setUpHistory } from "./js/history.js";
 import { setUpRejudge } from "./js/rejudge.js";
@@ -11,6 +12,7 @@ import { closeReview, openReview, openReviewId } from "./js/review.js";
 import { clearFiles, setUpForm } from "./js/upload.js";
 
 const REVIEW_ROUTE = /^#\/review\/([A-Za-z0-9_-]+)$/;
+const ALBUM_ROUTE = /^#\/album\/([A-Za-z0-9_-]+)$/;
 
 const message = (err) => (err instanceof ApiError ? err.message : String(err));
 const notice = (text) => alertIn(byId("notice"), text);
@@ -18,7 +20,14 @@ const historyLater = () => refreshHistory().catch((err) => notice(message(err)))
 
 function route() {
   const match = REVIEW_ROUTE.exec(location.hash);
-  if (match) {
+  const album = ALBUM_ROUTE.exec(location.hash);
+  byId("album-view").hidden = !album;
+  if (album) {
+    closeReview();
+    byId("review-view").hidden = true;
+    byId("upload-view").hidden = true;
+    openAlbum(album[1]);
+  } else if (match) {
     byId("upload-view").hidden = true;
     byId("review-view").hidden = false;
     if (openReviewId() !== match[1]) openReview(match[1], { onChanged: historyLater });
@@ -60,6 +69,11 @@ async function start() {
   byId("new-review").addEventListener("click", newReview);
   byId("history-box").open = matchMedia(WIDE).matches;
   setUpChat();
+  setUpAlbumForm({
+    onCreated: (album) => {
+      location.hash = `#/album/${album.id}`;
+    },
+  });
   setUpHistory({
     currentId: openReviewId,
     onDeleted: (id) => { if (openReviewId() === id) location.hash = "#/"; },

@@ -5,6 +5,8 @@
 import { ApiError, getJson, request } from "./api.js";
 import { byId, formatDate, h, humanize } from "./dom.js";
 import { genreLabel } from "./upload.js";
+import { fillAlbumChoices } from "./album.js";
+import { fillVersionChoice } from "./versions.js";
 
 let reviews = [];
 let handlers = null; // {onDeleted(id), onError(message), currentId()}
@@ -53,6 +55,8 @@ function render() {
   byId("history-count").textContent = reviews.length ? String(reviews.length) : "";
   byId("history-list").replaceChildren(...byTrack(reviews).map(group));
   markCurrent();
+  fillVersionChoice(reviews);
+  fillAlbumChoices(reviews);
 }
 
 /** The reviews of each track (and reference) together, the track with the newest first. */
@@ -74,6 +78,9 @@ function group(judgements) {
     h("p", { class: "truncate px-2 pt-1 text-xs text-slate-300 history-group-name", text: `${name} · ${judgements.length} judgements` }),
     h("ul", { class: "space-y-1" }, ...judgements.map(item)));
 }
+
+/** When each of the session's reviews was made (review id → ISO date). */
+export const reviewDates = () => Object.fromEntries(reviews.map((r) => [r.id, r.created_at]));
 
 function item(review) {
   const state = stateText(review);

@@ -7,7 +7,7 @@ import { clearCharts, renderCharts } from "./charts.js";
 import { clearChat, loadChat, openQuestions } from "./chat.js";
 import { alertIn, byId, formatDate, formatTime, humanize } from "./dom.js";
 import { canRewrite, clearFeedback, feedbackFailed, loadFeedback } from "./feedback.js";
-import { showJobInHistory } from "./history.js";
+import { reviewDates, showJobInHistory } from "./history.js";
 import { renderMetrics } from "./metrics.js";
 import { clearCodecs } from "./codecs.js";
 import { clearPlatforms, loadPlatforms, showVerdicts } from "./platforms.js";
@@ -16,6 +16,7 @@ import { clearPreviews, setupPreviews } from "./previews.js";
 import { followJob, isFinal, showProgress } from "./progress.js";
 import { hideRejudge, showRejudge } from "./rejudge.js";
 import { genreLabel } from "./upload.js";
+import { clearVersions, loadVersions } from "./versions.js";
 
 let open = null; // {id, controller, player, analysis}
 
@@ -29,6 +30,7 @@ export function closeReview() {
   clearFeedback();
   clearChat();
   clearPreviews();
+  clearVersions();
   open = null;
 }
 
@@ -143,6 +145,7 @@ function showResults(review, analysis, current) {
   };
   byId("feedback-again").onclick = () => writeFeedback(true);
   writeFeedback(false);
+  loadVersions(review.id, { signal, dates: reviewDates() });
   wireExports(review);
 }
 

@@ -136,6 +136,7 @@ export function clearFiles() {
     byId(`${name}-chosen`).textContent = "";
     document.querySelector(`[data-drop="${name}"]`).classList.remove("invalid");
   }
+  byId("version-of").value = ""; // the next upload is a new track unless chosen again
   alertIn(byId("upload-error"), "");
 }
 
@@ -156,7 +157,7 @@ async function submit(onSubmitted) {
   form.append("track", files.track, files.track.name);
   if (files.reference) form.append("reference", files.reference, files.reference.name);
   const fields = new FormData(byId("upload-form"));
-  for (const name of ["feedback_type", "detail_level", "genre", "subgenre"]) {
+  for (const name of ["feedback_type", "detail_level", "genre", "subgenre", "version_of"]) {
     const value = fields.get(name);
     if (value) form.append(name, value);
   }

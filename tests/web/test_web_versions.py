@@ -1,0 +1,138 @@
+"""Versions and albums in a real browser: upload a clean excerpt of a real recording, then a
+louder, hard-clipped render of it as its new version; the review shows the timeline (v1, v2)
+and the comparison saying the clipping is new, with its amount. Then the two reviews become an
+album, whose table shows each track's figures and the album gain per streaming service.
+
+What the page shows is checked against what the API returns for the same reviews."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from recordings import DRASCULA, at_loudness, excerpt, hard_clipped, write
+from web_page import Page
+from web_steps import REQUEST, fill_form, shown, wait_for_results
+
+SECONDS = 20.0
+
+
+def upload(page: Page, track: Path, *, version_of: str = "") -> str:
+    """Upload ``track`` through the form (as a new version of the track named ``version_of``)
+    and wait for its review; the review's id."""
+    page.page.click("#new-review")
+    page.page.wait_for_selector("#upload-view:not([hidden])")
+    fill_form(page, track, **REQUEST)
+    if version_of:
+        option = page.page.locator("#version-of option", has_text=version_of).first
+        page.page.select_option("#version-of", option.get_attribute("value"))
+    page.page.click("#upload-submit")
+    page.page.wait_for_url("**/#/review/*")
+    wait_for_results(page)
+    return page.page.url.rsplit("/", 1)[1]
+
+
+def test_a_clipped_new_version_and_an_album(page: Page, tmp_path: Path) -> None:
+    audio, rate = excerpt(DRASCULA / "track1.ogg", seconds=SECONDS)
+    clean = at_loudness(audio, rate, lufs=-20.0)
+    v1 = write(tmp_path / "Song.wav", clean, rate, subtype="PCM_16")
+    v2 = write(tmp_path / "Song v2.wav", hard_clipped(clean, gain_db=9.0), rate, subtype="PCM_16")
+    final = write(
+        tmp_path / "Song final.wav", at_loudness(audio, rate, lufs=-19.0), rate, subtype="PCM_16"
+    )
+    other_audio, other_rate = excerpt(DRASCULA / "track2.ogg", seconds=SECONDS)
+    other = at_loudness(other_audio, other_rate, lufs=-20.5)
+    other_song = write(tmp_path / "Other.wav", other, other_rate, subtype="PCM_16")
+
+    page.open()
+    first = upload(page, v1)
+    # The only version so far: one entry in the timeline, this one.
+    page.page.wait_for_selector("#versions-timeline li")
+    assert page.page.locator("#versions-timeline li").count() == 1
+    assert "only version" in page.text("#versions-intro")
+
+    # The page offers the session's tracks as what a new upload is a version of.
+    page.page.click("#new-review")
+    assert "Song.wav" in page.text("#version-of")
+    second = upload(page, v2, version_of="Song.wav")
+    assert second != first
+
+    # The timeline: v1 then v2, this review (v2) marked, each with its file name and date.
+    page.page.wait_for_selector("#versions-timeline li >> nth=1")
+    items = page.page.locator("#versions-timeline li")
+    assert items.count() == 2
+    assert [items.nth(i).locator(".version-number").inner_text() for i in range(2)] == ["v1", "v2"]
+    assert items.nth(0).locator(".version-name").inner_text() == "Song.wav"
+    assert items.nth(1).locator(".version-name").inner_text() == "Song v2.wav"
+    assert items.nth(1).get_attribute("aria-current") == "true"
+    assert items.nth(0).get_attribute("aria-current") == "false"
+    assert items.nth(0).locator(".version-date").inner_text() != ""
+
+    # The comparison with v1, as the API gives it.
+    page.page.wait_for_selector(".versions-summary")
+    compared = page.api(f"/api/reviews/{first}/compare/{second}").json()
+    assert page.text(".versions-summary") == compared["summary"]
+    assert "clipping" in compared["summary"].lower()
+    clipping = next(f for f in compared["findings"] if f["code"] == "clipping")
+    assert clipping["status"] == "new"
+    row = page.page.locator('.finding-change[data-code="clipping"]')
+    assert row.get_attribute("data-status") == "new"
+    assert row.locator(".pill").inner_text() == "New"
+    assert shown(clipping["value_after"]) in row.inner_text()
+    # The metrics: the true peak went up, shown as a positive change.
+    peak = next(m for m in compared["metrics"] if "true_peak" in m["metric"])
+    assert peak["change"] > 0
+    row_of_peak = f'.metric-change[data-metric="{peak["metric"]}"]'
+    change = page.page.locator(f"{row_of_peak} .metric-change-amount")
+    assert change.inner_text().startswith("+" + shown(peak["change"]))
+    page.shot_of("#versions-section", "versions-01-compared")
+
+    # A render uploaded without naming its earlier version: the page suggests the song's
+    # versions, and compares with one at a click (the earlier one first).
+    page.page.click("#new-review")
+    assert page.page.input_value("#version-of") == ""  # the choice does not stick
+    fourth = upload(page, final)
+    assert page.page.locator("#versions-timeline li").count() == 1
+    page.page.wait_for_selector("#versions-suggestions-box:not([hidden]) .version-suggestion")
+    suggested = page.api(f"/api/reviews/{fourth}/versions").json()["suggestions"]
+    assert first in [s["review_id"] for s in suggested]
+    page.page.click('#versions-suggestions button[aria-label="Compare with Song.wav"]')
+    page.page.wait_for_selector(".versions-summary")
+    against_v1 = page.api(f"/api/reviews/{first}/compare/{fourth}").json()
+    assert page.text(".versions-summary") == against_v1["summary"]
+
+    # An album of v1, v2 and another song, chosen in the history panel: v2 (9 dB louder and
+    # clipped) stands out from the other two.
+    third = upload(page, other_song)
+    page.page.wait_for_selector("#album-form:not([hidden])")
+    for review_id in (first, second, third):
+        page.page.check(f"#album-choice-{review_id}")
+    page.page.fill("#album-title-input", "First EP")
+    page.page.click("#album-create")
+    page.page.wait_for_url("**/#/album/*")
+    page.page.wait_for_selector("#album-view:not([hidden]) .album-track")
+    album_id = page.page.url.rsplit("/", 1)[1]
+    album: dict[str, Any] = page.api(f"/api/albums/{album_id}").json()
+    assert page.text("#album-name") == "First EP"
+    assert page.page.evaluate("document.activeElement.id") == "album-name"
+    assert page.page.title() == "First EP · Mixcoach"
+    rows = page.page.locator(".album-track")
+    assert rows.count() == 3
+    for i, track in enumerate(album["tracks"]):
+        text = rows.nth(i).inner_text()
+        assert track["name"] in text
+        assert shown(track["integrated_lufs"]) in text
+        assert shown(track["true_peak_dbtp"]) in text
+    # One gain per service for the whole album.
+    for platform in album["playback"]:
+        service = f'.album-platform[data-platform="{platform["platform"]}"]'
+        gain = page.page.locator(f"{service} .album-gain")
+        assert gain.inner_text() == f"{shown(platform['album_gain_db'], signed=True)} dB"
+    loud = [o for o in album["outliers"] if o["metric"] == "loudness.integrated_lufs"]
+    assert [o["track_id"] for o in loud] == [second]
+    assert loud[0]["difference"] > 0
+    louder = page.page.locator(f'.album-track[data-review="{second}"] .album-outlier').inner_text()
+    assert f"{shown(loud[0]['difference'])} LU {loud[0]['label']}" in louder
+    for outlier in album["outliers"]:
+        assert shown(abs(outlier["difference"])) in page.text("#album-outliers")
+    page.shot_of("#album-view", "versions-02-album")
