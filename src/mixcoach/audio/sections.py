@@ -210,7 +210,8 @@ def _standardised(beats: np.ndarray, weights: tuple[float, float, float]) -> np.
 
 def _self_similarity(x: np.ndarray) -> np.ndarray:
     unit = x / (np.linalg.norm(x, axis=0, keepdims=True) + 1e-9)
-    return unit.T @ unit
+    similarity: np.ndarray = unit.T @ unit
+    return similarity
 
 
 def _pick(curve: np.ndarray, *, min_gap: int) -> list[int]:
