@@ -28,19 +28,35 @@ PATTERNS = ("ABAC", "ABCB", "ABCA", "ABACB", "ABCD", "ABCAB")
 #: Excerpts are drawn from recordings at least this long, skipping their first seconds (intros).
 MIN_RECORDING_S = 70.0
 SKIP_S = 5.0
+COUNT = 36
 
 
 @dataclass(frozen=True)
-class Arrangement:
+class Excerpt:
+    path: Path
+    start_s: float
+    length_s: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which excerpts an arrangement joins, in order; cheap to make, rendered on demand."""
+
     name: str
-    audio: np.ndarray  # (channels, samples) float32
+    pattern: str  # one letter per excerpt: a repeated letter is the same recording
+    excerpts: list[Excerpt]
     sample_rate_hz: int
-    boundaries_s: list[float]  # the joins, without 0 and the end
-    pattern: str
 
     @property
     def held_out(self) -> bool:
         return zlib.crc32(self.name.encode()) % 3 == 0
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    plan: Plan
+    audio: np.ndarray  # (channels, samples) float32
+    boundaries_s: list[float]  # the joins, without 0 and the end
 
 
 def recordings() -> list[Path]:
@@ -48,41 +64,47 @@ def recordings() -> list[Path]:
     return [path for path in found if sf.info(str(path)).duration >= MIN_RECORDING_S]
 
 
-def build(*, count: int, seed: int = 14) -> list[Arrangement]:
+def plans(*, count: int, seed: int = 14) -> list[Plan]:
     """``count`` arrangements, each of one source's recordings (so one sample rate)."""
     rng = np.random.default_rng(seed)
-    by_rate: dict[int, list[Path]] = {}
+    by_rate: dict[int, list[tuple[Path, float]]] = {}
     for path in recordings():
-        by_rate.setdefault(sf.info(str(path)).samplerate, []).append(path)
+        info = sf.info(str(path))
+        by_rate.setdefault(info.samplerate, []).append((path, info.duration))
     groups = sorted(by_rate.items())
-    arrangements = []
+    made = []
     for index in range(count):
         rate, paths = groups[index % len(groups)]
         pattern = PATTERNS[index % len(PATTERNS)]
         letters = sorted(set(pattern))
         chosen = rng.choice(len(paths), size=len(letters), replace=False)
         source = {letter: paths[i] for letter, i in zip(letters, chosen, strict=True)}
-        pieces, boundaries, position = [], [], 0.0
+        excerpts = []
         for letter in pattern:
-            path = source[letter]
-            info = sf.info(str(path))
+            path, duration = source[letter]
             length_s = float(rng.uniform(15.0, 35.0))
-            start_s = float(rng.uniform(SKIP_S, max(SKIP_S, info.duration - length_s)))
-            audio, _ = sf.read(
-                str(path),
-                start=int(start_s * rate),
-                frames=int(length_s * rate),
-                dtype="float32",
-                always_2d=True,
-            )
-            pieces.append(audio.T)
-            position += audio.shape[0] / rate
-            boundaries.append(position)
-        name = f"{index:02d}-{pattern}-" + "-".join(source[letter].stem for letter in letters)
-        arrangements.append(
-            Arrangement(name, np.concatenate(pieces, axis=1), rate, boundaries[:-1], pattern)
+            start_s = float(rng.uniform(SKIP_S, max(SKIP_S, duration - length_s - 1.0)))
+            excerpts.append(Excerpt(path, start_s, length_s))
+        name = f"{index:02d}-{pattern}-" + "-".join(source[letter][0].stem for letter in letters)
+        made.append(Plan(name, pattern, excerpts, rate))
+    return made
+
+
+def render(plan: Plan) -> Arrangement:
+    rate = plan.sample_rate_hz
+    pieces, boundaries, position = [], [], 0.0
+    for excerpt in plan.excerpts:
+        audio, _ = sf.read(
+            str(excerpt.path),
+            start=int(excerpt.start_s * rate),
+            frames=int(excerpt.length_s * rate),
+            dtype="float32",
+            always_2d=True,
         )
-    return arrangements
+        pieces.append(audio.T)
+        position += audio.shape[0] / rate
+        boundaries.append(position)
+    return Arrangement(plan, np.concatenate(pieces, axis=1), boundaries[:-1])
 
 
 def find(
@@ -128,16 +150,17 @@ def inner_boundaries(found: list[sections.Section]) -> list[float]:
 
 
 def main() -> None:
-    arrangements = build(count=36)
+    arrangements = plans(count=COUNT)
     rows: dict[tuple[str, bool, float], list[float]] = {}
-    for arrangement in arrangements:
+    for plan in arrangements:
+        arrangement = render(plan)
         for method, baseline in (("sections", False), ("baseline", True)):
             found = inner_boundaries(
-                find(arrangement.audio, arrangement.sample_rate_hz, baseline=baseline)
+                find(arrangement.audio, plan.sample_rate_hz, baseline=baseline)
             )
             for tolerance in (3.0, 0.5):
                 f = boundary_f(found, arrangement.boundaries_s, tolerance_s=tolerance)
-                rows.setdefault((method, arrangement.held_out, tolerance), []).append(f)
+                rows.setdefault((method, plan.held_out, tolerance), []).append(f)
     held = sum(a.held_out for a in arrangements)
     print(f"{len(arrangements)} arrangements, {held} held out (crc32(name) % 3 == 0)")
     print(f"{'method':<10} {'part':<9} {'F@3s':>6} {'F@0.5s':>7}")
