@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from mixcoach.audio.frame import Block, FrameSpec
+from mixcoach.audio.loudness import Loudness, span_loudness
 from mixcoach.audio.model import Model
 
 Energy = Literal["quiet", "mid", "build", "peak"]
@@ -61,6 +62,36 @@ class Section(Model):
     end_s: float
     label: str  # "A", "B"...: sections sharing a letter are repeats of the same material
     energy: Energy
+    # Set by :func:`with_loudness` from the loudness meter's series; None before or in silence.
+    integrated_lufs: float | None = None
+    short_term_max_lufs: float | None = None
+    # A peak section's integrated loudness over the section before it; None for other sections.
+    lift_lu: float | None = None
+
+
+def with_loudness(sections: list[Section], loudness: Loudness) -> list[Section]:
+    """``sections`` with their loudness, and each peak section's lift over the one before it."""
+    measured: list[Section] = []
+    for section in sections:
+        integrated, short_term_max = span_loudness(
+            loudness, start_s=section.start_s, end_s=section.end_s
+        )
+        before = measured[-1].integrated_lufs if measured else None
+        lift = None
+        if section.energy == "peak" and integrated is not None and before is not None:
+            lift = round(integrated - before, 2)
+        measured.append(
+            section.model_copy(
+                update={
+                    "integrated_lufs": None if integrated is None else round(integrated, 2),
+                    "short_term_max_lufs": None
+                    if short_term_max is None
+                    else round(short_term_max, 2),
+                    "lift_lu": lift,
+                }
+            )
+        )
+    return measured
 
 
 class SectionsMeter:
