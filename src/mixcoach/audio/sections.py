@@ -103,16 +103,22 @@ class SectionsMeter:
         high = min(TIMBRE_HIGH_HZ, 0.45 * spec.sample_rate_hz)
         edges = np.geomspace(TIMBRE_LOW_HZ, high, TIMBRE_BANDS + 1)
         band = np.searchsorted(edges, frequencies, side="right") - 1
-        inside = (band >= 0) & (band < TIMBRE_BANDS)
-        self._timbre = np.zeros((TIMBRE_BANDS, frequencies.size), np.float32)
-        self._timbre[band[inside], np.flatnonzero(inside)] = 1.0
         chroma_bins = (frequencies >= CHROMA_LOW_HZ) & (frequencies < CHROMA_HIGH_HZ)
-        pitch = np.zeros(frequencies.size, dtype=int)
-        pitch[chroma_bins] = (
-            np.round(12 * np.log2(frequencies[chroma_bins] / 440.0)).astype(int) % 12
+        pitch = np.round(12 * np.log2(np.maximum(frequencies, 1.0) / 440.0)).astype(int) % 12
+        # Every feature is a sum over a group of bins: the groups' bins are gathered in group
+        # order once, so a block needs one gather and one cumulative sum, not a matrix product.
+        group = np.full(frequencies.size, -1)
+        inside = (band >= 0) & (band < TIMBRE_BANDS)
+        group[inside] = band[inside]
+        chroma = np.where(chroma_bins, TIMBRE_BANDS + pitch, -1)
+        self._bins = np.concatenate(
+            [np.flatnonzero(group == g) for g in range(TIMBRE_BANDS)]
+            + [np.flatnonzero(chroma == TIMBRE_BANDS + c) for c in range(12)]
         )
-        self._chroma = np.zeros((12, frequencies.size), np.float32)
-        self._chroma[pitch[chroma_bins], np.flatnonzero(chroma_bins)] = 1.0
+        sizes = [np.count_nonzero(group == g) for g in range(TIMBRE_BANDS)] + [
+            np.count_nonzero(chroma == TIMBRE_BANDS + c) for c in range(12)
+        ]
+        self._group_edges = np.concatenate([[0], np.cumsum(sizes)])
         self._floor = np.float32((spec.n_fft / 4) ** 2 * _FLOOR)
         self._pending = np.zeros((frequencies.size, 0), np.float32)
         self._columns: list[np.ndarray] = []  # (features, columns) per block
@@ -134,8 +140,12 @@ class SectionsMeter:
         self._columns.append(self._features(pooled.astype(np.float32)))
 
     def _features(self, power: np.ndarray) -> np.ndarray:
-        timbre = np.log10(self._timbre @ power + self._floor)
-        chroma = self._chroma @ power
+        # float64: a quiet high band is the difference of two sums that include the loud bass.
+        running = np.zeros((self._bins.size + 1, power.shape[1]))
+        np.cumsum(power[self._bins], axis=0, out=running[1:])
+        sums = np.diff(running[self._group_edges], axis=0)
+        timbre = np.log10(sums[:TIMBRE_BANDS] + self._floor)
+        chroma = sums[TIMBRE_BANDS:]
         chroma /= chroma.sum(axis=0, keepdims=True) + self._floor
         level = np.log10(power.sum(axis=0, keepdims=True) + self._floor)
         return np.concatenate([timbre, chroma, level]).astype(np.float32)
