@@ -1,4 +1,4 @@
-"""Section boundary F on arrangements of real recordings, beside a plain band-energy novelty.
+"""SongSection boundary F on arrangements of real recordings, beside a plain band-energy novelty.
 
 Each arrangement joins excerpts of distinct recordings (Drascula's score at 44.1 kHz,
 Singularity's at 48 kHz; nobody on the team made either) in a pattern such as A B A C, where a
@@ -109,7 +109,7 @@ def render(plan: Plan) -> Arrangement:
 
 def find(
     audio: np.ndarray, sample_rate_hz: int, *, baseline: bool = False
-) -> list[sections.Section]:
+) -> list[sections.SongSection]:
     """The sections the meter finds in ``audio``.
 
     ``baseline``: band-energy novelty alone, on half-second frames (no tempo, chroma or level).
@@ -145,7 +145,7 @@ def boundary_f(found_s: list[float], truth_s: list[float], *, tolerance_s: float
     return 2 * precision * recall / (precision + recall)
 
 
-def inner_boundaries(found: list[sections.Section]) -> list[float]:
+def inner_boundaries(found: list[sections.SongSection]) -> list[float]:
     return [section.start_s for section in found[1:]]
 
 

@@ -19,7 +19,7 @@ from mixcoach.audio.loudness import Loudness, LoudnessMeter
 from mixcoach.audio.model import Model
 from mixcoach.audio.pipeline import Prefetch, run_meters
 from mixcoach.audio.rhythm import Rhythm, RhythmMeter
-from mixcoach.audio.sections import Section, SectionsMeter, with_loudness
+from mixcoach.audio.sections import SectionsMeter, SongSection, with_loudness
 from mixcoach.audio.spectrum import Spectrum, SpectrumMeter
 from mixcoach.audio.stereo import Stereo, StereoMeter
 from mixcoach.audio.tonality import Tonality, TonalityMeter
@@ -54,7 +54,7 @@ class Measurements(Model):
     defects: Defects
     notes: list[str]
     # In time order, covering the track; documents before schema 1.3 have none.
-    sections: list[Section] = Field(default_factory=list)
+    sections: list[SongSection] = Field(default_factory=list)
 
     def all_notes(self) -> list[str]:
         """The notes about the file, then each measurement family's, in document order."""

@@ -57,7 +57,7 @@ WEIGHTS = (1.0, 0.5, 0.5)
 _FLOOR = 1e-12
 
 
-class Section(Model):
+class SongSection(Model):
     start_s: float
     end_s: float
     label: str  # "A", "B"...: sections sharing a letter are repeats of the same material
@@ -69,9 +69,9 @@ class Section(Model):
     lift_lu: float | None = None
 
 
-def with_loudness(sections: list[Section], loudness: Loudness) -> list[Section]:
+def with_loudness(sections: list[SongSection], loudness: Loudness) -> list[SongSection]:
     """``sections`` with their loudness, and each peak section's lift over the one before it."""
-    measured: list[Section] = []
+    measured: list[SongSection] = []
     for section in sections:
         integrated, short_term_max = span_loudness(
             loudness, start_s=section.start_s, end_s=section.end_s
@@ -155,7 +155,7 @@ class SectionsMeter:
         *,
         tempo_bpm: float | None,
         weights: tuple[float, float, float] = WEIGHTS,
-    ) -> list[Section]:
+    ) -> list[SongSection]:
         features = (
             np.concatenate(self._columns, axis=1)
             if self._columns
@@ -179,7 +179,7 @@ def find_sections(
     duration_s: float,
     tempo_bpm: float | None,
     weights: tuple[float, float, float] = WEIGHTS,
-) -> list[Section]:
+) -> list[SongSection]:
     """Sections covering ``[0, duration_s]`` in time order, from ``features`` (33, columns).
 
     ``weights`` scale the timbre, chroma and level families in the similarity.
@@ -305,5 +305,5 @@ def _energy(level_db: float, rise_db: float, *, loudest: float) -> Energy:
     return "build" if rise_db >= BUILD_RISE_DB else "mid"
 
 
-def _section(start: float, end: float, label: str, energy: Energy) -> Section:
-    return Section(start_s=round(start, 2), end_s=round(end, 2), label=label, energy=energy)
+def _section(start: float, end: float, label: str, energy: Energy) -> SongSection:
+    return SongSection(start_s=round(start, 2), end_s=round(end, 2), label=label, energy=energy)

@@ -1,4 +1,4 @@
-"""Section rules: section_no_lift, a peak section (chorus, drop) that does not rise.
+"""SongSection rules: section_no_lift, a peak section (chorus, drop) that does not rise.
 
 Peak sections are those the meter marks ``peak`` and the repeats of their material (same label).
 A peak section should be at least as loud as the section leading into it and as the first peak;
@@ -8,7 +8,7 @@ the tolerance is ``sections.no_lift_lu`` in thresholds.toml.
 from __future__ import annotations
 
 from mixcoach.audio.model import TimeRange
-from mixcoach.audio.sections import Section
+from mixcoach.audio.sections import SongSection
 from mixcoach.findings.grading import Context, evidence, fmt
 from mixcoach.findings.model import Finding
 from mixcoach.knowledge.sources import Target
@@ -29,7 +29,7 @@ def no_lift(ctx: Context) -> list[Finding]:
     if len(ctx.track.sections) < 2 or not peaks:
         return []
     first, first_lufs = peaks[0]
-    falls: list[tuple[Section, str, float]] = []  # section, what it falls under, by how much
+    falls: list[tuple[SongSection, str, float]] = []  # section, what it falls under, by how much
     for number, (section, lufs) in enumerate(peaks):
         if number and first_lufs - lufs > tolerance:
             falls.append((section, f"the first peak section ({_at(first)})", first_lufs - lufs))
@@ -69,5 +69,5 @@ def _ordinal(index: int) -> str:
     return _ORDINALS[index] if index < len(_ORDINALS) else f"{index + 1}th"
 
 
-def _at(section: Section) -> str:
+def _at(section: SongSection) -> str:
     return f"{fmt(section.start_s, 's', digits=0)}-{fmt(section.end_s, 's', digits=0)}"
