@@ -22,7 +22,8 @@ from mixcoach.audio.sections import find_sections
 
 #: The first held-out arrangements, in plan order (fixed by the seeded split, not chosen).
 HELD_OUT_SUBSET = 4
-#: bench/sections_eval.py measures the held-out part as a whole; see the number in the report.
+#: bench/sections_eval.py measures 0.685 on the whole held-out part (13 arrangements), short of
+#: the 0.8 goal; this floor keeps the first four from getting worse.
 MIN_HELD_OUT_F_3S = 0.7
 
 
