@@ -9,6 +9,8 @@ import pytest
 import soundfile as sf
 
 from mixcoach.analysis import analyze
+from mixcoach.feedback.model import FeedbackRequest
+from mixcoach.feedback.offline import OfflineEngine
 
 SINGULARITY = Path("/usr/share/games/singularity/music")
 
@@ -47,6 +49,10 @@ def test_a_second_chorus_3_lu_quieter_than_the_first_is_named_with_its_amount(
     assert peaks[0].integrated_lufs is not None and quieter.value is not None
     assert peaks[0].integrated_lufs - quieter.value == pytest.approx(3.0, abs=0.5)
     assert found[0].time_ranges[0].start_s == pytest.approx(75.0, abs=3.0)
+    # The offline coach names the chorus and quotes the same shortfall.
+    text = OfflineEngine().feedback(analysis, FeedbackRequest(feedback_type="mixdown")).text()
+    assert "does not lift" in text
+    assert "3.0 LU quieter" in text
 
 
 def test_a_second_chorus_as_loud_as_the_first_raises_nothing(tmp_path: Path) -> None:
