@@ -9,6 +9,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import Field
+
 from mixcoach.audio.decode import AudioInfo, open_audio
 from mixcoach.audio.defects import Defects, DefectsMeter
 from mixcoach.audio.dynamics import Dynamics, DynamicsMeter
@@ -17,6 +19,7 @@ from mixcoach.audio.loudness import Loudness, LoudnessMeter
 from mixcoach.audio.model import Model
 from mixcoach.audio.pipeline import Prefetch, run_meters
 from mixcoach.audio.rhythm import Rhythm, RhythmMeter
+from mixcoach.audio.sections import SectionsMeter, SongSection, with_loudness
 from mixcoach.audio.spectrum import Spectrum, SpectrumMeter
 from mixcoach.audio.stereo import Stereo, StereoMeter
 from mixcoach.audio.tonality import Tonality, TonalityMeter
@@ -50,6 +53,8 @@ class Measurements(Model):
     tonality: Tonality
     defects: Defects
     notes: list[str]
+    # In time order, covering the track; documents before schema 1.3 have none.
+    sections: list[SongSection] = Field(default_factory=list)
 
     def all_notes(self) -> list[str]:
         """The notes about the file, then each measurement family's, in document order."""
@@ -88,7 +93,8 @@ def measure(
         rhythm = RhythmMeter(spec)
         tonality = TonalityMeter(spec)
         defects = DefectsMeter(spec)
-        meters: list[Meter] = [dynamics, spectrum, stereo, rhythm, tonality, defects]
+        sections = SectionsMeter(spec)
+        meters: list[Meter] = [dynamics, spectrum, stereo, rhythm, tonality, defects, sections]
         decoded = 0
 
         def on_block(block: Block) -> None:
@@ -110,6 +116,7 @@ def measure(
         raise AudioError(f"{path}: the file holds no audio samples.")
     notes = _file_notes(info, decoded_frames=decoded)
     loudness_result = loudness.result()
+    rhythm_result = rhythm.result()
     measurements = Measurements(
         file=FileInfo(
             path=os.fspath(path) if isinstance(path, (str, Path)) else str(path),
@@ -128,10 +135,11 @@ def measure(
         dynamics=dynamics.result(loudness=loudness_result),
         spectrum=spectrum.result(),
         stereo=stereo.result(),
-        rhythm=rhythm.result(),
+        rhythm=rhythm_result,
         tonality=tonality.result(),
         defects=defects.result(),
         notes=notes,
+        sections=with_loudness(sections.result(tempo_bpm=rhythm_result.tempo_bpm), loudness_result),
     )
     report("measuring", 1.0)
     return measurements

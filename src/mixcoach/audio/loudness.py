@@ -501,6 +501,27 @@ def _gated(loudness: np.ndarray, relative_gate_lu: float) -> np.ndarray:
     return above & (loudness > _power_mean(loudness[above]) + relative_gate_lu)
 
 
+def span_loudness(
+    loudness: Loudness, *, start_s: float, end_s: float
+) -> tuple[float | None, float | None]:
+    """Integrated loudness (gated) and short-term maximum of the stretch ``[start_s, end_s)``.
+
+    Read from the 10 Hz momentary and short-term series, counting the windows wholly inside the
+    stretch: the momentary windows are BS.1770's 400 ms gating blocks at their 100 ms step, so
+    the integrated value gates them as a whole file's.
+    """
+
+    def inside(series: Series, window_s: float) -> np.ndarray:
+        ends = series.start_s + series.hop_s * np.arange(len(series.values))
+        values = np.array([ABSOLUTE_GATE_LUFS if v is None else v for v in series.values])
+        return values[(ends - window_s >= start_s - 1e-6) & (ends <= end_s + 1e-6)]
+
+    return (
+        _gated_loudness(inside(loudness.momentary_lufs, 0.4), INTEGRATED_RELATIVE_GATE_LU),
+        _max_loudness(inside(loudness.short_term_lufs, 3.0)),
+    )
+
+
 def _gated_loudness(momentary: np.ndarray, relative_gate_lu: float) -> float | None:
     """BS.1770-4 integrated loudness from the 400 ms gating blocks."""
     kept = _gated(momentary, relative_gate_lu)

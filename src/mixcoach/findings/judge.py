@@ -14,7 +14,7 @@ from mixcoach.audio.analyze import Measurements
 from mixcoach.audio.model import Model
 from mixcoach.audio.spectrum import Spectrum
 from mixcoach.errors import InputError
-from mixcoach.findings import file_rules, level_rules, root_cause, stereo_rules
+from mixcoach.findings import file_rules, level_rules, root_cause, section_rules, stereo_rules
 from mixcoach.findings.grading import Context, content_of
 from mixcoach.findings.metrics import MetricStatus, metric_table
 from mixcoach.findings.model import FEEDBACK_TYPES, FINDING_CODES, SEVERITIES, FeedbackType, Finding
@@ -42,6 +42,7 @@ _CONTENT_RULES = (
     stereo_rules.phase,
     stereo_rules.low_end,
     stereo_rules.balance,
+    section_rules.no_lift,
 )
 
 NOT_JUDGED = (

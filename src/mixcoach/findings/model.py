@@ -38,6 +38,7 @@ FINDING_CODES: tuple[str, ...] = (
     "harsh",
     "silence_padding",
     "low_resolution_source",
+    "section_no_lift",
     # comparison with a reference track
     "reference_louder",
     "reference_quieter",

@@ -10,6 +10,7 @@ the same ceiling, target and fader move. The composers live by finding family:
 - ``stereo``: width, phase, balance, the low end
 - ``tonal``: bright, dull, boomy, thin, muddy, harsh
 - ``file``: DC offset, silence padding, a lossy source
+- ``sections``: a chorus or drop that does not lift
 - ``reference``: the reference comparison (its words are data, ``reference.toml``)
 
 ``base`` holds the context, the Advice and the helpers they share. Every number is written with
@@ -18,7 +19,7 @@ the same ceiling, target and fader move. The composers live by finding family:
 
 from __future__ import annotations
 
-from mixcoach.feedback.advice import dynamics, file, levels, reference, stereo, tonal
+from mixcoach.feedback.advice import dynamics, file, levels, reference, sections, stereo, tonal
 from mixcoach.feedback.advice.base import Advice, Composer, Context, generic
 from mixcoach.findings.model import Finding
 
@@ -30,6 +31,7 @@ COMPOSERS: dict[str, Composer] = {
     **stereo.COMPOSERS,
     **tonal.COMPOSERS,
     **file.COMPOSERS,
+    **sections.COMPOSERS,
     **reference.COMPOSERS,
 }
 

@@ -1,0 +1,309 @@
+"""A song's sections, found without learned weights: self-similarity and novelty on beat features.
+
+The meter reads the shared STFT block by block and keeps, per group of frames, three feature
+families: timbre (log energies of log-spaced bands), harmony (a 12-class chroma of the bins
+between 65 Hz and 2 kHz) and level (log power). At the end the features are pooled to beats
+(the period from the rhythm meter's tempo; half a second without one), standardised, and
+compared beat with beat (cosine self-similarity). A checkerboard kernel slid along the diagonal
+(Foote 2000) gives a novelty curve whose peaks, on beats, are the boundaries. They are not snapped
+to bars: the rhythm meter gives a tempo but no downbeat, and a bar grid of unknown phase moved
+boundaries further from the truth on the evaluation set (bench/sections_eval.py).
+
+Sections are labelled by repetition (a section like an earlier one takes its letter: A, B, A)
+and by energy from their level against the track's (quiet, mid, build, peak).
+"""
+
+from __future__ import annotations
+
+import itertools
+import string
+from typing import Literal
+
+import numpy as np
+
+from mixcoach.audio.frame import Block, FrameSpec
+from mixcoach.audio.loudness import Loudness, span_loudness
+from mixcoach.audio.model import Model
+
+Energy = Literal["quiet", "mid", "build", "peak"]
+
+#: STFT frames averaged into one feature column as blocks arrive (about 46 ms at any rate).
+FRAMES_PER_COLUMN = 4
+#: Timbre bands: log-spaced from TIMBRE_LOW_HZ to TIMBRE_HIGH_HZ (capped below Nyquist).
+TIMBRE_LOW_HZ = 40.0
+TIMBRE_HIGH_HZ = 16_000.0
+TIMBRE_BANDS = 20
+#: Chroma reads the bins where notes' fundamentals and first harmonics sit.
+CHROMA_LOW_HZ = 65.0
+CHROMA_HIGH_HZ = 2_000.0
+#: Beat period used when the track has no tempo.
+DEFAULT_BEAT_SECONDS = 0.5
+#: Half-width of the checkerboard kernel: a section must hold its character this long to count.
+KERNEL_SECONDS = 6.0
+#: Boundaries are at least this far apart, and from the track's ends.
+MIN_SECTION_SECONDS = 8.0
+#: A novelty peak counts when it stands this many median absolute deviations above the median.
+PEAK_THRESHOLD_MADS = 4.0
+#: Two sections with this cosine similarity of their mean features are the same material.
+REPEAT_SIMILARITY = 0.6
+#: Energy labels from a section's level (mean log power, dB) against the loudest section.
+PEAK_WITHIN_DB = 2.0
+QUIET_BELOW_DB = 8.0
+#: A section whose level rises this much from its first to its last third builds.
+BUILD_RISE_DB = 3.0
+#: Weights of the feature families in the similarity (timbre, chroma, level).
+WEIGHTS = (1.0, 0.5, 0.5)
+#: Power floor (relative to a full-scale sine in one bin) so silence does not dominate.
+_FLOOR = 1e-12
+
+
+class SongSection(Model):
+    start_s: float
+    end_s: float
+    label: str  # "A", "B"...: sections sharing a letter are repeats of the same material
+    energy: Energy
+    # Set by :func:`with_loudness` from the loudness meter's series; None before or in silence.
+    integrated_lufs: float | None = None
+    short_term_max_lufs: float | None = None
+    # A peak section's integrated loudness over the section before it; None for other sections.
+    lift_lu: float | None = None
+
+
+def with_loudness(sections: list[SongSection], loudness: Loudness) -> list[SongSection]:
+    """``sections`` with their loudness, and each peak section's lift over the one before it."""
+    measured: list[SongSection] = []
+    for section in sections:
+        integrated, short_term_max = span_loudness(
+            loudness, start_s=section.start_s, end_s=section.end_s
+        )
+        before = measured[-1].integrated_lufs if measured else None
+        lift = None
+        if section.energy == "peak" and integrated is not None and before is not None:
+            lift = round(integrated - before, 2)
+        measured.append(
+            section.model_copy(
+                update={
+                    "integrated_lufs": None if integrated is None else round(integrated, 2),
+                    "short_term_max_lufs": None
+                    if short_term_max is None
+                    else round(short_term_max, 2),
+                    "lift_lu": lift,
+                }
+            )
+        )
+    return measured
+
+
+class SectionsMeter:
+    """Keeps timbre, chroma and level per few STFT frames; finds the sections at the end."""
+
+    def __init__(self, spec: FrameSpec) -> None:
+        self.spec = spec
+        frequencies = spec.frequencies_hz()
+        high = min(TIMBRE_HIGH_HZ, 0.45 * spec.sample_rate_hz)
+        edges = np.geomspace(TIMBRE_LOW_HZ, high, TIMBRE_BANDS + 1)
+        band = np.searchsorted(edges, frequencies, side="right") - 1
+        chroma_bins = (frequencies >= CHROMA_LOW_HZ) & (frequencies < CHROMA_HIGH_HZ)
+        pitch = np.round(12 * np.log2(np.maximum(frequencies, 1.0) / 440.0)).astype(int) % 12
+        # Every feature is a sum over a group of bins: the groups' bins are gathered in group
+        # order once, so a block needs one gather and one cumulative sum, not a matrix product.
+        group = np.full(frequencies.size, -1)
+        inside = (band >= 0) & (band < TIMBRE_BANDS)
+        group[inside] = band[inside]
+        chroma = np.where(chroma_bins, TIMBRE_BANDS + pitch, -1)
+        self._bins = np.concatenate(
+            [np.flatnonzero(group == g) for g in range(TIMBRE_BANDS)]
+            + [np.flatnonzero(chroma == TIMBRE_BANDS + c) for c in range(12)]
+        )
+        sizes = [np.count_nonzero(group == g) for g in range(TIMBRE_BANDS)] + [
+            np.count_nonzero(chroma == TIMBRE_BANDS + c) for c in range(12)
+        ]
+        self._group_edges = np.concatenate([[0], np.cumsum(sizes)])
+        self._floor = np.float32((spec.n_fft / 4) ** 2 * _FLOOR)
+        self._pending = np.zeros((frequencies.size, 0), np.float32)
+        self._columns: list[np.ndarray] = []  # (features, columns) per block
+
+    def update(self, block: Block) -> None:
+        spectra = block.spectra
+        power = (spectra.real**2 + spectra.imag**2).sum(axis=0)  # (bins, frames)
+        power = np.concatenate([self._pending, power], axis=1)
+        whole = power.shape[1] - power.shape[1] % FRAMES_PER_COLUMN
+        if block.is_last and whole < power.shape[1]:
+            whole = power.shape[1]
+        if whole == 0:
+            self._pending = power
+            return
+        self._pending = power[:, whole:]
+        used = power[:, :whole]
+        starts = np.arange(0, whole, FRAMES_PER_COLUMN)
+        pooled = np.add.reduceat(used, starts, axis=1) / np.diff(np.append(starts, whole))
+        self._columns.append(self._features(pooled.astype(np.float32)))
+
+    def _features(self, power: np.ndarray) -> np.ndarray:
+        # float64: a quiet high band is the difference of two sums that include the loud bass.
+        running = np.zeros((self._bins.size + 1, power.shape[1]))
+        np.cumsum(power[self._bins], axis=0, out=running[1:])
+        sums = np.diff(running[self._group_edges], axis=0)
+        timbre = np.log10(sums[:TIMBRE_BANDS] + self._floor)
+        chroma = sums[TIMBRE_BANDS:]
+        chroma /= chroma.sum(axis=0, keepdims=True) + self._floor
+        level = np.log10(power.sum(axis=0, keepdims=True) + self._floor)
+        return np.concatenate([timbre, chroma, level]).astype(np.float32)
+
+    def result(
+        self,
+        *,
+        tempo_bpm: float | None,
+        weights: tuple[float, float, float] = WEIGHTS,
+    ) -> list[SongSection]:
+        features = (
+            np.concatenate(self._columns, axis=1)
+            if self._columns
+            else np.zeros((TIMBRE_BANDS + 13, 0), np.float32)
+        )
+        column_s = FRAMES_PER_COLUMN * self.spec.hop_seconds
+        duration_s = features.shape[1] * column_s
+        return find_sections(
+            features,
+            column_seconds=column_s,
+            duration_s=duration_s,
+            tempo_bpm=tempo_bpm,
+            weights=weights,
+        )
+
+
+def find_sections(
+    features: np.ndarray,
+    *,
+    column_seconds: float,
+    duration_s: float,
+    tempo_bpm: float | None,
+    weights: tuple[float, float, float] = WEIGHTS,
+) -> list[SongSection]:
+    """Sections covering ``[0, duration_s]`` in time order, from ``features`` (33, columns).
+
+    ``weights`` scale the timbre, chroma and level families in the similarity.
+    """
+    if duration_s <= 0:
+        return []
+    beat_s = 60.0 / tempo_bpm if tempo_bpm else DEFAULT_BEAT_SECONDS
+    beats = _pool(features, round(beat_s / column_seconds) or 1)
+    if beats.shape[1] < 2 * round(MIN_SECTION_SECONDS / beat_s):
+        return [_section(0.0, duration_s, "A", "mid")]
+    similarity = _self_similarity(_standardised(beats, weights))
+    half = max(2, round(KERNEL_SECONDS / beat_s))
+    curve = novelty(similarity, half_width=half)
+    boundaries = _pick(curve, min_gap=round(MIN_SECTION_SECONDS / beat_s))
+    times = [b * beat_s for b in boundaries]
+    times = [t for t in times if MIN_SECTION_SECONDS / 2 < t < duration_s - MIN_SECTION_SECONDS / 2]
+    edges = [0.0, *times, duration_s]
+    spans = [
+        (round(a / beat_s), max(round(b / beat_s), round(a / beat_s) + 1))
+        for a, b in itertools.pairwise(edges)
+    ]
+    labels = _labels([beats[:, a:b] for a, b in spans])
+    levels = [_level_db(beats[:, a:b]) for a, b in spans]
+    loudest = max(level for level, _ in levels)
+    return [
+        _section(start, end, label, _energy(level, rise, loudest=loudest))
+        for (start, end), label, (level, rise) in zip(
+            itertools.pairwise(edges), labels, levels, strict=True
+        )
+    ]
+
+
+def novelty(similarity: np.ndarray, *, half_width: int) -> np.ndarray:
+    """Foote novelty: a Gaussian-tapered checkerboard kernel correlated along the diagonal."""
+    n = similarity.shape[0]
+    offsets = np.arange(-half_width, half_width) + 0.5
+    taper = np.exp(-0.5 * (offsets / (0.5 * half_width)) ** 2)
+    kernel = np.outer(taper, taper) * np.sign(offsets)[:, None] * np.sign(offsets)[None, :]
+    padded = np.pad(similarity, half_width, mode="edge")
+    curve = np.empty(n)
+    for i in range(n):
+        window = padded[i : i + 2 * half_width, i : i + 2 * half_width]
+        curve[i] = float((window * kernel).sum())
+    return np.maximum(curve, 0.0)
+
+
+def _pool(features: np.ndarray, columns: int) -> np.ndarray:
+    count = -(-features.shape[1] // columns)
+    starts = np.arange(count) * columns
+    sums = np.add.reduceat(features, starts, axis=1)
+    sizes = np.diff(np.append(starts, features.shape[1]))
+    return sums / sizes
+
+
+def _standardised(beats: np.ndarray, weights: tuple[float, float, float]) -> np.ndarray:
+    """Each family z-scored over time, then weighted, so none dominates by its dimension count."""
+    families = (slice(0, TIMBRE_BANDS), slice(TIMBRE_BANDS, TIMBRE_BANDS + 12), slice(-1, None))
+    parts = []
+    for family, weight in zip(families, weights, strict=True):
+        if weight == 0:
+            continue
+        values = beats[family]
+        z = (values - values.mean(axis=1, keepdims=True)) / (
+            values.std(axis=1, keepdims=True) + 1e-6
+        )
+        parts.append(weight * z / np.sqrt(z.shape[0]))
+    return np.concatenate(parts)
+
+
+def _self_similarity(x: np.ndarray) -> np.ndarray:
+    unit = x / (np.linalg.norm(x, axis=0, keepdims=True) + 1e-9)
+    similarity: np.ndarray = unit.T @ unit
+    return similarity
+
+
+def _pick(curve: np.ndarray, *, min_gap: int) -> list[int]:
+    """Local maxima above median + k MAD, strongest first, no two closer than ``min_gap``."""
+    median = float(np.median(curve))
+    spread = float(np.median(np.abs(curve - median))) or 1e-9
+    threshold = median + PEAK_THRESHOLD_MADS * spread
+    chosen: list[int] = []
+    for i in np.argsort(curve)[::-1]:
+        if curve[i] <= threshold:
+            break
+        if all(abs(int(i) - c) >= min_gap for c in chosen):
+            chosen.append(int(i))
+    return sorted(chosen)
+
+
+def _labels(parts: list[np.ndarray]) -> list[str]:
+    """A section like an earlier one takes its letter; otherwise the next letter."""
+    stacked = np.concatenate(parts, axis=1)
+    mean, std = stacked.mean(axis=1, keepdims=True), stacked.std(axis=1, keepdims=True) + 1e-6
+    profiles = [((p - mean) / std).mean(axis=1) for p in parts]
+    labels: list[str] = []
+    letters = iter(string.ascii_uppercase)
+    for i, profile in enumerate(profiles):
+        best, best_similarity = None, REPEAT_SIMILARITY
+        for j in range(i):
+            similarity = _cosine(profile, profiles[j])
+            if similarity > best_similarity:
+                best, best_similarity = labels[j], similarity
+        labels.append(best if best is not None else next(letters, "Z"))
+    return labels
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-9))
+
+
+def _level_db(beats: np.ndarray) -> tuple[float, float]:
+    """Mean level (dB) of the section, and how much its last third is above its first."""
+    level = 10.0 * beats[-1]
+    third = max(1, level.size // 3)
+    return float(level.mean()), float(level[-third:].mean() - level[:third].mean())
+
+
+def _energy(level_db: float, rise_db: float, *, loudest: float) -> Energy:
+    if level_db >= loudest - PEAK_WITHIN_DB:
+        return "peak"
+    if level_db < loudest - QUIET_BELOW_DB:
+        return "quiet"
+    return "build" if rise_db >= BUILD_RISE_DB else "mid"
+
+
+def _section(start: float, end: float, label: str, energy: Energy) -> SongSection:
+    return SongSection(start_s=round(start, 2), end_s=round(end, 2), label=label, energy=energy)
