@@ -109,7 +109,8 @@ def new_page(browser: Any, server: LiveServer) -> Iterator[Callable[..., Page]]:
             context.add_init_script(f"localStorage.setItem({json.dumps(SESSION_KEY)}, {stored})")
         contexts.append(context)
         page = Page(context.new_page(), server)
-        page.page.set_default_timeout(15_000)
+        # Generous: a busy machine slows the upload and the analysis, never the page.
+        page.page.set_default_timeout(30_000)
         pages.append(page)
         return page
 
