@@ -81,9 +81,8 @@ def test_every_operation_documents_its_errors_in_the_one_shape(client: httpx.Cli
                 )
     upload = schema["paths"]["/api/reviews"]["post"]
     form = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
-    assert {"track", "reference", "feedback_type", "genre", "subgenre", "detail_level"} == set(
-        form["properties"]
-    )
+    fields = {"track", "reference", "feedback_type", "genre", "subgenre", "detail_level"}
+    assert fields | {"version_of"} == set(form["properties"])
     assert form["required"] == ["track", "feedback_type"]
     assert {"413", "415"} <= set(upload["responses"])
     events = schema["paths"]["/api/reviews/{review_id}/events"]["get"]["responses"]["200"]

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import ConfigDict
 
 from mixcoach.audio.model import Model
 from mixcoach.knowledge.platforms import playback
@@ -41,43 +42,80 @@ FLOORS = {"loudness": 1.5, "true_peak": 2.0, "band": 3.0, "tilt": 1.0, "width": 
 
 
 class AlbumTrack(Model):
-    id: str  # the review's id
-    name: str  # as the producer named the file
-    position: int  # 1-based, in the album's order
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    id: str
+    """The track's review id."""
+    name: str
+    """The file name as the producer uploaded it."""
+    position: int
+    """Its place in the album, from 1."""
     duration_s: float
+    """Its length, in seconds."""
     integrated_lufs: float | None
+    """Its integrated loudness, in LUFS."""
     true_peak_dbtp: float | None
+    """Its true peak, in dBTP."""
     tilt_db_per_octave: float | None
+    """Its spectral tilt, in dB per octave."""
     width: float | None
+    """Its stereo width (side over mid energy, 0 for mono)."""
     band_levels_db: dict[str, float | None]
+    """Its level per named band, in dB."""
 
 
 class Outlier(Model):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
     track_id: str
+    """The review id of the track that stands out."""
     position: int
-    metric: str  # "loudness.integrated_lufs", "spectrum.bands.air.level_db", ...
-    label: str  # "louder", "brighter above 6 kHz"...; read with a positive difference
-    opposite: str  # its reading with a negative difference: "quieter", "darker above 6 kHz"
+    """Its place in the album, from 1."""
+    metric: str
+    """What sets it apart, as a dotted path into the Analysis (`loudness.integrated_lufs`...)."""
+    label: str
+    """The words for a positive difference (`louder`, `brighter above 6 kHz`)."""
+    opposite: str
+    """The words for a negative difference (`quieter`, `darker above 6 kHz`)."""
     unit: str
+    """The unit of the value and the difference."""
     value: float
-    rest_median: float  # the median of the other tracks
-    difference: float  # value minus rest_median
-    threshold: float  # how far it had to be to count: max(MAD_SCALE * sigma, floor)
+    """The track's value."""
+    rest_median: float
+    """The median of the other tracks."""
+    difference: float
+    """The value minus the others' median."""
+    threshold: float
+    """How far it had to be to count: the larger of 3 scaled MADs of the others and the
+    measure's floor."""
 
 
 class TrackPlayback(Model):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
     track_id: str
+    """The track's review id."""
     position: int
+    """Its place in the album, from 1."""
     playback_lufs: float | None
+    """The loudness it plays at with the album's gain, in LUFS."""
     playback_peak_dbtp: float | None
+    """Its true peak after the album's gain, in dBTP."""
 
 
 class AlbumPlayback(Model):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
     platform: str
+    """The service's machine name, e.g. `spotify`."""
     label: str
+    """The service's name to show."""
     target_lufs: float | None
-    album_gain_db: float  # one gain for the whole album
+    """The service's loudness target, in LUFS (None when it does not normalise)."""
+    album_gain_db: float
+    """The one gain the service applies to the whole album in album mode, in dB."""
     tracks: list[TrackPlayback]
+    """Each track's loudness and peak after that gain."""
 
 
 class AlbumReport(Model):

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+from pydantic import ConfigDict
+
 from mixcoach.audio.model import Model
 from mixcoach.audio.rhythm import Rhythm
 from mixcoach.findings.metrics import MetricStatus
@@ -46,14 +48,24 @@ _TEMPO = "rhythm.tempo_bpm"
 class MetricView(Model):
     """One metric as the page's card and the PDF's row show it."""
 
-    metric: str  # dotted path into the Analysis, as in MetricStatus
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    metric: str
+    """The metric, as a dotted path into the Analysis."""
     label: str
+    """Its name to show."""
     status: ShownStatus
-    status_text: str  # the pill's words: STATUS_TEXT, or "Uncertain" for a weak tempo
-    value_text: str  # the figure without its unit ("-0.0"), "—" when not measured
-    unit: str  # shown after the figure; empty when there is none (or no figure)
+    """Its status: `info` (for reference), `ok`, `low`, `high`, `problem` or `unknown`."""
+    status_text: str
+    """The status in words, as the page's pill and the PDF's row show it."""
+    value_text: str
+    """The figure without its unit (`-0.0`), `—` when not measured."""
+    unit: str
+    """The unit shown after the figure; empty when there is none."""
     target_text: str
+    """The target range in words, empty when there is none."""
     note: str
+    """What the figure means, in a sentence."""
 
 
 def metric_views(metrics: Sequence[MetricStatus], rhythm: Rhythm) -> list[MetricView]:

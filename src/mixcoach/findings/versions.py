@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from pydantic import ConfigDict
 
 from mixcoach.audio.model import Model
 
@@ -47,28 +48,50 @@ class FingerprintMatch(Model):
 
 
 class FindingChange(Model):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
     code: str
+    """The finding's code."""
     status: FindingStatus
-    title: str  # the finding's title in the version that has it (the later one when both do)
+    """`fixed`, `still_there` or `new`."""
+    title: str
+    """The finding's title in the version that has it (the later one when both do)."""
     severity_before: str | None
+    """Its severity in the earlier version (None when absent)."""
     severity_after: str | None
-    metric: str | None  # the evidence the amount is read from
+    """Its severity in the later version (None when absent)."""
+    metric: str | None
+    """The evidence its amount is read from, as a dotted path (None when it has none)."""
     unit: str
+    """The unit of the values."""
     value_before: float | None
+    """The evidence's value in the earlier version."""
     value_after: float | None
+    """The evidence's value in the later version."""
     #: How far outside its target the finding's evidence sits, before and after (0 inside).
     excess_before: float | None
+    """How far outside its target the evidence sits in the earlier version (0 inside)."""
     excess_after: float | None
-    trend: Trend | None  # for a finding still there: did it get better or worse
+    """How far outside its target the evidence sits in the later version (0 inside)."""
+    trend: Trend | None
+    """For a finding still there: `better`, `worse` or `unchanged`."""
 
 
 class MetricChange(Model):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
     metric: str
+    """The metric, as a dotted path into the Analysis."""
     label: str
+    """Its name to show."""
     unit: str
+    """Its unit."""
     value_before: float | None
+    """Its value in the earlier version."""
     value_after: float | None
-    change: float | None  # after minus before
+    """Its value in the later version."""
+    change: float | None
+    """The later value minus the earlier one."""
 
 
 class VersionComparison(Model):

@@ -28,7 +28,9 @@ class ChangeOut(BaseModel):
     metric: str
     """What was measured on the excerpt ("level_at_3620_hz", "correlation", "true_peak"...)."""
     unit: str
+    """The unit of before and after."""
     before: float
+    """Measured on the excerpt before the move."""
     after: float
     """After the move, before level matching."""
 
@@ -38,16 +40,20 @@ class PreviewOut(BaseModel):
     id: str
     """The preview's id in its audio's path; `all` applies the whole plan."""
     title: str
+    """What the preview plays, in words."""
     move: str
     """The plan move (`eq`, `limiter`, `polarity_flip`...), or `all`."""
     finding_codes: list[str]
+    """The findings the move answers."""
     time_s: float | None
     """Where the finding is, in seconds; None for the loudest 10 s."""
 
 
 class RenderedPreviewOut(PreviewOut):
     start_s: float
+    """Where the excerpt starts in the track, in seconds."""
     end_s: float
+    """Where the excerpt ends in the track, in seconds."""
     before_gain_db: float
     """Gain applied to the before excerpt to match loudness (<= 0)."""
     after_gain_db: float
@@ -55,7 +61,9 @@ class RenderedPreviewOut(PreviewOut):
     gain_db: float
     """How far the louder excerpt was turned down below the other."""
     turned_down: str
+    """The side turned down further to match: `before`, `after`, or `none` when neither was."""
     changes: list[ChangeOut]
+    """What the move changed, measured on the excerpt."""
 
 
 def _spec(spec: PreviewSpec) -> dict[str, object]:
