@@ -8,16 +8,18 @@ from pathlib import Path
 
 import mixes
 import numpy as np
-import pytest
 import soundfile as sf
+from recordings import DRASCULA as DRASCULA_DIR
+from recordings import SINGULARITY as SINGULARITY_DIR
+from recordings import excerpt
 from scipy import signal
 
 from mixcoach.analysis import Analysis, analyze
 from mixcoach.feedback.model import Plan, Step
 from mixcoach.feedback.plan import build_plan
 
-DRASCULA = Path("/usr/share/scummvm/drascula/audio/track1.ogg")  # 44.1 kHz
-SINGULARITY = Path("/usr/share/games/singularity/music/A New Journey.ogg")  # 48 kHz
+DRASCULA = DRASCULA_DIR / "track1.ogg"  # 44.1 kHz
+SINGULARITY = SINGULARITY_DIR / "A New Journey.ogg"  # 48 kHz
 START_S, SECONDS = 30.0, 20.0
 
 
@@ -61,17 +63,8 @@ class PlantedTracks:
 
     def get(self, path: Path, plant: str) -> Planted:
         if (path, plant) not in self._made:
-            if not path.exists():
-                pytest.skip(f"{path} is not installed (scripts/test.sh installs it)")
-            rate = sf.info(str(path)).samplerate
-            audio, rate = sf.read(
-                str(path),
-                start=round(START_S * rate),
-                frames=round(SECONDS * rate),
-                dtype="float64",
-                always_2d=True,
-            )
-            planted = PLANTS[plant](audio.T, rate)
+            audio, rate = excerpt(path, start_s=START_S, seconds=SECONDS)
+            planted = PLANTS[plant](audio, rate)
             file = self.folder / f"{path.stem}-{plant}.wav"
             sf.write(str(file), planted.T, rate, subtype="FLOAT")
             analysis = analyze(file, genre="general", feedback_type="master_review")

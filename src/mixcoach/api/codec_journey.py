@@ -17,7 +17,7 @@ from mixcoach.audio.codecs import CODECS, Codec, CodecResult
 from mixcoach.audio.excerpts import EXCERPT_SECONDS, excerpt_through, loudest_start
 from mixcoach.errors import InputError
 from mixcoach.jobs.codec_runs import CodecRun
-from mixcoach.knowledge.platforms import Platform, platform, platforms, playback
+from mixcoach.knowledge.platforms import Platform, Playback, platform, platforms, playback
 
 
 def delivery_codec(platform: Platform) -> str:
@@ -37,14 +37,7 @@ def journey(run: CodecRun) -> CodecsOut:
     rows = []
     for p in platforms():
         result: CodecResult = by_name[delivery_codec(p)]
-        decoded_lufs = (
-            None
-            if run.integrated_lufs is None or result.loudness_change_lu is None
-            else run.integrated_lufs + result.loudness_change_lu
-        )
-        (played,) = playback(
-            integrated_lufs=decoded_lufs, true_peak_dbtp=result.true_peak_dbtp, on=[p]
-        )
+        played = _decoded_playback(run, result, p)
         peak = played.playback_peak_dbtp
         rows.append(
             CodecPlatformOut(
@@ -67,6 +60,19 @@ def journey(run: CodecRun) -> CodecsOut:
         codecs=[CodecResultOut(**result.model_dump()) for result in run.results],
         platforms=rows,
     )
+
+
+def _decoded_playback(run: CodecRun, result: CodecResult, on: Platform) -> Playback:
+    """What ``on`` does with the track as ``result``'s codec decodes it."""
+    decoded_lufs = (
+        None
+        if run.integrated_lufs is None or result.loudness_change_lu is None
+        else run.integrated_lufs + result.loudness_change_lu
+    )
+    (played,) = playback(
+        integrated_lufs=decoded_lufs, true_peak_dbtp=result.true_peak_dbtp, on=[on]
+    )
+    return played
 
 
 CODECS_RUNNING = "The codec check is still running ({percent}% done); ask again when it is done."
@@ -102,15 +108,7 @@ def played_excerpt(
         except KeyError:
             known = ", ".join(p.name for p in platforms())
             raise InputError(UNKNOWN_PLATFORM.format(name=platform_name, known=known)) from None
-        decoded_lufs = (
-            None
-            if run.integrated_lufs is None or result.loudness_change_lu is None
-            else run.integrated_lufs + result.loudness_change_lu
-        )
-        (played,) = playback(
-            integrated_lufs=decoded_lufs, true_peak_dbtp=result.true_peak_dbtp, on=[chosen]
-        )
-        gain_db = played.gain_db
+        gain_db = _decoded_playback(run, result, chosen).gain_db
     start = loudest_start(audio, sample_rate_hz, seconds=EXCERPT_SECONDS)
     excerpt = excerpt_through(audio, sample_rate_hz, codec, start=start, seconds=EXCERPT_SECONDS)
     # The original plays at the decoded version's loudness, so the ear compares codecs, not level.

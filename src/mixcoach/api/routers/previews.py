@@ -13,7 +13,8 @@ from mixcoach.api import preview_service as service
 from mixcoach.api.deps import CurrentSession, StateDep
 from mixcoach.api.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_READY_RESPONSES
 from mixcoach.api.routers.paths import KnownIds
-from mixcoach.preview.previews import PreviewSpec
+from mixcoach.api.state import AppState
+from mixcoach.preview.previews import PreviewSpec, RenderedPreview
 
 router = APIRouter(
     prefix="/api/reviews",
@@ -66,6 +67,21 @@ class RenderedPreviewOut(PreviewOut):
     """What the move changed, measured on the excerpt."""
 
 
+async def _rendered(
+    state: AppState, session_id: str, review_id: str, preview_id: str
+) -> RenderedPreview:
+    """The preview rendered off the event loop (or from the cache)."""
+    return await run_in_threadpool(
+        service.rendered_preview,
+        state.database,
+        state.store,
+        state.previews,
+        session_id=session_id,
+        review_id=review_id,
+        preview_id=preview_id,
+    )
+
+
 def _spec(spec: PreviewSpec) -> dict[str, object]:
     return {
         "id": spec.id,
@@ -90,15 +106,7 @@ async def get_preview(
     review_id: str, preview_id: str, state: StateDep, session: CurrentSession
 ) -> RenderedPreviewOut:
     """The preview rendered: its excerpt, the level-matching gains and the measured change."""
-    preview = await run_in_threadpool(
-        service.rendered_preview,
-        state.database,
-        state.store,
-        state.previews,
-        session_id=session.id,
-        review_id=review_id,
-        preview_id=preview_id,
-    )
+    preview = await _rendered(state, session.id, review_id, preview_id)
     m = preview.matched
     return RenderedPreviewOut.model_validate(
         {
@@ -128,14 +136,6 @@ async def get_preview_audio(
     format: Literal["opus", "wav"] = "opus",
 ) -> Response:
     """One side of the preview, loudness-matched: Opus in Ogg, or WAV with `?format=wav`."""
-    preview = await run_in_threadpool(
-        service.rendered_preview,
-        state.database,
-        state.store,
-        state.previews,
-        session_id=session.id,
-        review_id=review_id,
-        preview_id=preview_id,
-    )
+    preview = await _rendered(state, session.id, review_id, preview_id)
     audio = await run_in_threadpool(service.preview_audio, preview, side, format)
     return Response(audio.content, media_type=audio.media_type)
