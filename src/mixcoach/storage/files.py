@@ -236,11 +236,12 @@ class FileStore:
     def iter_range(
         self, sha256: str, offset: int, length: int, *, chunk_bytes: int = READ_CHUNK_BYTES
     ) -> Iterator[bytes]:
-        """The bytes of :meth:`read_range`, in pieces of at most ``chunk_bytes``. The file is
-        opened at once (AudioMissing here, not at the first piece)."""
+        """The bytes of :meth:`read_range`, in pieces of at most ``chunk_bytes``. Whether the
+        file is there is known at once (AudioMissing here, not at the first piece); the file is
+        opened by the first piece, so an answer its client never reads holds no open file."""
         check_range(offset, length)
-        handle = self.open(sha256)
-        return _pieces(handle, offset, length, chunk_bytes)
+        self.size(sha256)
+        return _pieces(self.path(sha256), offset, length, chunk_bytes)
 
     def remove(self, sha256: str) -> None:
         """Delete a kept file (nothing happens when it is not there)."""
@@ -321,7 +322,11 @@ def check_range(offset: int, length: int) -> None:
         raise ValueError(f"a byte range needs offset >= 0 and length >= 0, not {offset}, {length}")
 
 
-def _pieces(handle: IO[bytes], offset: int, length: int, chunk_bytes: int) -> Iterator[bytes]:
+def _pieces(path: Path, offset: int, length: int, chunk_bytes: int) -> Iterator[bytes]:
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:  # removed after the answer was started
+        raise AudioMissing(AUDIO_MISSING) from None
     with handle:
         handle.seek(offset)
         left = length
