@@ -51,9 +51,9 @@ def test_the_louder_track_is_named_and_album_mode_keeps_it_louder(
     loud = [o for o in album["outliers"] if o["metric"] == "loudness.integrated_lufs"]
     assert [(o["position"], o["track_id"]) for o in loud] == [(4, album_reviews[3])]
     assert loud[0]["difference"] == pytest.approx(LOUDER_LU, abs=0.5)
-    said = [s for s in album["summary"] if s.startswith("track 4 ")]
+    said = [s for s in album["summary"] if s.startswith("Track 4 ")]
     assert said and f"{loud[0]['difference']:.1f} LU louder" in said[0]
-    assert not any(" LU " in s for s in album["summary"] if not s.startswith("track 4 "))
+    assert not any(" LU " in s for s in album["summary"] if not s.startswith("Track 4 "))
 
     spotify = next(p for p in album["playback"] if p["platform"] == "spotify")
     gain = spotify["album_gain_db"]
@@ -90,3 +90,32 @@ def test_another_session_gets_404(
         "/api/albums", headers=stranger, json={"title": "Mine", "review_ids": album_reviews[:2]}
     )
     assert_error(theirs, 404, "not_found")
+
+
+def test_albums_are_listed_and_deleting_one_keeps_its_reviews(
+    client: httpx.Client, auth: dict[str, str], album_reviews: list[str]
+) -> None:
+    first = _album(client, auth, album_reviews[:2])
+    second = _album(client, auth, album_reviews[2:])
+    listed = client.get("/api/albums", headers=auth)
+    assert listed.status_code == 200, listed.text
+    assert [(a["id"], a["review_ids"]) for a in listed.json()] == [
+        (second["id"], album_reviews[2:]),
+        (first["id"], album_reviews[:2]),
+    ]
+
+    stranger = new_session(client)
+    assert client.get("/api/albums", headers=stranger).json() == []
+    assert_error(client.delete(f"/api/albums/{first['id']}", headers=stranger), 404, "not_found")
+
+    gone = client.delete(f"/api/albums/{first['id']}", headers=auth)
+    assert gone.status_code == 204, gone.text
+    assert [a["id"] for a in client.get("/api/albums", headers=auth).json()] == [second["id"]]
+    assert_error(client.get(f"/api/albums/{first['id']}", headers=auth), 404, "not_found")
+    assert_error(client.delete(f"/api/albums/{first['id']}", headers=auth), 404, "not_found")
+    # its reviews and their tracks stay, finished, in the session
+    reviews = {r["id"]: r for r in client.get("/api/reviews", headers=auth).json()}
+    assert set(album_reviews) <= set(reviews)
+    assert all(reviews[r]["job"]["state"] == "done" for r in album_reviews[:2])
+    tracks = {t["id"] for t in client.get("/api/tracks", headers=auth).json()}
+    assert {reviews[r]["track"]["id"] for r in album_reviews[:2]} <= tracks

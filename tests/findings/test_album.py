@@ -55,10 +55,11 @@ def test_the_louder_track_is_named_with_its_amount(albums: Albums) -> None:
     loud = [o for o in report.outliers if o.metric == "loudness.integrated_lufs"]
     assert [o.position for o in loud] == [4]
     assert loud[0].difference == pytest.approx(LOUDER_LU, abs=0.5)
-    sentence = next(s for s in explain_album(report) if s.startswith("track 4 "))
+    sentence = next(s for s in explain_album(report) if s.startswith("Track 4 "))
     assert f"{loud[0].difference:.1f} LU louder" in sentence
-    others = [s for s in explain_album(report) if not s.startswith("track 4 ")]
+    others = [s for s in explain_album(report) if not s.startswith("Track 4 ")]
     assert not any(" LU " in sentence for sentence in others)
+    assert all(sentence.startswith("Track ") for sentence in explain_album(report))
 
 
 def test_album_mode_plays_every_track_with_one_gain(albums: Albums) -> None:

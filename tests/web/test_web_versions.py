@@ -1,12 +1,14 @@
 """Versions and albums in a real browser: upload a clean excerpt of a real recording, then a
 louder, hard-clipped render of it as its new version; the review shows the timeline (v1, v2)
 and the comparison saying the clipping is new, with its amount. Then the two reviews become an
-album, whose table shows each track's figures and the album gain per streaming service.
+album, whose table shows each track's figures and the album gain per streaming service; it is
+listed under the history (not in another browser's) and deleting it keeps its reviews.
 
 What the page shows is checked against what the API returns for the same reviews."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,9 @@ def upload(page: Page, track: Path, *, version_of: str = "") -> str:
     return page.page.url.rsplit("/", 1)[1]
 
 
-def test_a_clipped_new_version_and_an_album(page: Page, tmp_path: Path) -> None:
+def test_a_clipped_new_version_and_an_album(
+    page: Page, new_page: Callable[..., Page], tmp_path: Path
+) -> None:
     audio, rate = excerpt(DRASCULA / "track1.ogg", seconds=SECONDS)
     clean = at_loudness(audio, rate, lufs=-20.0)
     v1 = write(tmp_path / "Song.wav", clean, rate, subtype="PCM_16")
@@ -136,3 +140,29 @@ def test_a_clipped_new_version_and_an_album(page: Page, tmp_path: Path) -> None:
     for outlier in album["outliers"]:
         assert shown(abs(outlier["difference"])) in page.text("#album-outliers")
     page.shot_of("#album-view", "versions-02-album")
+
+    # The album is listed under the history, with its number of tracks.
+    entry = page.page.locator(f'.album-entry[data-album="{album_id}"]')
+    entry.wait_for()
+    assert entry.locator(".album-entry-title").inner_text() == "First EP"
+    assert "3 tracks" in entry.inner_text()
+
+    # Another browser has its own session: no album listed, and this one is not found.
+    stranger = new_page()
+    stranger.open()
+    stranger.page.evaluate(f"location.hash = '#/album/{album_id}'")
+    stranger.page.wait_for_selector("#album-view-error:not([hidden])")
+    assert stranger.text("#album-name") == "Album not found"
+    assert stranger.page.locator("#albums-box").is_hidden()
+    assert stranger.page.locator(".album-entry").count() == 0
+    assert stranger.api("/api/albums").json() == []
+
+    # Deleting the album from its view leaves it and lists none; its reviews stay.
+    page.page.click("#album-delete")
+    page.page.wait_for_url("**/#/")
+    page.page.wait_for_selector("#albums-box", state="hidden")
+    assert page.api("/api/albums").json() == []
+    kept = {r["id"] for r in page.api("/api/reviews").json()}
+    assert {first, second, third} <= kept
+    for review_id in (first, second, third):
+        assert page.page.locator(f'#history-list [data-review="{review_id}"]').count() >= 1

@@ -11,7 +11,7 @@ from mixcoach.api.services import finished_review
 from mixcoach.api.state import AppState
 from mixcoach.feedback.album_notes import explain_album
 from mixcoach.findings.album import AlbumReport, album_report
-from mixcoach.storage.albums import add_album, get_album
+from mixcoach.storage.albums import add_album, delete_album, get_album
 from mixcoach.storage.models import Album
 
 
@@ -30,6 +30,12 @@ def create_album(
     with state.database.writing() as db:
         album = add_album(db, session_id=session_id, title=title, review_ids=review_ids)
         return album, review_ids
+
+
+def remove_album(state: AppState, *, session_id: str, album_id: str) -> None:
+    """Delete the session's album; its reviews and tracks stay. NotFound for another's."""
+    with state.database.writing() as db:
+        delete_album(db, session_id=session_id, album_id=album_id)
 
 
 def album_view(db: Session, *, session_id: str, album_id: str) -> AlbumView:

@@ -1,4 +1,4 @@
-"""An album's outliers in words: "track 4 is 2.5 LU louder and 3.0 dB brighter above 6 kHz
+"""An album's outliers in words: "Track 4 is 2.5 LU louder and 3.0 dB brighter above 6 kHz
 than the rest"."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ def explain_album(report: AlbumReport) -> list[str]:
     """One sentence per track that stands out, in album order; empty when none does."""
     ordered = sorted(report.outliers, key=lambda o: o.position)
     return [
-        f"track {position} is {listing([_amount(o) for o in outliers])} than the rest"
+        f"Track {position} is {listing([_amount(o) for o in outliers])} than the rest"
         for position, outliers in ((p, list(g)) for p, g in groupby(ordered, lambda o: o.position))
     ]
 

@@ -1,4 +1,4 @@
-"""A session's albums: reviews grouped as one release, in order."""
+"""A session's albums: reviews grouped as one release, in order; listed and deleted."""
 
 from __future__ import annotations
 
@@ -47,3 +47,25 @@ def get_album(db: Session, *, session_id: str, album_id: str) -> tuple[Album, li
         .order_by(AlbumTrack.position)
     )
     return album, list(review_ids)
+
+
+def list_albums(db: Session, *, session_id: str) -> list[tuple[Album, list[str]]]:
+    """The session's albums, newest first, each with its review ids in order."""
+    albums = db.scalars(
+        select(Album).where(Album.session_id == session_id).order_by(Album.created_at.desc())
+    ).all()
+    review_ids: dict[str, list[str]] = {album.id: [] for album in albums}
+    rows = db.execute(
+        select(AlbumTrack.album_id, AlbumTrack.review_id)
+        .where(AlbumTrack.album_id.in_(review_ids))
+        .order_by(AlbumTrack.position)
+    )
+    for album_id, review_id in rows:
+        review_ids[album_id].append(review_id)
+    return [(album, review_ids[album.id]) for album in albums]
+
+
+def delete_album(db: Session, *, session_id: str, album_id: str) -> None:
+    """Delete a session's album (its places go with it; its reviews and tracks stay)."""
+    album, _ = get_album(db, session_id=session_id, album_id=album_id)
+    db.delete(album)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mixcoach.api.albums_service import album_view, create_album
+from mixcoach.api.albums_service import album_view, create_album, remove_album
 from mixcoach.api.deps import CurrentSession, StateDep
 from mixcoach.api.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_READY_RESPONSES
 from mixcoach.api.routers.paths import KnownIds
 from mixcoach.api.schemas import AlbumCreatedOut, AlbumIn, AlbumOut
+from mixcoach.storage.albums import list_albums
 
 router = APIRouter(
     prefix="/api/albums",
@@ -25,6 +26,22 @@ def post_album(body: AlbumIn, state: StateDep, session: CurrentSession) -> Album
         state, session_id=session.id, title=body.title, review_ids=body.review_ids
     )
     return AlbumCreatedOut(id=album.id, title=album.title, review_ids=review_ids)
+
+
+@router.get("")
+def get_albums(state: StateDep, session: CurrentSession) -> list[AlbumCreatedOut]:
+    """The session's albums, newest first, each with its reviews in the album's order."""
+    with state.database.session() as db:
+        return [
+            AlbumCreatedOut(id=album.id, title=album.title, review_ids=review_ids)
+            for album, review_ids in list_albums(db, session_id=session.id)
+        ]
+
+
+@router.delete("/{album_id}", status_code=204)
+def delete_album(album_id: str, state: StateDep, session: CurrentSession) -> None:
+    """Delete the album; its reviews and their tracks stay."""
+    remove_album(state, session_id=session.id, album_id=album_id)
 
 
 @router.get("/{album_id}", responses=NOT_READY_RESPONSES)

@@ -4,7 +4,7 @@
 
 import { ApiError, getJson, startSession } from "./js/api.js";
 import { setUpChat } from "./js/chat.js";
-import { openAlbum, setUpAlbumForm } from "./js/album.js";
+import { openAlbum, refreshAlbums, setUpAlbumForm } from "./js/album.js";
 import { alertIn, byId } from "./js/dom.js";
 import { markCurrent, refreshHistory, setUpHistory } from "./js/history.js";
 import { setUpRejudge } from "./js/rejudge.js";
@@ -90,6 +90,7 @@ async function start() {
       },
     });
     await refreshHistory();
+    await refreshAlbums();
   } catch (err) {
     notice(message(err));
     return;

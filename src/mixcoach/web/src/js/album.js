@@ -1,5 +1,6 @@
 // Albums: choose several of the session's reviews in the history panel, name the album and
-// create it (POST /api/albums); the album view (#/album/<id>) shows the tracks side by side,
+// create it (POST /api/albums); the session's albums are listed under the history, each with a
+// delete control (the reviews stay); the album view (#/album/<id>) shows the tracks side by side,
 // the ones that stand out with their amounts, and album-mode playback per streaming service.
 
 import { ApiError, getJson, request } from "./api.js";
@@ -41,12 +42,36 @@ export function setUpAlbumForm({ onCreated }) {
       byId("album-title-input").value = "";
       for (const input of byId("album-choices").querySelectorAll("input")) input.checked = false;
       onCreated(album);
+      await refreshAlbums();
     } catch (err) {
       alertIn(error, problem(err));
     } finally {
       button.disabled = false;
     }
   });
+}
+
+/** List the session's albums (newest first) under the history. */
+export async function refreshAlbums() {
+  const albums = await getJson("/api/albums");
+  byId("albums-box").hidden = albums.length === 0;
+  byId("album-list").replaceChildren(...albums.map((album) => h("li", { class: "flex items-center justify-between gap-2 album-entry", "data-album": album.id },
+    h("a", { href: `#/album/${encodeURIComponent(album.id)}`, class: "min-w-0 truncate text-sm text-slate-100" },
+      h("span", { class: "font-medium album-entry-title", text: album.title }),
+      h("span", { class: "block text-xs text-slate-300", text: `${album.review_ids.length} track${album.review_ids.length === 1 ? "" : "s"}` })),
+    h("button", { type: "button", class: "btn btn-small album-entry-delete", "aria-label": `Delete album ${album.title}`, text: "Delete", onclick: () => deleteAlbum(album.id) }))));
+}
+
+/** Delete album `id` (its reviews stay); leave its view when it is open. */
+async function deleteAlbum(id) {
+  alertIn(byId("albums-error"), "");
+  try {
+    await request(`/api/albums/${encodeURIComponent(id)}`, { method: "DELETE" });
+    if (location.hash === `#/album/${id}`) location.hash = "#/";
+    await refreshAlbums();
+  } catch (err) {
+    alertIn(byId("albums-error"), problem(err));
+  }
 }
 
 const cell = (text, extra = "") => h("td", { class: `py-1 pr-3 tabular-nums ${extra}`, text });
@@ -56,6 +81,7 @@ const head = (...names) => h("thead", { class: "text-slate-300" }, h("tr", { cla
 /** Show album `id` in the album view. */
 export async function openAlbum(id, { signal } = {}) {
   byId("album-name").textContent = "Loading…";
+  byId("album-delete").hidden = true;
   document.title = "Album · Mixcoach";
   for (const part of ["album-summary", "album-tracks", "album-outliers", "album-playback"]) byId(part).replaceChildren();
   alertIn(byId("album-view-error"), "");
@@ -69,6 +95,8 @@ export async function openAlbum(id, { signal } = {}) {
     return;
   }
   byId("album-name").textContent = album.title;
+  byId("album-delete").hidden = false;
+  byId("album-delete").onclick = () => deleteAlbum(album.id);
   document.title = `${album.title} · Mixcoach`;
   byId("album-name").focus({ preventScroll: true }); // a screen reader announces the album
   byId("album-summary").replaceChildren(...album.summary.map((line) => h("p", { text: line })),

@@ -88,7 +88,7 @@ async function compare(beforeId, afterId, { signal }) {
       const moved = f.excess_before !== null && f.excess_after !== null ? Math.abs(f.excess_after - f.excess_before) : null;
       detail = f.trend === "unchanged" || moved === null
         ? "unchanged"
-        : `${f.trend} by ${amount(moved, f.unit)} (${amount(f.value_before, f.unit)} → ${amount(f.value_after, f.unit)})`;
+        : `${f.trend} by ${amount(moved, f.change_unit)} (${amount(f.value_before, f.unit)} → ${amount(f.value_after, f.unit)})`;
     } else if (f.status === "new") {
       const past = f.excess_after && f.excess_after !== f.value_after;
       detail = amount(f.value_after, f.unit) + (past ? `, ${amount(f.excess_after, f.unit)} past its target` : "");
@@ -104,7 +104,7 @@ async function compare(beforeId, afterId, { signal }) {
     h("th", { scope: "row", class: "py-1 pr-3 font-normal", text: m.label }),
     h("td", { class: "py-1 pr-3 tabular-nums", text: amount(m.value_before, m.unit) }),
     h("td", { class: "py-1 pr-3 tabular-nums", text: amount(m.value_after, m.unit) }),
-    h("td", { class: "py-1 tabular-nums metric-change-amount", text: `${formatNumber(m.change, { signed: true })}${m.unit ? ` ${m.unit}` : ""}` })));
+    h("td", { class: "py-1 tabular-nums metric-change-amount", text: `${formatNumber(m.change, { signed: true })}${m.change_unit ? ` ${m.change_unit}` : ""}` })));
   box.replaceChildren(
     h("p", { class: "text-slate-100 versions-summary", text: result.summary }),
     h("h3", { class: "mt-4 font-semibold text-white", text: "Finding by finding" }),
