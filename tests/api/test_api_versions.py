@@ -1,17 +1,24 @@
 """Versions through real HTTP, on a real recording: a clean v1, a hard-clipped v2 and a clean
 v3 uploaded as versions of each other; the clipping reported new, then fixed, with its amount;
-the lineage in order; look-alike tracks suggested; another session sees nothing."""
+the lineage in order; look-alike tracks suggested; another session sees nothing. The feedback on
+a new version (from the LLM through the real SDK, and offline) is told what it fixed."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from http_helpers import analysed, assert_error, new_session, upload
+from feedback.llm_server import LLMServer, Reply
+from http_helpers import analysed, assert_error, events, new_session, streamed, upload, with_llm
+from live import LiveServer
 from recordings import DRASCULA, at_loudness, excerpt, hard_clipped
 from recordings import write as write_float
+
+from mixcoach.config import Settings
+from mixcoach.feedback.model import Feedback
 
 SECONDS = 10.0  # 16-bit stereo: 1.8 MB, under the tests' 2 MB upload limit
 
@@ -71,14 +78,16 @@ def test_clipping_is_new_in_v2_and_fixed_in_v3(
         runs,
     )
     assert runs > 50
-    assert f"v2 brought in the clipping ({runs} runs)" in pushed["summary"]
+    assert pushed["summary"].startswith("Compared with v1, v2 ")
+    assert f"brought in the clipping ({runs:,d} runs)" in pushed["summary"]
     loudness = next(m for m in pushed["metrics"] if m["metric"] == "loudness.integrated_lufs")
     assert 5.0 < loudness["change"] < 9.0  # louder by most of the 9 dB pushed in
+    assert (loudness["unit"], loudness["change_unit"]) == ("LUFS", "LU")
 
     repaired = _compare(client, auth, v2, v3)
     clipping = next(f for f in repaired["findings"] if f["code"] == "clipping")
     assert (clipping["status"], clipping["value_before"]) == ("fixed", runs)
-    assert repaired["summary"].startswith("v3 fixed ")
+    assert repaired["summary"].startswith("Compared with v2, v3 fixed ")
 
 
 def test_look_alike_tracks_are_suggested_and_other_songs_not(
@@ -126,3 +135,67 @@ def test_deleting_a_first_version_leaves_the_later_ones_linked(
     assert gone.status_code == 204, gone.text
     lineage = client.get(f"/api/reviews/{v3}/versions", headers=auth).json()["versions"]
     assert [(v["number"], v["review_id"]) for v in lineage] == [(1, v2), (2, v3)]
+
+
+def _loudness(client: httpx.Client, auth: dict[str, str], review_id: str) -> float:
+    value: float = client.get(f"/api/reviews/{review_id}/analysis", headers=auth).json()[
+        "loudness"
+    ]["integrated_lufs"]
+    return value
+
+
+def test_the_llm_is_told_what_the_new_version_fixed(
+    settings: Settings, llm_server: LLMServer, renders: dict[str, Path]
+) -> None:
+    with LiveServer(with_llm(settings, llm_server.base_url)) as server, server.client() as client:
+        auth = new_session(client)
+        clipped = analysed(client, auth, renders["v2"])
+        clean = analysed(client, auth, renders["v3"], version_of=_track_id(client, auth, clipped))
+        runs = client.get(f"/api/reviews/{clipped}/analysis", headers=auth).json()["defects"][
+            "clip_run_count"
+        ]
+        drop = _loudness(client, auth, clipped) - _loudness(client, auth, clean)
+        assert drop > 5.0  # the clean render is several LU quieter than the clipped one
+        llm_server.then(
+            Reply(
+                "v2 fixed the clipping.\n\n## Since v1\nBased on: general\n"
+                f"The {runs:,d} clipped runs of v1 are gone, and v2 plays {drop:.1f} LU quieter "
+                "than v1.\n"
+            )
+        )
+        _, done = streamed(list(events(client, auth, clean, "feedback")))
+        feedback = Feedback.model_validate(done)
+
+    (request,) = llm_server.requests
+    prompt = "\n".join(m["content"] for m in request.body["messages"])
+    assert "VERSIONS (this track is v2, a new version of v1;" in prompt
+    fixed = re.search(r"^- Fixed in v2: (.+) \(was ([\d,]+) runs\)$", prompt, re.MULTILINE)
+    assert fixed is not None, prompt
+    assert int(fixed[2].replace(",", "")) == runs
+    loudness = re.search(
+        r"^- Integrated loudness: (\S+) LUFS in v1, (\S+) LUFS in v2 \((\S+) LU\)$",
+        prompt,
+        re.MULTILINE,
+    )
+    assert loudness is not None, prompt
+    before, after, change = (float(loudness[i]) for i in (1, 2, 3))
+    assert change == pytest.approx(after - before, abs=0.11)
+    assert change == pytest.approx(-drop, abs=0.06)  # quieter: a negative change
+    assert "In words: Compared with v1, v2 fixed the clipping" in prompt
+    # What the model quotes from the comparison is grounded: nothing dropped.
+    assert feedback.fallback_reason is None
+    assert feedback.grounding is not None and feedback.grounding.dropped == []
+    assert f"{drop:.1f} LU quieter" in feedback.sections[0].body
+
+
+def test_the_offline_feedback_says_what_the_new_version_fixed(
+    client: httpx.Client, auth: dict[str, str], renders: dict[str, Path]
+) -> None:
+    clipped = analysed(client, auth, renders["v2"])
+    clean = analysed(client, auth, renders["v3"], version_of=_track_id(client, auth, clipped))
+    _, first = streamed(list(events(client, auth, clipped, "feedback")))
+    assert not [s for s in Feedback.model_validate(first).sections if s.title.startswith("Since")]
+    _, done = streamed(list(events(client, auth, clean, "feedback")))
+    since = [s for s in Feedback.model_validate(done).sections if s.title == "Since v1"]
+    assert len(since) == 1
+    assert since[0].body.startswith("Compared with v1, v2 fixed the clipping")

@@ -3,6 +3,7 @@ fingerprint tells re-renders of one song from a different song."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -91,9 +92,37 @@ def test_the_words_say_new_then_fixed(versions: dict[str, Analysis]) -> None:
         compare_versions(versions["v1"], versions["v2"]), before="v1", after="v2"
     )
     runs = versions["v2"].defects.clip_run_count
-    assert f"v2 brought in the clipping ({runs} runs)" in pushed
+    assert pushed.startswith("Compared with v1, v2 ")
+    assert f"brought in the clipping ({runs:,d} runs)" in pushed.split(". ")[0]
     repaired = explain_versions(
         compare_versions(versions["v2"], versions["v3"]), before="v2", after="v3"
     )
-    assert repaired.startswith("v3 fixed ")
-    assert "clipping" in repaired.split(";")[0]
+    first = repaired.split(". ")[0]
+    assert first.startswith("Compared with v2, v3 fixed ")
+    assert "clipping" in first.split(" brought in ")[0]
+    for summary in (pushed, repaired):
+        assert all(sentence[0].isupper() for sentence in summary.split(". "))
+
+
+def test_a_loudness_change_reads_in_lu_with_its_direction(versions: dict[str, Analysis]) -> None:
+    """v3 is 0.5 LU quieter than v1: a level in LUFS, its change in LU, a quiet master worse."""
+    comparison = compare_versions(versions["v1"], versions["v3"])
+    loudness = next(m for m in comparison.metrics if m.metric == "loudness.integrated_lufs")
+    assert (loudness.unit, loudness.change_unit) == ("LUFS", "LU")
+    peak = next(m for m in comparison.metrics if m.metric == "loudness.true_peak_dbtp")
+    assert (peak.unit, peak.change_unit) == ("dBTP", "dB")
+    quiet = next(c for c in comparison.findings if c.code == "too_quiet")
+    assert (quiet.status, quiet.trend, quiet.change_unit) == ("still_there", "worse", "LU")
+    words = explain_versions(comparison, before="v1", after="v3")
+    said = re.search(
+        r"The low loudness is still there, (\w+) than in v1 by ([\d.]+) (\w+)\.", words
+    )
+    assert said is not None, words
+    assert said[1] == "worse"
+    assert float(said[2]) == pytest.approx(0.5, abs=0.1)
+    assert said[3] == "LU"
+    assert "LUFS" not in words  # no level is quoted, only the change
+    louder = explain_versions(
+        compare_versions(versions["v3"], versions["v1"]), before="v3", after="v1"
+    )
+    assert "still there, better than in v3 by 0.5 LU" in louder

@@ -30,6 +30,7 @@ from mixcoach.analysis import Analysis
 from mixcoach.api.errors import NoFeedback, NoPreset, stream_error
 from mixcoach.api.schemas import ChatMessageOut, ChatOut
 from mixcoach.api.services import finished_review
+from mixcoach.api.versions_service import previous_version
 from mixcoach.export.presets import to_json, to_reaeq_rpl
 from mixcoach.export.report import render_report
 from mixcoach.feedback import (
@@ -126,7 +127,9 @@ def _write_feedback(
     request = FeedbackRequest.model_validate(
         {"feedback_type": review.feedback_type, "detail": review.detail_level}
     )
-    stream = engine.feedback(ready.analysis, request)
+    with database.session() as db:
+        version = previous_version(db, session_id=review.session_id, review_id=review.id)
+    stream = engine.feedback(ready.analysis, request, version=version)
     shown: list[str] = []
     for text in stream:
         shown.append(text)

@@ -11,8 +11,9 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from mixcoach.analysis import Analysis
+from mixcoach.api.errors import NotReady
 from mixcoach.api.services import finished_review
-from mixcoach.feedback.version_notes import explain_versions
+from mixcoach.feedback.version_notes import VersionFacts, explain_versions
 from mixcoach.findings.versions import VersionComparison, compare_versions, fingerprint_match
 from mixcoach.storage.models import Review, Track
 from mixcoach.storage.reviews import get_review
@@ -49,6 +50,8 @@ class Comparison:
     before: Review
     after: Review
     comparison: VersionComparison
+    before_name: str  # "v1", or the file name when the two are not versions of one song
+    after_name: str
     summary: str
 
 
@@ -101,6 +104,8 @@ def compare_reviews(db: Session, *, session_id: str, review_id: str, other_id: s
         before_row.review,
         after_row.review,
         comparison,
+        before_name,
+        after_name,
         explain_versions(comparison, before=before_name, after=after_name),
     )
 
@@ -114,3 +119,20 @@ def _names(db: Session, session_id: str, before: Track, after: Track) -> tuple[s
     if before.id in numbers and after.id in numbers:
         return f"v{numbers[before.id]}", f"v{numbers[after.id]}"
     return before.filename, after.filename
+
+
+def previous_version(db: Session, *, session_id: str, review_id: str) -> VersionFacts | None:
+    """The review compared with its track's previous version (that track's newest review);
+    None for a first version, or while the previous version's analysis is not done."""
+    row = get_review(db, session_id=session_id, review_id=review_id)
+    previous_id = row.track.previous_track_id
+    earlier = (
+        None if previous_id is None else newest_reviews(db, session_id=session_id).get(previous_id)
+    )
+    if earlier is None:
+        return None
+    try:
+        found = compare_reviews(db, session_id=session_id, review_id=earlier.id, other_id=review_id)
+    except NotReady:
+        return None
+    return VersionFacts(found.comparison, before=found.before_name, after=found.after_name)

@@ -34,6 +34,7 @@ from mixcoach.feedback.model import (
     Presets,
 )
 from mixcoach.feedback.stream import Streamed
+from mixcoach.feedback.version_notes import VersionFacts
 from mixcoach.knowledge.platforms import Platform
 
 if TYPE_CHECKING:
@@ -44,7 +45,12 @@ class FeedbackEngine(Protocol):
     #: "offline" or "openai:<model>"; recorded in every Feedback and ChatAnswer.
     name: str
 
-    def feedback(self, analysis: Analysis, request: FeedbackRequest) -> Streamed[Feedback]: ...
+    def feedback(
+        self, analysis: Analysis, request: FeedbackRequest, *, version: VersionFacts | None = None
+    ) -> Streamed[Feedback]:
+        """The feedback, streamed; with ``version``, it says what changed since the previous
+        version too."""
+        ...
 
     def chat(
         self,

@@ -43,6 +43,7 @@ from mixcoach.feedback.plan import build_plan
 from mixcoach.feedback.presets import derive_presets, presets_from_plan
 from mixcoach.feedback.retrieval import KnowledgeBase, knowledge_base
 from mixcoach.feedback.stream import Streamed
+from mixcoach.feedback.version_notes import VersionFacts, version_section
 from mixcoach.findings.model import Finding
 from mixcoach.formatting import count
 from mixcoach.knowledge.platforms import Platform
@@ -101,12 +102,17 @@ class OfflineEngine:
     def presets(self, analysis: Analysis) -> Presets:
         return derive_presets(analysis, platforms=self.platforms())
 
-    def feedback(self, analysis: Analysis, request: FeedbackRequest) -> Streamed[Feedback]:
-        result = self.compose(analysis, request)
+    def feedback(
+        self, analysis: Analysis, request: FeedbackRequest, *, version: VersionFacts | None = None
+    ) -> Streamed[Feedback]:
+        result = self.compose(analysis, request, version=version)
         return Streamed(_stream_feedback(result))
 
-    def compose(self, analysis: Analysis, request: FeedbackRequest) -> Feedback:
-        """The whole feedback at once (``feedback`` streams this)."""
+    def compose(
+        self, analysis: Analysis, request: FeedbackRequest, *, version: VersionFacts | None = None
+    ) -> Feedback:
+        """The whole feedback at once (``feedback`` streams this); with ``version``, what changed
+        since the previous version comes right after the overview."""
         if request.feedback_type != analysis.request.feedback_type:
             # Judgements depend on the type: a mixdown's findings are not a master's.
             raise InputError(
@@ -123,12 +129,15 @@ class OfflineEngine:
         ctx = Context(analysis, presets_from_plan(plan), delivery, self.knowledge, plan)
         findings = ranked_findings(analysis, plan)
         advice = [advise(f, ctx) for f in findings]
+        sections = _sections(ctx, request, findings, advice)
+        if version is not None:
+            sections.insert(1, version_section(version))
         return Feedback(
             engine=self.name,
             fallback_reason=None,
             request=request,
             headline=_headline(ctx, findings, advice),
-            sections=_sections(ctx, request, findings, advice),
+            sections=sections,
             delivery=delivery,
             grounding=None,
             plan=plan,

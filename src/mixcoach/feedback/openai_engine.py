@@ -66,6 +66,7 @@ from mixcoach.feedback.prompts import (
     summary_messages,
 )
 from mixcoach.feedback.stream import Streamed
+from mixcoach.feedback.version_notes import VersionFacts, version_block
 from mixcoach.knowledge.platforms import Platform
 
 log = logging.getLogger(__name__)
@@ -141,16 +142,18 @@ class OpenAIEngine:
 
     # --- feedback ---------------------------------------------------------------------------
 
-    def feedback(self, analysis: Analysis, request: FeedbackRequest) -> Streamed[Feedback]:
+    def feedback(
+        self, analysis: Analysis, request: FeedbackRequest, *, version: VersionFacts | None = None
+    ) -> Streamed[Feedback]:
         # Validate the request (feedback type, platform names) before any network traffic.
         platforms = self._fallback.platforms(request.platforms)
-        offline = self._fallback.compose(analysis, request)
+        offline = self._fallback.compose(analysis, request, version=version)
         delivery = (
             platform_verdicts(analysis, platforms)
             if request.feedback_type == "master_review"
             else []
         )
-        grounder, sheet = self._facts(analysis, platforms, delivery)
+        grounder, sheet = self._facts(analysis, platforms, delivery, version=version)
         codes = [f.code for f in ranked_findings(analysis)]
         passages = [
             p
@@ -169,9 +172,13 @@ class OpenAIEngine:
         analysis: Analysis,
         platforms: Sequence[Platform],
         delivery: Sequence[PlatformVerdict],
+        *,
+        version: VersionFacts | None = None,
     ) -> tuple[Grounder, str]:
         """The grounding check over every measured fact, and the compact sheet the prompt
-        carries (every number on it is among those facts), with the review's one plan."""
+        carries (every number on it is among those facts), with the review's one plan; with
+        ``version``, the comparison with the previous version closes the sheet (its numbers,
+        measured on both versions, may be quoted too)."""
         plan = build_plan(analysis, platforms=platforms)
         presets = presets_from_plan(plan)
         facts = collect_facts(analysis, presets=presets, delivery=delivery, plan=plan)
@@ -189,6 +196,10 @@ class OpenAIEngine:
             *(f"{s.title} {s.amount} {s.evidence} {s.reason}" for s in plan.steps),
             *(v.note for v in delivery),
         ]
+        if version is not None:
+            block = version_block(version)
+            sheet += "\n\n" + block
+            stated.append(block)
         return Grounder(facts, metrics=analysis.metrics, stated=stated), sheet
 
     def _feedback(

@@ -1,13 +1,18 @@
 """A version comparison in words, for the page, the PDF and the language model's facts:
-"v2 fixed the clipping; the top end is now 2.0 dB brighter than v1"."""
+"Compared with v1, v2 fixed the clipping. The top end is now 2.0 dB brighter than in v1."."""
 
 from __future__ import annotations
 
-from mixcoach.findings.versions import FindingChange, MetricChange, VersionComparison
-from mixcoach.formatting import listing, number
+from dataclasses import dataclass
+
+from mixcoach.feedback.model import Section
+from mixcoach.feedback.numbers import unit_class, with_unit
+from mixcoach.findings.versions import UNCHANGED, FindingChange, MetricChange, VersionComparison
+from mixcoach.formatting import count, listing, number, signed
 
 #: A band level that moved less than this between versions is not worth a sentence.
 BAND_CHANGE_DB = 1.0
+
 #: How each band's rise reads.
 BAND_WORDS = {
     "sub": ("the sub", "heavier", "lighter"),
@@ -41,23 +46,87 @@ FINDING_NAMES = {
 }
 
 
+@dataclass(frozen=True)
+class VersionFacts:
+    """A review compared with its track's previous version, and the names both go by."""
+
+    comparison: VersionComparison
+    before: str  # "v1"
+    after: str  # "v2", the review the feedback is about
+
+    def summary(self) -> str:
+        return explain_versions(self.comparison, before=self.before, after=self.after)
+
+
+def version_block(facts: VersionFacts) -> str:
+    """The comparison as prompt facts: every finding fixed, still there (better or worse, by
+    how much) or new, and every metric that moved, with both values."""
+    lines = [
+        f"VERSIONS (this track is {facts.after}, a new version of {facts.before}; tell the "
+        f"producer what {facts.after} fixed, what is still there and what is new)",
+        f"- In words: {facts.summary()}",
+    ]
+    for change in facts.comparison.findings:
+        lines.append(f"- {_finding_fact(change, facts)}")
+    for metric in facts.comparison.metrics:
+        if metric.change is None or metric.value_before is None or metric.value_after is None:
+            continue
+        if abs(metric.change) < UNCHANGED:
+            continue
+        lines.append(
+            f"- {metric.label}: {_quantity(metric.value_before, metric.unit)} in {facts.before}, "
+            f"{_quantity(metric.value_after, metric.unit)} in {facts.after} "
+            f"({signed(metric.change, metric.change_unit)})"
+        )
+    return "\n".join(lines)
+
+
+def version_section(facts: VersionFacts) -> Section:
+    """The comparison as the feedback's section on what changed since the previous version."""
+    return Section(
+        kind="overview",
+        title=f"Since {facts.before}",
+        body=facts.summary(),
+        finding_codes=[],
+    )
+
+
+def _finding_fact(change: FindingChange, facts: VersionFacts) -> str:
+    def value(amount: float | None) -> str:
+        return "not measured" if amount is None else _quantity(amount, change.unit)
+
+    if change.status == "fixed":
+        return f"Fixed in {facts.after}: {change.title} (was {value(change.value_before)})"
+    if change.status == "new":
+        return f"New in {facts.after}: {change.title} ({value(change.value_after)})"
+    trend = "" if change.trend is None else f", {change.trend}"
+    step = _moved(change)
+    if change.trend in ("better", "worse") and step is not None:
+        trend += f" by {number(step)} {change.change_unit}".rstrip()
+    return (
+        f"Still there{trend}: {change.title} ({value(change.value_before)} in {facts.before}, "
+        f"{value(change.value_after)} in {facts.after})"
+    )
+
+
 def explain_versions(comparison: VersionComparison, *, before: str, after: str) -> str:
-    """One paragraph: what ``after`` fixed, what it still has (better or worse, by how much),
-    what it brought in, and the band levels that moved by ``BAND_CHANGE_DB`` or more."""
+    """A few sentences: what ``after`` fixed and brought in, what it still has (better or
+    worse than ``before``, by how much) and the band levels that moved by ``BAND_CHANGE_DB``
+    or more. The version names open no sentence, so a file name keeps its own case."""
     fixed = [_name(c) for c in comparison.findings if c.status == "fixed"]
+    new = [_name(c) + _amount(c) for c in comparison.findings if c.status == "new"]
     still = [c for c in comparison.findings if c.status == "still_there"]
-    new = [c for c in comparison.findings if c.status == "new"]
-    parts = []
+    moves = []
     if fixed:
-        parts.append(f"{after} fixed {listing(fixed)}")
-    for change in still:
-        parts.append(f"{_name(change)} is still there{_trend(change, before=before)}")
-    for change in new:
-        parts.append(f"{after} brought in {_name(change)}{_amount(change)}")
-    parts += [_band(m, before=before) for m in comparison.metrics if _band_moved(m)]
-    if not parts:
-        return f"{after} measures like {before}: no finding and no band level changed."
-    return "; ".join(parts) + "."
+        moves.append(f"fixed {listing(fixed)}")
+    if new:
+        moves.append(f"brought in {listing(new)}")
+    sentences = [f"Compared with {before}, {after} {' and '.join(moves)}"] if moves else []
+    sentences += [f"{_name(c)} is still there{_trend(c, before=before)}" for c in still]
+    sentences += [_band(m, before=before) for m in comparison.metrics if _band_moved(m)]
+    if not sentences:
+        return f"No finding and no band level changed from {before} to {after}."
+    return " ".join(text[0].upper() + text[1:] + "." for text in sentences)
 
 
 def _name(change: FindingChange) -> str:
@@ -65,25 +134,32 @@ def _name(change: FindingChange) -> str:
 
 
 def _trend(change: FindingChange, *, before: str) -> str:
+    """ ", better than in v1 by 2.0 LU": how much nearer its target (or further) it sits."""
     if change.trend is None or change.trend == "unchanged":
-        return ""
-    step = _step(change)
-    amount = "" if step is None else f" by {number(abs(step))} {change.unit}".rstrip()
-    return f", {change.trend}{amount} than {before}"
+        return ", unchanged" if change.trend == "unchanged" else ""
+    step = _moved(change)
+    if step is None:
+        return f", {change.trend} than in {before}"
+    return f", {change.trend} than in {before} by {number(step)} {change.change_unit}".rstrip()
 
 
-def _step(change: FindingChange) -> float | None:
-    if change.value_before is None or change.value_after is None:
+def _moved(change: FindingChange) -> float | None:
+    """How much nearer its target (or further) a finding still there sits, in its unit."""
+    if change.excess_before is None or change.excess_after is None:
         return None
-    return change.value_after - change.value_before
+    return abs(change.excess_after - change.excess_before)
 
 
 def _amount(change: FindingChange) -> str:
     value = change.value_after
-    if value is None:
-        return ""
-    decimals = 0 if float(value).is_integer() else 1
-    return f" ({number(value, decimals=decimals)} {change.unit})".replace(" )", ")")
+    return "" if value is None else f" ({_quantity(value, change.unit)})"
+
+
+def _quantity(value: float, unit: str) -> str:
+    """A value as the feedback writes it; a whole count ("275 runs") without decimals."""
+    if unit_class(unit) is None and float(value).is_integer():
+        return f"{count(int(value))} {unit}".rstrip()
+    return with_unit(value, unit)
 
 
 def _band_moved(metric: MetricChange) -> bool:
@@ -98,4 +174,5 @@ def _band(metric: MetricChange, *, before: str) -> str:
     name = metric.metric.split(".")[2]
     where, up, down = BAND_WORDS.get(name, (metric.label, "louder", "quieter"))
     change = metric.change or 0.0
-    return f"{where} is now {number(abs(change))} dB {up if change > 0 else down} than {before}"
+    direction = up if change > 0 else down
+    return f"{where} is now {number(abs(change))} dB {direction} than in {before}"

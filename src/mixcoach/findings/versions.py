@@ -34,6 +34,8 @@ KEY_CONFIDENCE = 0.5
 CURVE_CORRELATION = 0.8
 #: A metric that moved less than this (in its own unit) is unchanged.
 UNCHANGED = 0.05
+#: The difference of two levels is an amount: 2 LUFS apart is 2 LU, 2 dBTP apart is 2 dB.
+DIFFERENCE_UNIT = {"LUFS": "LU", "dBTP": "dB", "dBFS": "dB"}
 
 FindingStatus = Literal["fixed", "still_there", "new"]
 Trend = Literal["better", "worse", "unchanged"]
@@ -64,6 +66,8 @@ class FindingChange(Model):
     """The evidence its amount is read from, as a dotted path (None when it has none)."""
     unit: str
     """The unit of the values."""
+    change_unit: str
+    """The unit of a difference between the values (`LU` for levels in `LUFS`)."""
     value_before: float | None
     """The evidence's value in the earlier version."""
     value_after: float | None
@@ -86,6 +90,8 @@ class MetricChange(Model):
     """Its name to show."""
     unit: str
     """Its unit."""
+    change_unit: str
+    """The unit of the change (`LU` for a level in `LUFS`, `dB` for one in `dBTP`)."""
     value_before: float | None
     """Its value in the earlier version."""
     value_after: float | None
@@ -191,6 +197,7 @@ def _finding_change(before: Finding | None, after: Finding | None) -> FindingCha
         severity_after=None if after is None else after.severity,
         metric=None if lead is None else lead.metric,
         unit="" if lead is None else lead.unit,
+        change_unit="" if lead is None else difference_unit(lead.unit),
         value_before=None if evidence_before is None else evidence_before.value,
         value_after=None if evidence_after is None else evidence_after.value,
         excess_before=excess_before,
@@ -229,6 +236,7 @@ def _metric_changes(before: Analysis, after: Analysis) -> list[MetricChange]:
                 metric=old.metric,
                 label=old.label,
                 unit=old.unit,
+                change_unit=difference_unit(old.unit),
                 value_before=old.value,
                 value_after=new.value,
                 change=_difference(old.value, new.value),
@@ -244,12 +252,18 @@ def _metric_changes(before: Analysis, after: Analysis) -> list[MetricChange]:
                 metric=f"spectrum.bands.{band.name}.level_db",
                 label=f"{band.name.replace('_', ' ')} band level",
                 unit="dB",
+                change_unit="dB",
                 value_before=band.level_db,
                 value_after=later_band.level_db,
                 change=_difference(band.level_db, later_band.level_db),
             )
         )
     return changes
+
+
+def difference_unit(unit: str) -> str:
+    """The unit of a difference between two values in ``unit``."""
+    return DIFFERENCE_UNIT.get(unit, unit)
 
 
 def _difference(before: float | None, after: float | None) -> float | None:
