@@ -1,7 +1,8 @@
 """Versions through real HTTP, on a real recording: a clean v1, a hard-clipped v2 and a clean
 v3 uploaded as versions of each other; the clipping reported new, then fixed, with its amount;
 the lineage in order; look-alike tracks suggested; another session sees nothing. The feedback on
-a new version (from the LLM through the real SDK, and offline) is told what it fixed."""
+a new version (from the LLM through the real SDK, and offline) and its PDF report say what it
+fixed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from export.pdfcheck import page_texts, squash
 from feedback.llm_server import LLMServer, Reply
 from http_helpers import analysed, assert_error, events, new_session, streamed, upload, with_llm
 from live import LiveServer
@@ -199,3 +201,10 @@ def test_the_offline_feedback_says_what_the_new_version_fixed(
     since = [s for s in Feedback.model_validate(done).sections if s.title == "Since v1"]
     assert len(since) == 1
     assert since[0].body.startswith("Compared with v1, v2 fixed the clipping")
+    # The report prints the same comparison.
+    pdf = client.get(f"/api/reviews/{clean}/report.pdf", headers=auth)
+    assert pdf.status_code == 200, pdf.text
+    text = squash("\n".join(page_texts(pdf.content)))
+    assert squash(since[0].body) in text
+    first_pdf = client.get(f"/api/reviews/{clipped}/report.pdf", headers=auth).content
+    assert "Sincev1" not in squash("\n".join(page_texts(first_pdf)))

@@ -321,6 +321,7 @@ def report_pdf(
     presets = presets_for(database, engine, ready)
     with database.session() as db:
         messages = chat_store.list_messages(db, review_id=review_id)
+        version = previous_version(db, session_id=session_id, review_id=review_id)
     pdf = render_report(
         ready.analysis,
         feedback=feedback,
@@ -329,6 +330,7 @@ def report_pdf(
         generated_at=generated_at,
         track_name=ready.track.filename,
         reference_name=None if ready.reference is None else ready.reference.filename,
+        version=version,
     )
     return Download(
         filename=f"{_stem(ready.track)} Mixcoach report.pdf",

@@ -11,6 +11,7 @@ Call::
         generated_at=datetime.now(UTC), # timezone-aware; printed on every page
         track_name="My Song (master).wav",  # as the producer named it (default: the analysed
         reference_name="Ref.flac",          # file's base name)
+        version=facts,                  # VersionFacts when the track is a new version, or None
     )
 
 The report holds, in order: the request and track facts, the headline verdict, the metric table
@@ -18,9 +19,10 @@ with targets and status (worded and rounded by :mod:`mixcoach.findings.metric_vi
 page shows them), the findings with severity and time ranges, what each streaming service does
 to the track, the charts (loudness over time, spectrum against the genre targets, correlation
 over time with the findings' spans, stereo width per band, and the comparison with the
-reference when there is one), the reference comparison table, the written feedback, the chat
-questions and answers, the presets, and the measurement notes. Every page carries the track
-name, the date and "Page n of N".
+reference when there is one), the reference comparison table, what changed since the previous
+version when the track is a new one (:mod:`mixcoach.export.report_versions`), the written
+feedback, the chat questions and answers, the presets, and the measurement notes. Every page
+carries the track name, the date and "Page n of N".
 
 It is built from ReportLab Platypus flowables; the look (fonts, colours, sizes) lives in
 :mod:`mixcoach.export.report_styles` and the charts in :mod:`mixcoach.export.report_charts`.
@@ -85,6 +87,7 @@ from mixcoach.export.report_styles import (
     report_styles,
     table_style,
 )
+from mixcoach.export.report_versions import version_section
 from mixcoach.feedback.model import (
     ChatMessage,
     CompressorSettings,
@@ -94,6 +97,7 @@ from mixcoach.feedback.model import (
     Presets,
     WidthMove,
 )
+from mixcoach.feedback.version_notes import VersionFacts
 from mixcoach.findings.metric_view import format_figure, metric_views
 from mixcoach.findings.model import SEVERITIES, Finding
 from mixcoach.formatting import format_ranges, format_target, format_time, format_value, signed
@@ -148,6 +152,7 @@ def render_report(
     generated_at: datetime,
     track_name: str | None = None,
     reference_name: str | None = None,
+    version: VersionFacts | None = None,
 ) -> bytes:
     """The PDF report of ``analysis`` (see the module docstring), as bytes.
 
@@ -169,6 +174,7 @@ def render_report(
         generated_at=generated_at,
         track_name=track_name,
         reference_name=reference_name,
+        version=version,
         styles=report_styles(),
     )
     # "Page n of N" needs N: a first pass counts the pages (the footer sits outside the text
@@ -198,6 +204,7 @@ class _Report:
     generated_at: datetime
     track_name: str
     reference_name: str | None
+    version: VersionFacts | None  # the comparison with the previous version, when it is one
     styles: Styles
 
     def build(self, *, total_pages: int | None) -> tuple[bytes, int]:
@@ -282,6 +289,7 @@ class _Report:
         story += self._platforms()
         story += self._charts()
         story += self._reference()
+        story += version_section(self.version, s)
         story += self._feedback()
         story += self._chat()
         story += self._presets()

@@ -74,8 +74,8 @@ def version_block(facts: VersionFacts) -> str:
         if abs(metric.change) < UNCHANGED:
             continue
         lines.append(
-            f"- {metric.label}: {_quantity(metric.value_before, metric.unit)} in {facts.before}, "
-            f"{_quantity(metric.value_after, metric.unit)} in {facts.after} "
+            f"- {metric.label}: {quantity(metric.value_before, metric.unit)} in {facts.before}, "
+            f"{quantity(metric.value_after, metric.unit)} in {facts.after} "
             f"({signed(metric.change, metric.change_unit)})"
         )
     return "\n".join(lines)
@@ -93,14 +93,14 @@ def version_section(facts: VersionFacts) -> Section:
 
 def _finding_fact(change: FindingChange, facts: VersionFacts) -> str:
     def value(amount: float | None) -> str:
-        return "not measured" if amount is None else _quantity(amount, change.unit)
+        return "not measured" if amount is None else quantity(amount, change.unit)
 
     if change.status == "fixed":
         return f"Fixed in {facts.after}: {change.title} (was {value(change.value_before)})"
     if change.status == "new":
         return f"New in {facts.after}: {change.title} ({value(change.value_after)})"
     trend = "" if change.trend is None else f", {change.trend}"
-    step = _moved(change)
+    step = moved(change)
     if change.trend in ("better", "worse") and step is not None:
         trend += f" by {number(step)} {change.change_unit}".rstrip()
     return (
@@ -121,7 +121,9 @@ def explain_versions(comparison: VersionComparison, *, before: str, after: str) 
         moves.append(f"fixed {listing(fixed)}")
     if new:
         moves.append(f"brought in {listing(new)}")
-    sentences = [f"Compared with {before}, {after} {' and '.join(moves)}"] if moves else []
+    # "fixed A and B, and brought in C": the comma keeps the two lists apart.
+    joined = (" and " if len(fixed) < 2 else ", and ").join(moves)
+    sentences = [f"Compared with {before}, {after} {joined}"] if moves else []
     sentences += [f"{_name(c)} is still there{_trend(c, before=before)}" for c in still]
     sentences += [_band(m, before=before) for m in comparison.metrics if _band_moved(m)]
     if not sentences:
@@ -137,13 +139,13 @@ def _trend(change: FindingChange, *, before: str) -> str:
     """ ", better than in v1 by 2.0 LU": how much nearer its target (or further) it sits."""
     if change.trend is None or change.trend == "unchanged":
         return ", unchanged" if change.trend == "unchanged" else ""
-    step = _moved(change)
+    step = moved(change)
     if step is None:
         return f", {change.trend} than in {before}"
     return f", {change.trend} than in {before} by {number(step)} {change.change_unit}".rstrip()
 
 
-def _moved(change: FindingChange) -> float | None:
+def moved(change: FindingChange) -> float | None:
     """How much nearer its target (or further) a finding still there sits, in its unit."""
     if change.excess_before is None or change.excess_after is None:
         return None
@@ -152,10 +154,10 @@ def _moved(change: FindingChange) -> float | None:
 
 def _amount(change: FindingChange) -> str:
     value = change.value_after
-    return "" if value is None else f" ({_quantity(value, change.unit)})"
+    return "" if value is None else f" ({quantity(value, change.unit)})"
 
 
-def _quantity(value: float, unit: str) -> str:
+def quantity(value: float, unit: str) -> str:
     """A value as the feedback writes it; a whole count ("275 runs") without decimals."""
     if unit_class(unit) is None and float(value).is_integer():
         return f"{count(int(value))} {unit}".rstrip()
