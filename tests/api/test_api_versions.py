@@ -104,6 +104,15 @@ def test_look_alike_tracks_are_suggested_and_other_songs_not(
     reasons = {s["review_id"]: s["reason"] for s in body["suggestions"]}
     assert reasons == {final: "file_name", bounce: "fingerprint"}
     assert other not in reasons
+    # Another session's render of the same song is never suggested to this one, nor this
+    # session's to it.
+    stranger = new_session(client)
+    theirs = analysed(client, stranger, renders["v3"])
+    mine = client.get(f"/api/reviews/{v1}/versions", headers=auth).json()["suggestions"]
+    assert theirs not in {s["review_id"] for s in mine}
+    assert (
+        client.get(f"/api/reviews/{theirs}/versions", headers=stranger).json()["suggestions"] == []
+    )
 
 
 def test_version_of_an_unknown_track_is_a_422_naming_the_field(

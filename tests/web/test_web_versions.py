@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from recordings import DRASCULA, at_loudness, excerpt, hard_clipped, write
 from web_page import Page
 from web_steps import REQUEST, fill_form, shown, wait_for_results
@@ -132,6 +133,15 @@ def test_a_clipped_new_version_and_an_album(
         service = f'.album-platform[data-platform="{platform["platform"]}"]'
         gain = page.page.locator(f"{service} .album-gain")
         assert gain.inner_text() == f"{shown(platform['album_gain_db'], signed=True)} dB"
+        # and where each track then plays: its own loudness plus that one gain
+        cells = page.page.locator(f"{service} td").all_inner_texts()[1:]
+        assert len(cells) == len(album["tracks"])
+        for cell, played, track in zip(cells, platform["tracks"], album["tracks"], strict=True):
+            if played["playback_lufs"] is None:
+                continue
+            expected = track["integrated_lufs"] + platform["album_gain_db"]
+            assert played["playback_lufs"] == pytest.approx(expected)
+            assert cell.startswith(f"{shown(played['playback_lufs'])} LUFS")
     loud = [o for o in album["outliers"] if o["metric"] == "loudness.integrated_lufs"]
     assert [o["track_id"] for o in loud] == [second]
     assert loud[0]["difference"] > 0
