@@ -20,6 +20,10 @@ from web_steps import REQUEST, fill_form, shown, wait_for_results
 SECONDS = 20.0
 
 
+def squashed(text: str) -> str:
+    return " ".join(text.split())
+
+
 def upload(page: Page, track: Path, *, version_of: str = "") -> str:
     """Upload ``track`` through the form (as a new version of the track named ``version_of``)
     and wait for its review; the review's id."""
@@ -55,6 +59,7 @@ def test_a_clipped_new_version_and_an_album(
     page.page.wait_for_selector("#versions-timeline li")
     assert page.page.locator("#versions-timeline li").count() == 1
     assert "only version" in page.text("#versions-intro")
+    assert page.page.locator(".feedback-section h3", has_text="Since").count() == 0
 
     # The page offers the session's tracks as what a new upload is a version of.
     page.page.click("#new-review")
@@ -91,6 +96,12 @@ def test_a_clipped_new_version_and_an_album(
     change = page.page.locator(f"{row_of_peak} .metric-change-amount")
     assert change.inner_text().startswith("+" + shown(peak["change"]))
     page.shot_of("#versions-section", "versions-01-compared")
+    # The feedback on v2 says what changed since v1, as the comparison does.
+    since = page.page.locator(".feedback-section").filter(
+        has=page.page.locator("h3", has_text="Since v1")
+    )
+    assert since.count() == 1
+    assert squashed(compared["summary"]) in squashed(since.inner_text())
 
     # A render uploaded without naming its earlier version: the page suggests the song's
     # versions, and compares with one at a click (the earlier one first).
