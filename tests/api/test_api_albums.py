@@ -119,3 +119,16 @@ def test_albums_are_listed_and_deleting_one_keeps_its_reviews(
     assert all(reviews[r]["job"]["state"] == "done" for r in album_reviews[:2])
     tracks = {t["id"] for t in client.get("/api/tracks", headers=auth).json()}
     assert {reviews[r]["track"]["id"] for r in album_reviews[:2]} <= tracks
+
+
+def test_an_album_left_with_one_review_says_so(
+    client: httpx.Client, auth: dict[str, str], album_reviews: list[str]
+) -> None:
+    album = _album(client, auth, album_reviews[:2])
+    gone = client.delete(f"/api/reviews/{album_reviews[0]}", headers=auth)
+    assert gone.status_code == 204, gone.text
+    listed = client.get("/api/albums", headers=auth).json()
+    assert [a["review_ids"] for a in listed] == [album_reviews[1:2]]
+    response = client.get(f"/api/albums/{album['id']}", headers=auth)
+    body = assert_error(response, 409, "not_ready", "has 1 of its reviews left")
+    assert "two or more" in body["error"]["message"]

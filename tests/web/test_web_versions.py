@@ -174,6 +174,7 @@ def test_a_clipped_new_version_and_an_album(
     stranger.page.evaluate(f"location.hash = '#/album/{album_id}'")
     stranger.page.wait_for_selector("#album-view-error:not([hidden])")
     assert stranger.text("#album-name") == "Album not found"
+    assert stranger.page.locator("#album-delete").is_hidden()
     assert stranger.page.locator("#albums-box").is_hidden()
     assert stranger.page.locator(".album-entry").count() == 0
     assert stranger.api("/api/albums").json() == []

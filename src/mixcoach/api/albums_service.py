@@ -7,12 +7,19 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from mixcoach.analysis import Analysis
+from mixcoach.api.errors import NotReady
 from mixcoach.api.services import finished_review
 from mixcoach.api.state import AppState
 from mixcoach.feedback.album_notes import explain_album
 from mixcoach.findings.album import AlbumReport, album_report
 from mixcoach.storage.albums import add_album, delete_album, get_album
 from mixcoach.storage.models import Album
+
+#: An album whose reviews were deleted down to one (or none) cannot be read as a release.
+ALBUM_TOO_SMALL = (
+    "Album {title} has {count} of its reviews left; an album needs two or more. "
+    "Delete it, or make a new one."
+)
 
 
 @dataclass(frozen=True)
@@ -39,8 +46,11 @@ def remove_album(state: AppState, *, session_id: str, album_id: str) -> None:
 
 
 def album_view(db: Session, *, session_id: str, album_id: str) -> AlbumView:
-    """The album across its tracks; NotReady until every track's analysis is done."""
+    """The album across its tracks; NotReady until every track's analysis is done, and when
+    deleted reviews left it fewer than two."""
     album, review_ids = get_album(db, session_id=session_id, album_id=album_id)
+    if len(review_ids) < 2:
+        raise NotReady(ALBUM_TOO_SMALL.format(title=album.title, count=len(review_ids)))
     tracks = []
     for review_id in review_ids:
         row, document = finished_review(db, session_id=session_id, review_id=review_id)

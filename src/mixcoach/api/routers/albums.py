@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from mixcoach.api.albums_service import album_view, create_album, remove_album
 from mixcoach.api.deps import CurrentSession, StateDep
-from mixcoach.api.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_READY_RESPONSES
+from mixcoach.api.errors import AUTH_RESPONSES, COMMON_RESPONSES, ErrorResponse
 from mixcoach.api.routers.paths import KnownIds
 from mixcoach.api.schemas import AlbumCreatedOut, AlbumIn, AlbumOut
 from mixcoach.storage.albums import list_albums
+
+#: Reading an album waits for its tracks' analyses, and needs two of its reviews left.
+ALBUM_NOT_READY: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": ErrorResponse,
+        "description": "A track's analysis is not finished yet, or failed; or deleted reviews "
+        "left the album fewer than two tracks.",
+    }
+}
 
 router = APIRouter(
     prefix="/api/albums",
@@ -44,7 +55,7 @@ def delete_album(album_id: str, state: StateDep, session: CurrentSession) -> Non
     remove_album(state, session_id=session.id, album_id=album_id)
 
 
-@router.get("/{album_id}", responses=NOT_READY_RESPONSES)
+@router.get("/{album_id}", responses=ALBUM_NOT_READY)
 def get_album(album_id: str, state: StateDep, session: CurrentSession) -> AlbumOut:
     """Loudness, true peak, tonal balance and width across the tracks, the tracks that stand
     out (with amounts), and album-mode playback per streaming service."""

@@ -90,7 +90,12 @@ export async function openAlbum(id, { signal } = {}) {
     album = await getJson(`/api/albums/${encodeURIComponent(id)}`, { signal });
   } catch (err) {
     if (err.name === "AbortError") return;
-    byId("album-name").textContent = "Album not found";
+    // Not found, or one that cannot be read now (a track still analysing, too few tracks left):
+    // the message says which, and an album that exists can still be deleted from here.
+    const missing = err instanceof ApiError && err.status === 404;
+    byId("album-name").textContent = missing ? "Album not found" : "Album";
+    byId("album-delete").hidden = missing;
+    byId("album-delete").onclick = () => deleteAlbum(id);
     alertIn(byId("album-view-error"), problem(err));
     return;
   }
