@@ -22,3 +22,5 @@ for (const [plain, hashed] of Object.entries(names)) {
 }
 writeFileSync(`${dist}/index.html`, html);
 copyFileSync(`${src}/favicon.svg`, `${dist}/favicon.svg`);
+// The service worker keeps its name (a worker is found again by its URL) and is revalidated.
+copyFileSync(`${src}/sw.js`, `${dist}/sw.js`);

@@ -112,9 +112,11 @@ def test_upload_analyse_read_ask_and_come_back(page: Page, mixes: Any) -> None:
     clipping = next(f for f in analysis["findings"] if f["code"] == "clipping")
     assert clipping["severity"] == "problem" and clipping["time_ranges"]
     page.page.wait_for_selector("#play:not([disabled])")
-    # The waveform's plugin puts the regions on the page a moment after the audio is decoded.
+    # Runs of clipping that nearly touch are one place on the waveform; the longest are painted.
     regions = page.page.locator('.finding-region[data-finding="clipping"]')
-    expect(regions).to_have_count(len(clipping["time_ranges"]))
+    regions.first.wait_for(state="attached")
+    painted = regions.count()
+    assert 1 <= painted <= min(8, len(clipping["time_ranges"]))
     finding = page.page.locator("#finding-clipping")
     assert clipping["title"] in finding.inner_text()
     chips = finding.locator("button.chip")
@@ -242,5 +244,5 @@ def test_upload_analyse_read_ask_and_come_back(page: Page, mixes: Any) -> None:
     assert page.page.evaluate("location.hash") == f"#/review/{review_id}"
     assert page.page.locator(".chat-message").count() == 2
     page.page.wait_for_selector("#play:not([disabled])")
-    expect(regions).to_have_count(len(clipping["time_ranges"]))
+    expect(regions).to_have_count(painted)
     page.shot("11-reopened-from-history")

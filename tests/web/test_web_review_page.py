@@ -185,8 +185,8 @@ def test_a_language_model_can_be_asked_again(new_page: Any, solo: dict[str, Any]
 def test_time_chips_are_named_by_what_they_show(
     opened: tuple[Page, list[str]], solo: dict[str, Any]
 ) -> None:
-    """Each place a finding names is a button whose accessible name starts with the times it
-    shows (WCAG 2.5.3, label in name), then says it plays from there."""
+    """Each place a finding names is a button whose accessible name starts with all it shows,
+    the ▶ and the times (WCAG 2.5.3, label in name), then says it plays from there."""
     page, _ = opened
     analysis = page.api(f"/api/reviews/{solo['review']['id']}/analysis").json()
     clipping = next(f for f in analysis["findings"] if f["code"] == "clipping")
@@ -199,7 +199,8 @@ def test_time_chips_are_named_by_what_they_show(
         )
         assert visible == span(place["start_s"], place["end_s"])
         name = chip.get_attribute("aria-label") or ""
-        assert name.startswith(visible) and "play" in name.lower(), name
+        assert name.startswith(" ".join(chip.inner_text().split())) and "play" in name.lower(), name
+        assert name.startswith(f"▶ {visible}"), name
     first = span(clipping["time_ranges"][0]["start_s"], clipping["time_ranges"][0]["end_s"])
     # The browser's own accessible name, as a screen reader gets it.
     assert page.page.get_by_role("button", name=first).count() >= 1

@@ -38,6 +38,7 @@ from mixcoach.api.routers import (
     codecs,
     feedback,
     meta,
+    peaks,
     previews,
     reviews,
     sessions,
@@ -81,8 +82,8 @@ GZIP_LEVEL = 6
 
 #: What the page may load: its own scripts only (the session token lives in localStorage, so no
 #: inline or foreign script may run), and audio and pictures it builds itself (blob:, data:).
-#: Styles allow 'unsafe-inline' because the waveform's library styles its shadow DOM with a
-#: <style> element; a style cannot read the token.
+#: Styles allow 'unsafe-inline' because the page places bars and markers with style attributes;
+#: a style cannot read the token.
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
@@ -179,7 +180,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.state.new_sessions = sessions.NewSessionLimit(settings.sessions.max_per_minute)
-    for module in (meta, sessions, tracks, reviews, versions, albums, codecs, feedback, previews):
+    for module in (
+        meta,
+        sessions,
+        tracks,
+        reviews,
+        peaks,
+        versions,
+        albums,
+        codecs,
+        feedback,
+        previews,
+    ):
         app.include_router(module.router)
     # The upload streams its files to disk and bounds them itself (upload.receive_form).
     upload = ("POST", str(app.url_path_for(reviews.create_review.__name__)))

@@ -604,3 +604,23 @@ class CodecsOut(Out):
     """What each service plays, once done."""
     error: str | None = None
     """Why the run failed."""
+
+
+class PeakLevelOut(Out):
+    columns: int
+    """Columns across the whole file (fewer than asked for when the file is very short)."""
+    min: list[float]
+    """Per column, the lowest sample over all channels (full scale is -1..1)."""
+    max: list[float]
+    """Per column, the highest sample over all channels."""
+
+
+class PeaksOut(Out):
+    which: Literal["track", "reference"]
+    """Whose audio this outlines: the review's track or its reference."""
+    duration_s: float
+    """The decoded length, in seconds; column i starts at i * duration_s / columns."""
+    sample_rate_hz: int
+    """The file's sample rate."""
+    levels: list[PeakLevelOut]
+    """The outline at a few column counts, coarse to fine, to draw at any zoom."""

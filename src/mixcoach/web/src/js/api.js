@@ -19,6 +19,10 @@ export class ApiError extends Error {
 
 let session = null;
 
+/** The session's token, for the service worker that streams audio (stream.js); null before
+ * the session starts. */
+export const sessionToken = () => (session ? session.token : null);
+
 async function errorFrom(response) {
   let body = null;
   try {
