@@ -22,10 +22,10 @@ from mixcoach.knowledge.genres import resolve_profile
 from mixcoach.knowledge.platforms import (
     Platform,
     Playback,
+    decoded_playback,
     delivery_codec,
     platform,
     platforms,
-    playback,
 )
 
 
@@ -78,15 +78,7 @@ def journey(run: CodecRun) -> CodecsOut:
 
 def _decoded_playback(run: CodecRun, result: CodecResult, on: Platform) -> Playback:
     """What ``on`` does with the track as ``result``'s codec decodes it."""
-    decoded_lufs = (
-        None
-        if run.integrated_lufs is None or result.loudness_change_lu is None
-        else run.integrated_lufs + result.loudness_change_lu
-    )
-    (played,) = playback(
-        integrated_lufs=decoded_lufs, true_peak_dbtp=result.true_peak_dbtp, on=[on]
-    )
-    return played
+    return decoded_playback(on, integrated_lufs=run.integrated_lufs, decoded=result)
 
 
 CODECS_RUNNING = "The codec check is still running ({percent}% done); ask again when it is done."

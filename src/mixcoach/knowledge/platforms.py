@@ -179,6 +179,22 @@ def delivery_ceiling(
     )
 
 
+def decoded_playback(
+    on: Platform, *, integrated_lufs: float | None, decoded: CodecResult
+) -> Playback:
+    """What ``on`` does with the track as ``decoded``'s codec delivers it: its gain for the
+    decoded loudness, and the decoded true peak after that gain."""
+    decoded_lufs = (
+        None
+        if integrated_lufs is None or decoded.loudness_change_lu is None
+        else integrated_lufs + decoded.loudness_change_lu
+    )
+    (played,) = playback(
+        integrated_lufs=decoded_lufs, true_peak_dbtp=decoded.true_peak_dbtp, on=[on]
+    )
+    return played
+
+
 def playback(
     *,
     integrated_lufs: float | None,
