@@ -34,6 +34,12 @@ def signed(value: float, unit: str = "dB", *, decimals: int = 1) -> str:
     return f"{number(value, decimals=decimals, signed=True)} {unit}".strip()
 
 
+def decoded_peak(codec: str, peak_dbtp: float) -> str:
+    """What a codec's decoded copy peaks at: ``after AAC encoding it peaks at +0.4 dBTP``
+    (``codec`` is a delivery codec's name, ``"AAC 256 kbps"``; its first word names it)."""
+    return f"after {codec.split()[0]} encoding it peaks at {signed(peak_dbtp, 'dBTP')}"
+
+
 def count(value: int) -> str:
     """``1317`` -> ``"1,317"``."""
     return f"{value:,d}"

@@ -6,6 +6,8 @@ of the same audio answers 200 at once; another session's review is not found."""
 from __future__ import annotations
 
 import io
+import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import httpx
 import numpy as np
 import pytest
 import soundfile as sf
-from http_helpers import analysed, assert_error, new_session
+from http_helpers import analysed, assert_error, events, new_session, streamed
 
 from mixcoach.audio.codecs import CODECS, loudness_of
 
@@ -159,3 +161,31 @@ def test_excerpts_play_as_each_service_plays_them_beside_the_original_at_the_sam
     )
     stranger = new_session(client)
     assert_error(client.get(base, headers=stranger), 404, "not_found")
+
+
+def test_a_master_reviews_feedback_written_before_the_codec_check_is_written_again_from_it(
+    client: httpx.Client, auth: dict[str, str], tmp_path: Path
+) -> None:
+    track = loud_excerpt(tmp_path, drive_db=6.0)
+    review_id = analysed(client, auth, track, feedback_type="master_review")
+    _, before = streamed(list(events(client, auth, review_id, "feedback")))
+    assert "encoding it peaks at" not in json.dumps(before)
+
+    body = codecs_of(client, auth, review_id)
+    _, after = streamed(list(events(client, auth, review_id, "feedback")))
+    plan = after["plan"]
+    worst = max(body["codecs"], key=lambda c: c["true_peak_dbtp"])
+    limiter = next(step["limiter"] for step in plan["steps"] if step["limiter"])
+    said = re.search(
+        r"after (\w+) encoding it peaks at ([+-]\d+\.\d) dBTP: "
+        r"lower the ceiling to (-\d+\.\d) dBTP",
+        json.dumps(plan),
+        re.IGNORECASE,
+    )
+    assert said, plan
+    assert float(said[2]) <= round(worst["true_peak_dbtp"], 1)
+    # One ceiling: the words', the plan's, its limiter's and the presets'; lower than before.
+    assert float(said[3]) == plan["ceiling_dbtp"] == limiter["ceiling_dbtp"]
+    assert plan["ceiling_dbtp"] < before["plan"]["ceiling_dbtp"]
+    presets = client.get(f"/api/reviews/{review_id}/presets", headers=auth).json()
+    assert presets["limiter"]["ceiling_dbtp"] == plan["ceiling_dbtp"]

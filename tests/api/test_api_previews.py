@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 from http_helpers import analysed, assert_error, new_session
 
-from mixcoach.audio.codecs import loudness_of
+from mixcoach.audio.codecs import decode, loudness_of
 
 TRACK = Path("/usr/share/scummvm/drascula/audio/track1.ogg")
 
@@ -59,6 +59,12 @@ def test_previews_list_render_once_and_play_matched(
         opus = client.get(f"/api/reviews/{review_id}/previews/all/{side}", headers=auth)
         assert opus.status_code == 200 and opus.headers["content-type"] == "audio/ogg"
         assert opus.content[:4] == b"OggS"
+        # The page's compact form: a tenth of the WAV's bytes or less, at the same loudness.
+        assert len(opus.content) * 10 <= len(wav.content), (len(opus.content), len(wav.content))
+        decoded, decoded_rate = decode(opus.content)
+        assert loudness_of(decoded, decoded_rate).integrated_lufs == pytest.approx(
+            loudness_of(audio.T, rate).integrated_lufs, abs=0.5
+        )
     before = loudness_of(sides["before"], rate).integrated_lufs
     after = loudness_of(sides["after"], rate).integrated_lufs
     assert before is not None and after is not None and after == pytest.approx(before, abs=0.5)

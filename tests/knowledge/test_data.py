@@ -57,7 +57,7 @@ def test_every_platform_names_its_sources() -> None:
 def test_every_source_is_cited_in_full_and_used() -> None:
     text = "".join(
         resources.files("mixcoach.knowledge").joinpath("data", f"{n}.toml").read_text()
-        for n in ("genres", "platforms", "thresholds")
+        for n in ("genres", "platforms", "thresholds", "plan")
     )
     for key, entry in sources().items():
         assert len(entry.citation) > 60 and entry.short, key

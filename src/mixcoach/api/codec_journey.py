@@ -12,23 +12,37 @@ from typing import Literal
 import numpy as np
 import soundfile as sf
 
+from mixcoach.analysis import Analysis, assemble, measurements_of
 from mixcoach.api.schemas import CodecPlatformOut, CodecResultOut, CodecsOut
 from mixcoach.audio.codecs import CODECS, Codec, CodecResult
 from mixcoach.audio.excerpts import EXCERPT_SECONDS, excerpt_through, loudest_start
 from mixcoach.errors import InputError
 from mixcoach.jobs.codec_runs import CodecRun
-from mixcoach.knowledge.platforms import Platform, Playback, platform, platforms, playback
+from mixcoach.knowledge.genres import resolve_profile
+from mixcoach.knowledge.platforms import (
+    Platform,
+    Playback,
+    decoded_playback,
+    delivery_codec,
+    platform,
+    platforms,
+)
 
 
-def delivery_codec(platform: Platform) -> str:
-    """The name of the codec (of :data:`CODECS`) the service's data mentions first."""
-    described = platform.codec.lower()
-    named = [
-        (described.find(codec.name.split()[0].lower()), codec.name)
-        for codec in CODECS
-        if codec.name.split()[0].lower() in described
-    ]
-    return min(named)[1] if named else CODECS[0].name
+def with_decoded_peaks(analysis: Analysis, run: CodecRun | None) -> Analysis:
+    """A master review judged again with the finished run's decoded peaks, so its verdict, its
+    plan's ceiling, the presets and every word read the listener's copy; the analysis as it is
+    for another feedback type, without a finished run, or when it already carries them. The
+    judgement is pure and takes milliseconds, so it runs on every read instead of being stored."""
+    if run is None or analysis.request.feedback_type != "master_review" or analysis.codecs:
+        return analysis
+    track, reference = measurements_of(analysis)
+    return assemble(
+        track.model_copy(update={"codecs": run.results}),
+        profile=resolve_profile(analysis.request.genre, analysis.request.subgenre),
+        feedback_type=analysis.request.feedback_type,
+        reference=reference,
+    )
 
 
 def journey(run: CodecRun) -> CodecsOut:
@@ -36,7 +50,7 @@ def journey(run: CodecRun) -> CodecsOut:
     by_name = {result.codec: result for result in run.results}
     rows = []
     for p in platforms():
-        result: CodecResult = by_name[delivery_codec(p)]
+        result: CodecResult = by_name[delivery_codec(p, [c.name for c in CODECS])]
         played = _decoded_playback(run, result, p)
         peak = played.playback_peak_dbtp
         rows.append(
@@ -64,15 +78,7 @@ def journey(run: CodecRun) -> CodecsOut:
 
 def _decoded_playback(run: CodecRun, result: CodecResult, on: Platform) -> Playback:
     """What ``on`` does with the track as ``result``'s codec decodes it."""
-    decoded_lufs = (
-        None
-        if run.integrated_lufs is None or result.loudness_change_lu is None
-        else run.integrated_lufs + result.loudness_change_lu
-    )
-    (played,) = playback(
-        integrated_lufs=decoded_lufs, true_peak_dbtp=result.true_peak_dbtp, on=[on]
-    )
-    return played
+    return decoded_playback(on, integrated_lufs=run.integrated_lufs, decoded=result)
 
 
 CODECS_RUNNING = "The codec check is still running ({percent}% done); ask again when it is done."

@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from mixcoach.analysis import Analysis
+from mixcoach.api.codec_journey import with_decoded_peaks
 from mixcoach.api.errors import NoFeedback, NoPreset, stream_error
 from mixcoach.api.schemas import ChatMessageOut, ChatOut
 from mixcoach.api.services import finished_review
@@ -42,6 +43,8 @@ from mixcoach.feedback import (
     Presets,
     Streamed,
 )
+from mixcoach.feedback.plan import build_plan
+from mixcoach.jobs.codec_runs import CodecRuns
 from mixcoach.storage import chat as chat_store
 from mixcoach.storage import feedback as feedback_store
 from mixcoach.storage import presets as preset_store
@@ -77,10 +80,15 @@ class Download:
     media_type: str
 
 
-def ready_review(database: Database, *, session_id: str, review_id: str) -> Ready:
+def ready_review(database: Database, runs: CodecRuns, *, session_id: str, review_id: str) -> Ready:
+    """The finished review, a master review judged with its decoded peaks once the codec check
+    of its audio is done."""
     with database.session() as db:
         row, document = finished_review(db, session_id=session_id, review_id=review_id)
-    return Ready(row.review, row.track, row.reference, Analysis.model_validate(document))
+    analysis = Analysis.model_validate(document)
+    if analysis.request.feedback_type == "master_review":
+        analysis = with_decoded_peaks(analysis, runs.finished(row.track.file_sha256))
+    return Ready(row.review, row.track, row.reference, analysis)
 
 
 # --- feedback -----------------------------------------------------------------------------
@@ -97,6 +105,7 @@ def read_feedback(db: Session, *, session_id: str, review_id: str) -> Feedback:
 
 def stream_feedback(
     database: Database,
+    runs: CodecRuns,
     engine: FeedbackEngine,
     *,
     session_id: str,
@@ -105,14 +114,26 @@ def stream_feedback(
 ) -> Iterator[bytes]:
     """The review's feedback as events: the stored one in one chunk, or (when there is none, or
     when asked to regenerate) a new one as the engine writes it, stored before ``done``."""
-    ready = ready_review(database, session_id=session_id, review_id=review_id)
+    ready = ready_review(database, runs, session_id=session_id, review_id=review_id)
     what = f"feedback for review {review_id}"
     if not regenerate:
         with database.session() as db:
             stored = feedback_store.latest_feedback(db, review_id=review_id)
         if stored is not None:
-            return _events(_replay(stored.content, Feedback.model_validate(stored.data)), what)
+            feedback = Feedback.model_validate(stored.data)
+            if not _predates_decoded_peaks(
+                ready, None if feedback.plan is None else feedback.plan.ceiling_dbtp
+            ):
+                return _events(_replay(stored.content, feedback), what)
     return _events(_write_feedback(database, engine, ready), what)
+
+
+def _predates_decoded_peaks(ready: Ready, stored_ceiling_dbtp: float | None) -> bool:
+    """Whether stored words or presets were written before the codec check's decoded peaks
+    set the ceiling: their ceiling is not the plan's now, so they are written again."""
+    if not ready.analysis.codecs:
+        return False
+    return stored_ceiling_dbtp != build_plan(ready.analysis).ceiling_dbtp
 
 
 def _replay(content: str, feedback: Feedback) -> Generator[str, None, Feedback]:
@@ -153,7 +174,11 @@ def feedback_for(database: Database, engine: FeedbackEngine, ready: Ready) -> Fe
     with database.session() as db:
         stored = feedback_store.latest_feedback(db, review_id=ready.review.id)
     if stored is not None:
-        return Feedback.model_validate(stored.data)
+        feedback = Feedback.model_validate(stored.data)
+        if not _predates_decoded_peaks(
+            ready, None if feedback.plan is None else feedback.plan.ceiling_dbtp
+        ):
+            return feedback
     return Streamed(_write_feedback(database, engine, ready)).result()
 
 
@@ -172,6 +197,7 @@ def read_chat(db: Session, *, session_id: str, review_id: str) -> ChatOut:
 
 def stream_chat(
     database: Database,
+    runs: CodecRuns,
     engine: FeedbackEngine,
     *,
     session_id: str,
@@ -182,7 +208,7 @@ def stream_chat(
     """The answer to ``question`` as events; the question, the answer and the moved summary are
     stored before ``done``. The feedback is written first (silently) when there is none yet:
     the answer builds on it."""
-    ready = ready_review(database, session_id=session_id, review_id=review_id)
+    ready = ready_review(database, runs, session_id=session_id, review_id=review_id)
     return _events(
         _answer(database, engine, ready, question=question, asked_at=asked_at),
         f"chat answer for review {review_id}",
@@ -241,9 +267,14 @@ def _turn(message: StoredMessage) -> ChatMessage:
 
 
 def read_presets(
-    database: Database, engine: FeedbackEngine, *, session_id: str, review_id: str
+    database: Database,
+    runs: CodecRuns,
+    engine: FeedbackEngine,
+    *,
+    session_id: str,
+    review_id: str,
 ) -> Presets:
-    ready = ready_review(database, session_id=session_id, review_id=review_id)
+    ready = ready_review(database, runs, session_id=session_id, review_id=review_id)
     return presets_for(database, engine, ready)
 
 
@@ -251,6 +282,11 @@ def presets_for(database: Database, engine: FeedbackEngine, ready: Ready) -> Pre
     """The review's presets: the stored ones, or derived from the analysis and stored now."""
     with database.session() as db:
         stored = preset_store.stored_presets(db, review_id=ready.review.id)
+    if stored is not None:
+        presets = Presets.model_validate(stored.data)
+        ceiling = None if presets.limiter is None else presets.limiter.ceiling_dbtp
+        if _predates_decoded_peaks(ready, ceiling):
+            return engine.presets(ready.analysis)  # derived again: the stored ones stay
     if stored is None:
         derived = engine.presets(ready.analysis)
         with database.writing() as db:
@@ -264,10 +300,15 @@ def presets_for(database: Database, engine: FeedbackEngine, ready: Ready) -> Pre
 
 
 def json_preset(
-    database: Database, engine: FeedbackEngine, *, session_id: str, review_id: str
+    database: Database,
+    runs: CodecRuns,
+    engine: FeedbackEngine,
+    *,
+    session_id: str,
+    review_id: str,
 ) -> Download:
     """Mixcoach's preset file (every setting with its reason and finding codes)."""
-    ready = ready_review(database, session_id=session_id, review_id=review_id)
+    ready = ready_review(database, runs, session_id=session_id, review_id=review_id)
     presets = presets_for(database, engine, ready)
     return Download(
         filename=f"{_stem(ready.track)} Mixcoach presets.json",
@@ -277,10 +318,15 @@ def json_preset(
 
 
 def reaeq_preset(
-    database: Database, engine: FeedbackEngine, *, session_id: str, review_id: str
+    database: Database,
+    runs: CodecRuns,
+    engine: FeedbackEngine,
+    *,
+    session_id: str,
+    review_id: str,
 ) -> Download:
     """The EQ moves as a REAPER ReaEQ preset library; NoPreset when there is no EQ move."""
-    ready = ready_review(database, session_id=session_id, review_id=review_id)
+    ready = ready_review(database, runs, session_id=session_id, review_id=review_id)
     presets = presets_for(database, engine, ready)
     if not presets.eq:
         raise NoPreset(NO_EQ_PRESET.format(filename=ready.track.filename))
@@ -307,6 +353,7 @@ def _stem(track: Track) -> str:
 
 def report_pdf(
     database: Database,
+    runs: CodecRuns,
     engine: FeedbackEngine,
     *,
     session_id: str,
@@ -316,7 +363,7 @@ def report_pdf(
     """The PDF report: the analysis, the feedback (written now if there is none yet), the whole
     conversation and the presets. Every turn is stored, so the report prints them all and no
     summary in their place."""
-    ready = ready_review(database, session_id=session_id, review_id=review_id)
+    ready = ready_review(database, runs, session_id=session_id, review_id=review_id)
     feedback = feedback_for(database, engine, ready)
     presets = presets_for(database, engine, ready)
     with database.session() as db:

@@ -22,6 +22,7 @@ from mixcoach.audio.decode import open_audio
 from mixcoach.errors import NotFound
 from mixcoach.feedback.model import Plan
 from mixcoach.feedback.plan import build_plan
+from mixcoach.jobs.codec_runs import CodecRuns
 from mixcoach.preview.cache import PreviewCache
 from mixcoach.preview.previews import PreviewSpec, RenderedPreview, preview_specs, render_preview
 from mixcoach.storage.database import Database
@@ -45,15 +46,16 @@ def plan_hash(plan: Plan) -> str:
 
 
 def review_previews(
-    database: Database, *, session_id: str, review_id: str
+    database: Database, runs: CodecRuns, *, session_id: str, review_id: str
 ) -> tuple[Ready, Plan, list[PreviewSpec]]:
-    ready = ready_review(database, session_id=session_id, review_id=review_id)
+    ready = ready_review(database, runs, session_id=session_id, review_id=review_id)
     plan = build_plan(ready.analysis)
     return ready, plan, preview_specs(plan, ready.analysis.findings)
 
 
 def rendered_preview(
     database: Database,
+    runs: CodecRuns,
     store: AudioStore,
     cache: PreviewCache,
     *,
@@ -62,7 +64,7 @@ def rendered_preview(
     preview_id: str,
 ) -> RenderedPreview:
     """The preview rendered (or from the cache); NotFound for an id the review does not have."""
-    ready, plan, specs = review_previews(database, session_id=session_id, review_id=review_id)
+    ready, plan, specs = review_previews(database, runs, session_id=session_id, review_id=review_id)
     spec = next((s for s in specs if s.id == preview_id), None)
     if spec is None:
         raise NotFound(NO_PREVIEW.format(preview_id=preview_id))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from mixcoach.audio.codecs import CodecResult
 from mixcoach.audio.decode import AudioInfo, open_audio
 from mixcoach.audio.defects import Defects, DefectsMeter
 from mixcoach.audio.dynamics import Dynamics, DynamicsMeter
@@ -55,6 +56,9 @@ class Measurements(Model):
     notes: list[str]
     # In time order, covering the track; documents before schema 1.3 have none.
     sections: list[SongSection] = Field(default_factory=list)
+    # The whole track through each delivery codec (audio/codecs.py) once that check has run on
+    # it; empty before, and in documents before schema 1.4.
+    codecs: list[CodecResult] = Field(default_factory=list)
 
     def all_notes(self) -> list[str]:
         """The notes about the file, then each measurement family's, in document order."""

@@ -18,13 +18,16 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import av
 import numpy as np
 
 from mixcoach.audio.frame import BlockFramer, FrameSpec
 from mixcoach.audio.loudness import Loudness, LoudnessMeter
 from mixcoach.audio.model import Model
+
+if TYPE_CHECKING:
+    import av
 
 #: Samples per frame handed to an encoder (any size works; the encoder re-frames).
 _FRAME_SAMPLES = 4096
@@ -64,6 +67,8 @@ class CodecResult(Model):
 
 def encode(audio: np.ndarray, sample_rate_hz: int, codec: Codec) -> bytes:
     """``(channels, n)`` float audio encoded as ``codec`` delivers it: the file's bytes."""
+    import av  # FFmpeg loads only when something is encoded, not with the result model
+
     channels = audio.shape[0]
     layout = "mono" if channels == 1 else "stereo"
     if channels > 2:
@@ -95,6 +100,8 @@ def encode(audio: np.ndarray, sample_rate_hz: int, codec: Codec) -> bytes:
 
 def decode(data: bytes) -> tuple[np.ndarray, int]:
     """Encoded bytes back to ``(channels, n)`` float32 audio, unclipped, and its rate."""
+    import av
+
     with av.open(io.BytesIO(data), mode="r") as container:
         stream = container.streams.audio[0]
         rate = stream.rate
@@ -107,6 +114,8 @@ def decode(data: bytes) -> tuple[np.ndarray, int]:
 def _float_frames(
     container: av.container.InputContainer, stream: av.AudioStream
 ) -> Iterator[av.AudioFrame]:
+    import av
+
     resampler = av.AudioResampler(format="fltp", layout=stream.layout.name, rate=stream.rate)
     for frame in container.decode(stream):
         yield from resampler.resample(frame)

@@ -68,6 +68,7 @@ from reportlab.platypus import (
 
 from mixcoach.analysis import Analysis
 from mixcoach.export import report_charts as charts
+from mixcoach.export.report_listening import listening_section
 from mixcoach.export.report_styles import (
     FOOTER_BOTTOM_PT,
     FOOTER_COLUMNS,
@@ -287,6 +288,7 @@ class _Report:
         story += self._metrics()
         story += self._findings()
         story += self._platforms()
+        story += listening_section(self.analysis, self.styles)
         story += self._charts()
         story += self._reference()
         story += version_section(self.version, s)

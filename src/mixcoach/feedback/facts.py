@@ -209,6 +209,29 @@ def _measurements(m: Analysis | Measurements, *, prefix: str) -> list[Fact]:
                 "%",
             ),
         )
+    for result in m.codecs:
+        # The decoded peaks the verdict quotes ("after AAC encoding it peaks at +0.4 dBTP").
+        name, key = result.codec.split()[0], f"codecs.{result.codec.split()[0].lower()}"
+        facts += _some(
+            (
+                f"{key}.true_peak_dbtp",
+                f"True peak after {name} encoding",
+                result.true_peak_dbtp,
+                "dBTP",
+            ),
+            (
+                f"{key}.true_peak_change_db",
+                f"True peak change through {name}",
+                result.true_peak_change_db,
+                "dB",
+            ),
+            (
+                f"{key}.loudness_change_lu",
+                f"Loudness change through {name}",
+                result.loudness_change_lu,
+                "LU",
+            ),
+        )
     facts += _times("loudness.true_peak_overs", loud.true_peak_overs)
     facts += _times("stereo.correlation_low_points", st.correlation_low_points)
     facts += _times("defects.clip_runs", defects.clip_runs)

@@ -47,9 +47,9 @@ from mixcoach.feedback.delivery import known_platforms
 from mixcoach.feedback.model import Confidence, LimiterSettings, MoveKind, Plan, Step
 from mixcoach.findings.model import Severity
 from mixcoach.findings.root_cause import polarity_inverted
-from mixcoach.formatting import clock, counted
+from mixcoach.formatting import clock, counted, decoded_peak
 from mixcoach.knowledge.genres import resolve_profile
-from mixcoach.knowledge.platforms import Platform
+from mixcoach.knowledge.platforms import DeliveryCeiling, Platform, delivery_ceiling
 from mixcoach.knowledge.sources import Target, load_toml, parse_value, source
 from mixcoach.knowledge.thresholds import thresholds
 
@@ -349,15 +349,29 @@ class _Planner:
                 if target is not None
                 else "No integrated loudness could be measured"
             )
-        ceiling = min(
-            (p.ceiling_dbtp(integrated_lufs=target) for p in self.platforms),
-            default=_rules()["targets.default_ceiling_dbtp"],
-        )
-        why += (
-            f"; the ceiling, {n.db(ceiling, unit='dBTP')}, is the strictest true-peak guidance of "
-            "the chosen platforms for a master that loud."
-        )
+        chosen = self._ceiling(target)
+        ceiling = chosen.ceiling_dbtp
+        if chosen.set_by_codec and chosen.worst is not None:
+            said = decoded_peak(chosen.worst.codec, chosen.worst.decoded_peak_dbtp)
+            why += (
+                f"; the ceiling, {n.db(ceiling, unit='dBTP')}, keeps every service's decoded copy "
+                f"at or below {n.db(chosen.decoded_peak_max_dbtp, unit='dBTP')}: {said}, so it "
+                f"sits below the platforms' {n.db(chosen.guidance_dbtp, unit='dBTP')}."
+            )
+        else:
+            why += (
+                f"; the ceiling, {n.db(ceiling, unit='dBTP')}, is the strictest true-peak guidance "
+                "of the chosen platforms for a master that loud."
+            )
         return None if target is None else round(target, 1), ceiling, None, why
+
+    def _ceiling(self, target: float | None) -> DeliveryCeiling:
+        return delivery_ceiling(
+            on=self.platforms,
+            integrated_lufs=target,
+            sample_peak_dbfs=self.analysis.loudness.sample_peak_dbfs,
+            codecs=self.analysis.codecs,
+        )
 
     def _distance(self, code: str) -> float:
         """How far the finding's first valued evidence lies outside its range (positive)."""
@@ -498,6 +512,13 @@ class _Planner:
                 f"keeping {n.lufs(target)}"
             )
         evidence = self._loudness_evidence()
+        chosen = self._ceiling(target)
+        over = chosen.decoded_over
+        if over is not None:
+            said = decoded_peak(over.codec, over.decoded_peak_dbtp)
+            evidence += (
+                f" {said[0].upper()}{said[1:]}: lower the ceiling to {n.db(ceiling, unit='dBTP')}."
+            )
         if peaks_over and peak is not None:
             evidence += (
                 f" The true peak is {n.amount_db(peak - ceiling)} above the "

@@ -11,7 +11,14 @@ from __future__ import annotations
 from mixcoach.audio.model import TimeRange
 from mixcoach.findings.grading import Context, describe, evidence, fmt, merge_ranges, worst
 from mixcoach.findings.model import Evidence, Finding, Severity
-from mixcoach.knowledge.platforms import platforms, playback
+from mixcoach.formatting import decoded_peak
+from mixcoach.knowledge.platforms import (
+    DecodedOvershoot,
+    DeliveryCeiling,
+    delivery_ceiling,
+    platforms,
+    playback,
+)
 from mixcoach.knowledge.sources import Target, source
 
 #: Time ranges listed per finding, at most (the longest are kept).
@@ -88,8 +95,17 @@ def true_peak(ctx: Context) -> list[Finding]:
     distance = ctx.outside("true_peak_dbtp", target, peak)
     ranges = merge_ranges(loud.true_peak_overs, gap_s=0.5, limit=_MAX_RANGES)
     proof = [evidence("loudness.true_peak_dbtp", peak, "dBTP", target, ctx.profile_source(target))]
+    chosen = delivery_ceiling(
+        on=platforms(),
+        integrated_lufs=loud.integrated_lufs,
+        sample_peak_dbfs=loud.sample_peak_dbfs,
+        codecs=ctx.track.codecs,
+    )
     if distance > 0:
-        if ctx.is_master:
+        over = chosen.decoded_over
+        if ctx.is_master and over is not None:
+            why = f" {_decoded_words(chosen, over)}"
+        elif ctx.is_master:
             why = (
                 " Lossy encoding (AAC, Ogg, MP3) and playback converters overshoot peaks this "
                 "close to full scale and distort; set the limiter's true-peak ceiling to "
@@ -109,9 +125,53 @@ def true_peak(ctx: Context) -> list[Finding]:
             evidence=proof,
             time_ranges=ranges,
         )
+    over = chosen.decoded_over
+    if ctx.is_master and over is not None and peak > chosen.ceiling_dbtp:
+        return _decoded_over(ctx, chosen, over, peak, ranges)
     if ctx.is_master:
         return _codec_headroom(ctx, peak, ranges)
     return []
+
+
+def _decoded_words(chosen: DeliveryCeiling, by: DecodedOvershoot) -> str:
+    """The decoded peak and the ceiling it asks for, as one sentence (the plan's ceiling)."""
+    said = decoded_peak(by.codec, by.decoded_peak_dbtp)
+    return (
+        f"{said[0].upper()}{said[1:]}: lower the limiter's true-peak ceiling to "
+        f"{fmt(chosen.ceiling_dbtp, 'dBTP')}, so every service's decoded copy stays at or below "
+        f"{fmt(chosen.decoded_peak_max_dbtp, 'dBTP')}."
+    )
+
+
+def _decoded_over(
+    ctx: Context,
+    chosen: DeliveryCeiling,
+    by: DecodedOvershoot,
+    peak: float,
+    ranges: list[TimeRange],
+) -> list[Finding]:
+    """A master inside the guidance whose decoded copy (measured) peaks above -1 dBTP."""
+    decoded = by.decoded_peak_dbtp
+    # A decoded copy over full scale clips in a fixed-point decoder: audible, not only advised.
+    severity: Severity = "warning" if decoded > 0.0 else "suggestion"
+    slug = by.codec.split()[0].lower()
+    return ctx.finding(
+        "true_peak_over",
+        severity,
+        title=f"The decoded copy peaks at {fmt(decoded, 'dBTP')} after "
+        f"{by.codec.split()[0]} encoding.",
+        detail=f"The master peaks at {fmt(peak, 'dBTP')}. {_decoded_words(chosen, by)}",
+        evidence=[
+            evidence(
+                f"codecs.{slug}.true_peak_dbtp",
+                decoded,
+                "dBTP",
+                Target(high=chosen.decoded_peak_max_dbtp, source="aes_td1008"),
+                source("aes_td1008").short,
+            )
+        ],
+        time_ranges=ranges,
+    )
 
 
 def _codec_headroom(ctx: Context, peak: float, ranges: list[TimeRange]) -> list[Finding]:

@@ -6,14 +6,16 @@ Data in ``knowledge/data/platforms.toml``, each platform with its source.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import cache
 from typing import Literal
 
 from pydantic import ValidationError
 
+from mixcoach.audio.codecs import CodecResult
 from mixcoach.audio.model import Model
-from mixcoach.knowledge.sources import DataError, load_toml, source
+from mixcoach.knowledge.sources import DataError, load_toml, parse_value, source
 
 PlaybackAction = Literal["turned down", "turned up", "unchanged", "unknown"]
 
@@ -82,6 +84,115 @@ def platform(name: str) -> Platform:
         if known.name == name:
             return known
     raise KeyError(f"unknown platform {name!r}; known: {', '.join(p.name for p in platforms())}")
+
+
+def delivery_codec(on: Platform, names: Sequence[str]) -> str:
+    """Of the codec ``names`` (``"AAC 256 kbps"``...), the one the platform's data mentions
+    first; the first name when it mentions none."""
+    described = on.codec.lower()
+    named = [
+        (described.find(name.split()[0].lower()), name)
+        for name in names
+        if name.split()[0].lower() in described
+    ]
+    return min(named)[1] if named else names[0]
+
+
+class DecodedOvershoot(Model):
+    """The codec whose decoded copy peaks furthest above the original."""
+
+    codec: str
+    #: Its decoded true peak, of the master as it is.
+    decoded_peak_dbtp: float
+
+
+class DeliveryCeiling(Model):
+    """The limiter ceiling a master needs for delivery, and what sets it."""
+
+    ceiling_dbtp: float
+    #: The strictest true-peak guidance of the platforms for a master this loud.
+    guidance_dbtp: float
+    #: What every service's decoded copy may peak at.
+    decoded_peak_max_dbtp: float
+    #: The platforms' codec that overshoots most (None until the codec check has run).
+    worst: DecodedOvershoot | None
+
+    @property
+    def decoded_over(self) -> DecodedOvershoot | None:
+        """The worst codec when its decoded copy of the master as it is peaks above the
+        decoded maximum: what the words quote."""
+        if self.worst is None or self.worst.decoded_peak_dbtp <= self.decoded_peak_max_dbtp:
+            return None
+        return self.worst
+
+    @property
+    def set_by_codec(self) -> bool:
+        """Whether the codec's overshoot, not the guidance, sets the ceiling."""
+        return self.ceiling_dbtp < self.guidance_dbtp
+
+
+@cache
+def _plan_value(name: str) -> float:
+    return parse_value(
+        load_toml("plan")["targets"][name], where=f"plan.toml [targets] {name}"
+    ).value
+
+
+def delivery_ceiling(
+    *,
+    on: Sequence[Platform],
+    integrated_lufs: float | None,
+    sample_peak_dbfs: float | None,
+    codecs: Sequence[CodecResult],
+) -> DeliveryCeiling:
+    """The one limiter ceiling for a master this loud on ``on`` (the plan's and the words'):
+    the strictest guidance of the platforms, lowered when a platform's codec overshoots so far
+    that its decoded copy would peak above the decoded maximum (-1 dBTP). The overshoot is the
+    decoded peak above the master's sample peak, plus the margin re-limiting can add
+    (``plan.toml``); the ceiling is rounded down to 0.1 dB. ``codecs`` is empty until the codec
+    check has run."""
+    guidance = min(
+        (p.ceiling_dbtp(integrated_lufs=integrated_lufs) for p in on),
+        default=_plan_value("default_ceiling_dbtp"),
+    )
+    most = _plan_value("decoded_peak_max_dbtp")
+    by_name: dict[str, tuple[float, float]] = {}  # overshoot and decoded peak, by codec
+    for r in codecs:
+        if r.true_peak_change_db is not None and r.true_peak_dbtp is not None:
+            baseline = r.true_peak_dbtp - r.true_peak_change_db  # the original's true peak
+            if sample_peak_dbfs is not None:
+                baseline = min(baseline, sample_peak_dbfs)
+            by_name[r.codec] = (r.true_peak_dbtp - baseline, r.true_peak_dbtp)
+    used = {delivery_codec(p, list(by_name)) for p in on} if on and by_name else set(by_name)
+    if not used:
+        return DeliveryCeiling(
+            ceiling_dbtp=guidance, guidance_dbtp=guidance, decoded_peak_max_dbtp=most, worst=None
+        )
+    worst = max(used, key=lambda name: by_name[name][0])
+    overshoot, peak = by_name[worst]
+    safe = most - overshoot - _plan_value("codec_overshoot_margin_db")
+    return DeliveryCeiling(
+        ceiling_dbtp=min(guidance, math.floor(round(safe * 10, 6)) / 10),
+        guidance_dbtp=guidance,
+        decoded_peak_max_dbtp=most,
+        worst=DecodedOvershoot(codec=worst, decoded_peak_dbtp=peak),
+    )
+
+
+def decoded_playback(
+    on: Platform, *, integrated_lufs: float | None, decoded: CodecResult
+) -> Playback:
+    """What ``on`` does with the track as ``decoded``'s codec delivers it: its gain for the
+    decoded loudness, and the decoded true peak after that gain."""
+    decoded_lufs = (
+        None
+        if integrated_lufs is None or decoded.loudness_change_lu is None
+        else integrated_lufs + decoded.loudness_change_lu
+    )
+    (played,) = playback(
+        integrated_lufs=decoded_lufs, true_peak_dbtp=decoded.true_peak_dbtp, on=[on]
+    )
+    return played
 
 
 def playback(

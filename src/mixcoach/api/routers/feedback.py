@@ -103,6 +103,7 @@ def post_feedback(
     return EventSourceResponse(
         service.stream_feedback(
             state.database,
+            state.codec_runs,
             engine,
             session_id=session.id,
             review_id=review_id,
@@ -135,6 +136,7 @@ def post_chat(
     return EventSourceResponse(
         service.stream_chat(
             state.database,
+            state.codec_runs,
             engine,
             session_id=session.id,
             review_id=review_id,
@@ -149,7 +151,9 @@ def get_presets(
     review_id: str, session: CurrentSession, state: StateDep, engine: EngineDep
 ) -> Presets:
     """Processing settings derived from the measurements: EQ, compressor, limiter, width."""
-    return service.read_presets(state.database, engine, session_id=session.id, review_id=review_id)
+    return service.read_presets(
+        state.database, state.codec_runs, engine, session_id=session.id, review_id=review_id
+    )
 
 
 @router.get(
@@ -166,7 +170,9 @@ def get_json_preset(
 ) -> Response:
     """The presets as Mixcoach's preset file, to keep or to read into other tools."""
     return _attachment(
-        service.json_preset(state.database, engine, session_id=session.id, review_id=review_id)
+        service.json_preset(
+            state.database, state.codec_runs, engine, session_id=session.id, review_id=review_id
+        )
     )
 
 
@@ -187,7 +193,9 @@ def get_reaeq_preset(
 ) -> Response:
     """The EQ moves as a ReaEQ preset (404 `no_preset` when there is no EQ move)."""
     return _attachment(
-        service.reaeq_preset(state.database, engine, session_id=session.id, review_id=review_id)
+        service.reaeq_preset(
+            state.database, state.codec_runs, engine, session_id=session.id, review_id=review_id
+        )
     )
 
 
@@ -206,6 +214,7 @@ def get_report(
     return _attachment(
         service.report_pdf(
             state.database,
+            state.codec_runs,
             engine,
             session_id=session.id,
             review_id=review_id,

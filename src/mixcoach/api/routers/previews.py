@@ -74,6 +74,7 @@ async def _rendered(
     return await run_in_threadpool(
         service.rendered_preview,
         state.database,
+        state.codec_runs,
         state.store,
         state.previews,
         session_id=session_id,
@@ -96,7 +97,7 @@ def _spec(spec: PreviewSpec) -> dict[str, object]:
 def list_previews(review_id: str, state: StateDep, session: CurrentSession) -> list[PreviewOut]:
     """The review's previews: one per plan move a preview can render, then `all`."""
     _, _, specs = service.review_previews(
-        state.database, session_id=session.id, review_id=review_id
+        state.database, state.codec_runs, session_id=session.id, review_id=review_id
     )
     return [PreviewOut.model_validate(_spec(s)) for s in specs]
 
