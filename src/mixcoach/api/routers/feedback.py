@@ -207,6 +207,7 @@ def get_report(
         service.report_pdf(
             state.database,
             engine,
+            state.rendered,
             session_id=session.id,
             review_id=review_id,
             generated_at=utc_now(),

@@ -75,6 +75,7 @@ async def _rendered(
         service.rendered_preview,
         state.database,
         state.store,
+        state.rendered,
         state.previews,
         session_id=session_id,
         review_id=review_id,
