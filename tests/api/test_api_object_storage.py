@@ -161,6 +161,12 @@ def test_the_other_storage_routes_document_503(s3_live: LiveServer) -> None:
         paths = client.get("/openapi.json").json()["paths"]
     assert "503" in paths["/api/reviews"]["post"]["responses"]
     assert {"206", "416", "503"} <= set(paths["/api/tracks/{track_id}/audio"]["get"]["responses"])
+    for rendered in (  # kept beside the audio
+        "/api/reviews/{review_id}/report.pdf",
+        "/api/reviews/{review_id}/previews/{preview_id}",
+        "/api/reviews/{review_id}/codecs",
+    ):
+        assert "503" in paths[rendered]["get"]["responses"], rendered
 
 
 def test_a_stopped_store_fails_the_health_check_within_two_seconds(
