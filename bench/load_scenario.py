@@ -18,6 +18,14 @@ A health poller runs throughout. The scenario passes when no request got a 5xx o
 the p99 of each burst is under 3 s, health answered every poll and said "ok" only while the
 runner was making progress, every stream got its first event, and every analysis is done.
 The suite runs a shorter version (tests/api/test_api_load.py); this prints the full one.
+
+    .venv/bin/python bench/load_scenario.py --throughput [--uploads 8] [--track-seconds 20]
+
+prints instead how fast analyses finish in the scale-out mode (one PostgreSQL database, a
+RabbitMQ queue of its own, one shared data folder) with `mixcoach worker --concurrency` 1, 2
+and 4, beside the embedded default's in-process runner (``--workers`` worker processes), in
+one run: after one untimed analysis per worker (so every worker is warm), ``--uploads``
+distinct tracks uploaded at once, timed until the last is done.
 """
 
 from __future__ import annotations
@@ -45,6 +53,8 @@ SAMPLE_RATE_HZ = 44_100
 REQUEST_TIMEOUT_S = 10.0
 TARGET_P99_S = 3.0
 HEALTH_POLL_S = 0.25
+#: A shared machine under load may take this long to migrate a new database and start.
+START_TIMEOUT_S = 180.0
 POSTGRES_ADMIN_URL = os.environ.get(
     "MIXCOACH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -156,7 +166,9 @@ def throwaway_postgres() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serving(data_dir: Path, *, database_url: str, workers: int) -> Iterator[str]:
+def serving(
+    data_dir: Path, *, database_url: str, workers: int, extra: dict[str, str] | None = None
+) -> Iterator[str]:
     """`mixcoach serve` in its own process until the block ends; yields its base URL."""
     port = free_port()
     env = {
@@ -165,6 +177,7 @@ def serving(data_dir: Path, *, database_url: str, workers: int) -> Iterator[str]
         "MIXCOACH_PORT": str(port),
         "MIXCOACH_JOBS_WORKERS": str(workers),
         "DATABASE_URL": database_url,
+        **(extra or {}),
     }
     log_path = data_dir.parent / "server.log"
     log = log_path.open("wb")
@@ -177,7 +190,7 @@ def serving(data_dir: Path, *, database_url: str, workers: int) -> Iterator[str]
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             with contextlib.suppress(httpx.TransportError):
                 if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
@@ -367,6 +380,104 @@ def run(
     return report
 
 
+@contextlib.contextmanager
+def queue_workers(data_dir: Path, env: dict[str, str], *, concurrency: int) -> Iterator[None]:
+    """`mixcoach worker --concurrency N` until the block ends, once its processes run."""
+    log_path = data_dir.parent / f"worker-{concurrency}.log"
+    log = log_path.open("wb")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "mixcoach.cli", "worker", "--concurrency", str(concurrency)],
+        env={**os.environ, **env, "MIXCOACH_DATA_DIR": str(data_dir)},
+        cwd=data_dir.parent,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while log_path.read_bytes().count(b"Mixcoach worker is running") < concurrency:
+            if worker.poll() is not None or time.monotonic() > deadline:
+                said = log_path.read_text(errors="replace").strip().splitlines()[-5:]
+                raise RuntimeError(f"mixcoach worker did not start: {' / '.join(said)}")
+            time.sleep(0.2)
+        yield
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        log.close()
+
+
+async def _finish_all(url: str, tracks: list[Path], report: Report) -> float:
+    """Upload every track at once; the seconds until the last analysis is done."""
+    started = time.monotonic()
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    async with httpx.AsyncClient(base_url=url, timeout=120.0, limits=limits) as client:
+        reviews = await asyncio.gather(*(_upload(client, t, report) for t in tracks))
+        for review_id, token in reviews:
+            auth = {"Authorization": f"Bearer {token}"}
+            while True:
+                job = (await client.get(f"/api/reviews/{review_id}/job", headers=auth)).json()
+                if job["state"] in ("done", "failed"):
+                    report.analyses[review_id] = job["state"]
+                    break
+                await asyncio.sleep(0.2)
+    return time.monotonic() - started
+
+
+def throughput(
+    *, uploads: int, track_seconds: float, baseline_workers: int, concurrencies: tuple[int, ...]
+) -> list[tuple[str, Report, float]]:
+    """(label, report, seconds) for the in-process runner, then each queue concurrency."""
+    import uuid
+
+    broker = os.environ.get("MIXCOACH_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    runs: list[tuple[str, Report, float]] = []
+    with tempfile.TemporaryDirectory(prefix="mixcoach-throughput-") as folder:
+        root = Path(folder)
+        tracks = [
+            synthesize(root / f"track{n}.wav", seconds=track_seconds, seed=n)
+            for n in range(uploads)
+        ]
+        warm_ups = [
+            synthesize(root / f"warm-up{n}.wav", seconds=track_seconds, seed=uploads + n)
+            for n in range(max(baseline_workers, *concurrencies))
+        ]
+        modes: list[tuple[str, int, str | None]] = [("in-process", baseline_workers, None)]
+        modes += [("queue", n, f"mixcoach-bench-{uuid.uuid4().hex[:8]}") for n in concurrencies]
+        for mode, workers, queue_name in modes:
+            report = Report(database="postgresql")
+            data = root / f"{mode}-{workers}" / "data"
+            data.mkdir(parents=True)
+            with contextlib.ExitStack() as stack:
+                url = stack.enter_context(throwaway_postgres())
+                env = {"DATABASE_URL": url}
+                if queue_name is not None:
+                    env |= {"MIXCOACH_JOBS_BROKER_URL": broker, "MIXCOACH_JOBS_QUEUE": queue_name}
+                    stack.enter_context(queue_workers(data, env, concurrency=workers))
+                base = stack.enter_context(
+                    serving(data, database_url=url, workers=workers, extra=env)
+                )
+                # Untimed first: the runner forks its workers on demand, and every worker's
+                # first analysis loads what later ones find loaded.
+                asyncio.run(_finish_all(base, warm_ups[:workers], Report(database="postgresql")))
+                seconds = asyncio.run(_finish_all(base, tracks, report))
+            label = f"{mode}, {workers} worker{'s' if workers > 1 else ''}"
+            runs.append((label, report, seconds))
+    return runs
+
+
+def print_throughput(runs: list[tuple[str, Report, float]], *, track_seconds: float) -> None:
+    print(f"== throughput: {track_seconds:g} s tracks, PostgreSQL, {os.cpu_count()} cores")
+    print(f"{'jobs':28} {'analyses':>9} {'done':>5} {'seconds':>8} {'per minute':>11}")
+    for label, report, seconds in runs:
+        done = list(report.analyses.values()).count("done")
+        rate = 60 * done / seconds
+        print(f"{label:28} {len(report.analyses):9d} {done:5d} {seconds:8.1f} {rate:11.1f}")
+
+
 def print_report(report: Report) -> None:
     print(f"== {report.database}: mixcoach serve, one other core busy, {os.cpu_count()} cores")
     print(f"{'burst':28} {'requests':>9} {'5xx':>5} {'timeouts':>9} {'p50 s':>7} {'p99 s':>7}")
@@ -396,7 +507,18 @@ def main() -> int:
     parser.add_argument("--streams", type=int, default=50)
     parser.add_argument("--gets", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--throughput", action="store_true")
+    parser.add_argument("--track-seconds", type=float, default=20.0)
     args = parser.parse_args()
+    if args.throughput:
+        runs = throughput(
+            uploads=args.uploads,
+            track_seconds=args.track_seconds,
+            baseline_workers=args.workers,
+            concurrencies=(1, 2, 4),
+        )
+        print_throughput(runs, track_seconds=args.track_seconds)
+        return 0 if all(r.analyses and not r.problems() for _, r, _ in runs) else 1
     databases = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     failed = False
     for database in databases:

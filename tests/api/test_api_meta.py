@@ -21,6 +21,7 @@ def test_health_and_version(client: httpx.Client) -> None:
         "status": "ok",
         "database": "ok",
         "storage": "ok",
+        "storage_problem": None,
         "jobs": "running",
         "jobs_problem": None,
     }

@@ -1,19 +1,28 @@
 """The API with its audio in S3-compatible object storage (a real SeaweedFS, through boto3):
 uploads go to the bucket and leave no audio on the server's disk, the analysis reads them back,
 the player streams them by byte range, deleting a track removes its object, and a store that is
-missing an object or does not answer says so (404, 503) without naming its address or keys."""
+missing an object or does not answer says so (404, 503) without naming its address or keys;
+the health check says so within two seconds. Two servers on one PostgreSQL database and one
+bucket serve each other's previews, reports and codec runs without rendering them again."""
 
 from __future__ import annotations
 
+import io
 import socket
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
+import numpy as np
 import pytest
+import soundfile as sf
 from http_helpers import TEST_MAX_FILE_MB, assert_error, new_session, upload, wait_for_job
 from live import LiveServer
 from pydantic import SecretStr
-from storage.databases import sqlite_url
+from storage.databases import empty_tables, sqlite_url
 from storage.s3_server import S3Server, new_prefix, storage_settings
 
 from mixcoach.config import DatabaseSettings, JobSettings, Settings, StorageSettings, UploadSettings
@@ -21,10 +30,12 @@ from mixcoach.config import DatabaseSettings, JobSettings, Settings, StorageSett
 Tone = Callable[..., Path]
 
 
-def s3_settings(tmp_path: Path, storage: StorageSettings) -> Settings:
+def server_settings(
+    tmp_path: Path, storage: StorageSettings, database_url: str | None = None
+) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
-        database=DatabaseSettings(url=SecretStr(sqlite_url(tmp_path))),
+        database=DatabaseSettings(url=SecretStr(database_url or sqlite_url(tmp_path))),
         uploads=UploadSettings(max_file_mb=TEST_MAX_FILE_MB),
         jobs=JobSettings(workers=1, max_attempts=3),
         storage=storage,
@@ -40,7 +51,7 @@ def prefix() -> str:
 def s3_live(
     s3_server: S3Server, s3_bucket: str, prefix: str, tmp_path: Path
 ) -> Iterator[LiveServer]:
-    settings = s3_settings(tmp_path, storage_settings(s3_server, s3_bucket, prefix))
+    settings = server_settings(tmp_path, storage_settings(s3_server, s3_bucket, prefix))
     with LiveServer(settings) as live:
         yield live
 
@@ -132,7 +143,7 @@ def test_an_unreachable_store_is_503_naming_neither_address_nor_key(
         secret_access_key=SecretStr("very-secret-words"),
         region="us-east-1",
     )
-    with LiveServer(s3_settings(tmp_path, storage)) as live, live.client() as client:
+    with LiveServer(server_settings(tmp_path, storage)) as live, live.client() as client:
         health = client.get("/api/health")
         assert health.status_code == 503 and health.json()["storage"] == "unreachable"
         auth = new_session(client)
@@ -150,3 +161,141 @@ def test_the_other_storage_routes_document_503(s3_live: LiveServer) -> None:
         paths = client.get("/openapi.json").json()["paths"]
     assert "503" in paths["/api/reviews"]["post"]["responses"]
     assert {"206", "416", "503"} <= set(paths["/api/tracks/{track_id}/audio"]["get"]["responses"])
+    for rendered in (  # kept beside the audio
+        "/api/reviews/{review_id}/report.pdf",
+        "/api/reviews/{review_id}/previews/{preview_id}",
+        "/api/reviews/{review_id}/codecs",
+    ):
+        assert "503" in paths[rendered]["get"]["responses"], rendered
+
+
+def test_a_stopped_store_fails_the_health_check_within_two_seconds(
+    s3_live: LiveServer, s3_server: S3Server
+) -> None:
+    with s3_live.client() as client:
+        assert client.get("/api/health").status_code == 200
+        with s3_server.stopped():  # it takes connections and never answers
+            started = time.monotonic()
+            health = client.get("/api/health")
+            waited_s = time.monotonic() - started
+        assert waited_s < 2.0, f"the health check took {waited_s:.2f} s"
+        body = health.json()
+        assert health.status_code == 503 and body["status"] == "degraded", body
+        assert body["storage"] == "unreachable" and "unreachable" in body["storage_problem"]
+        port = s3_server.endpoint_url.rsplit(":", 1)[1]
+        assert port not in health.text and "127.0.0.1" not in health.text
+        assert client.get("/api/health").json()["storage_problem"] is None  # it answers again
+
+
+def samples(wav: bytes) -> np.ndarray:
+    """The samples of a WAV answer (the bytes carry libsndfile's time stamp in a PEAK chunk)."""
+    audio, _ = sf.read(io.BytesIO(wav), dtype="float32")
+    return np.asarray(audio)
+
+
+@dataclass
+class Renders:
+    """A review's preview ("all fixes"), one side of it, its report and its codec run."""
+
+    path: str
+    preview: dict[str, Any]
+    after: np.ndarray
+    report: bytes
+    codecs: dict[str, Any]
+
+
+def render_all(client: httpx.Client, auth: dict[str, str], tone: Tone) -> Renders:
+    response = upload(client, auth, tone(seconds=3.0), feedback_type="master_review")
+    path = f"/api/reviews/{response.json()['id']}"
+    assert wait_for_job(client, auth, path.rsplit("/", 1)[1])["state"] == "done"
+    renders = fetch_renders(client, auth, path)
+    assert renders.report.startswith(b"%PDF-")
+    return renders
+
+
+def fetch_renders(client: httpx.Client, auth: dict[str, str], path: str) -> Renders:
+    preview_id = client.get(f"{path}/previews", headers=auth).json()[-1]["id"]  # all fixes
+    preview = client.get(f"{path}/previews/{preview_id}", headers=auth)
+    after = client.get(f"{path}/previews/{preview_id}/after?format=wav", headers=auth)
+    report = client.get(f"{path}/report.pdf", headers=auth)
+    assert preview.status_code == after.status_code == report.status_code == 200
+    codecs = client.get(f"{path}/codecs", headers=auth)
+    deadline = time.monotonic() + 60
+    while codecs.status_code == 202 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        codecs = client.get(f"{path}/codecs", headers=auth)
+    assert codecs.status_code == 200 and codecs.json()["state"] == "done", codecs.text
+    return Renders(path, preview.json(), samples(after.content), report.content, codecs.json())
+
+
+def assert_same_renders(served: Renders, made: Renders) -> None:
+    assert served.preview == made.preview and np.array_equal(served.after, made.after)
+    assert served.codecs == made.codecs and served.report == made.report
+
+
+STORED_REPORT = b"%PDF-1.4 as the first server stored it"
+
+
+@pytest.fixture
+def shared_postgres(postgres_url: str) -> Iterator[str]:
+    yield postgres_url
+    empty_tables(postgres_url)
+
+
+def test_renders_made_through_one_server_are_served_by_another_and_go_with_the_review(
+    s3_server: S3Server,
+    s3_bucket: str,
+    prefix: str,
+    shared_postgres: str,
+    tmp_path: Path,
+    tone: Tone,
+) -> None:
+    storage = storage_settings(s3_server, s3_bucket, prefix)
+    one, two = (server_settings(tmp_path / name, storage, shared_postgres) for name in ("a", "b"))
+    bucket = s3_server.client()
+    with LiveServer(one) as a, LiveServer(two) as b, a.client() as first, b.client() as second:
+        auth = new_session(first)
+        made = render_all(first, auth, tone)
+        keys = objects(s3_server, s3_bucket, prefix)
+        kinds = sorted(key[len(prefix) :].split("/", 1)[0] for key in keys)
+        assert kinds == ["audio", "codecs", "previews", "reports"], keys
+
+        # The second server could render none of it: the track's audio is gone, and the stored
+        # report is swapped for other bytes, which it serves as they are.
+        (audio,) = [key for key in keys if key.startswith(f"{prefix}audio/")]
+        bucket.delete_object(Bucket=s3_bucket, Key=audio)
+        (pdf,) = [key for key in keys if key.startswith(f"{prefix}reports/")]
+        bucket.put_object(Bucket=s3_bucket, Key=pdf, Body=STORED_REPORT)
+        made.report = STORED_REPORT
+        assert_same_renders(fetch_renders(second, auth, made.path), made)
+        stranger = new_session(second)
+        assert_error(second.get(f"{made.path}/report.pdf", headers=stranger), 404, "not_found")
+
+        assert second.delete(made.path, headers=auth).status_code == 204
+        assert objects(s3_server, s3_bucket, prefix) == []  # previews, report and codec run
+
+
+def test_in_the_embedded_default_renders_stay_in_the_data_folder_across_a_restart(
+    tmp_path: Path, tone: Tone
+) -> None:
+    settings = server_settings(tmp_path, StorageSettings())  # no bucket: the data folder
+    data = settings.data_dir
+
+    def renders_on_disk() -> dict[str, Path]:
+        kinds = ("previews", "reports", "codecs")
+        return {k: p for k in kinds for p in (data / k).rglob("*") if p.is_file()}
+
+    with LiveServer(settings) as live, live.client() as client:
+        auth = new_session(client)
+        made = render_all(client, auth, tone)
+    stored = renders_on_disk()
+    assert sorted(stored) == ["codecs", "previews", "reports"]
+    for audio in (data / "audio").rglob("*"):  # nothing can be rendered again
+        if audio.is_file():
+            audio.unlink()
+    stored["reports"].write_bytes(STORED_REPORT)
+    made.report = STORED_REPORT
+    with LiveServer(settings) as live, live.client() as client:
+        assert_same_renders(fetch_renders(client, auth, made.path), made)
+        assert client.delete(made.path, headers=auth).status_code == 204
+    assert renders_on_disk() == {}

@@ -165,8 +165,11 @@ class Deployment:
         self.clients.append(client)
         return process, client
 
-    def worker(self, number: int) -> Process:
-        process = self._start(f"worker {number}", ["worker"], self.folder / f"worker{number}")
+    def worker(self, number: int, *options: str) -> Process:
+        """Start ``mixcoach worker`` (with ``options``) once its first process is running."""
+        process = self._start(
+            f"worker {number}", ["worker", *options], self.folder / f"worker{number}"
+        )
         process.wait_for_line("Mixcoach worker is running")
         return process
 

@@ -76,9 +76,21 @@ def free_ports(count: int) -> list[int]:
 @dataclass
 class S3Server:
     endpoint_url: str
+    #: The process group of ``weed`` (for :meth:`stopped`).
+    group: int = 0
     access_key: str = ACCESS_KEY
     secret_key: str = SECRET_KEY
     region: str = REGION
+
+    @contextlib.contextmanager
+    def stopped(self) -> Iterator[None]:
+        """The server stopped (SIGSTOP) inside the ``with``: its ports still take connections,
+        as a hung store's do, but nothing answers. It carries on (SIGCONT) afterwards."""
+        os.killpg(self.group, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.killpg(self.group, signal.SIGCONT)
 
     def client(self) -> Any:
         import boto3
@@ -183,7 +195,7 @@ def s3_server() -> Iterator[S3Server]:
     process = subprocess.Popen(
         command, stdout=log, stderr=subprocess.STDOUT, cwd=folder, start_new_session=True
     )
-    server = S3Server(endpoint_url=f"http://127.0.0.1:{s3}")
+    server = S3Server(endpoint_url=f"http://127.0.0.1:{s3}", group=process.pid)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not _ready(server):

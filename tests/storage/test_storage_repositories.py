@@ -23,6 +23,7 @@ from mixcoach.storage.models import (
     StoredFile,
     Track,
 )
+from mixcoach.storage.rendered import FolderRendered
 from mixcoach.storage.reviews import (
     add_review,
     get_review,
@@ -166,7 +167,9 @@ def test_deleting_a_track_deletes_its_reviews_analyses_and_file(
     with database.writing() as db:
         db.add(Feedback(review_id=with_ref, engine="offline", detail_level="simple", content="ok"))
         db.add(ChatMessage(review_id=with_ref, role="user", content="why?"))
-    delete_track(database, store, session_id=alice, track_id=ref.id)
+    delete_track(
+        database, store, rendered=FolderRendered(store.root), session_id=alice, track_id=ref.id
+    )
     with database.session() as db:
         assert [r.review.id for r in list_reviews(db, session_id=alice)] == []
         assert db.get(Review, ref_alone) is None
@@ -183,12 +186,20 @@ def test_a_file_another_session_still_uses_is_kept(database: Database, store: Fi
     track_a, track_b = track_of(database, alice, sha), track_of(database, bob, sha)
     review_of(database, alice, track_a)
     bobs = review_of(database, bob, track_b)
-    delete_track(database, store, session_id=alice, track_id=track_a.id)
+    delete_track(
+        database, store, rendered=FolderRendered(store.root), session_id=alice, track_id=track_a.id
+    )
     assert store.stored() == {sha} and count(database, StoredFile) == 1
     with database.session() as db:
         assert get_review(db, session_id=bob, review_id=bobs).analysis.track_sha256 == sha
     with pytest.raises(NotFound):
-        delete_track(database, store, session_id=bob, track_id=track_a.id)
+        delete_track(
+            database,
+            store,
+            rendered=FolderRendered(store.root),
+            session_id=bob,
+            track_id=track_a.id,
+        )
 
 
 def test_two_uploads_of_the_same_content_at_once_make_one_row_each(

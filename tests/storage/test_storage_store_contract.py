@@ -261,7 +261,7 @@ def test_the_sweep_removes_old_orphans_and_spares_young_and_referenced_ones(
     later = datetime.now(UTC) + timedelta(seconds=s3.SWEEP_GRACE_S + 60)
     assert bucket_store.sweep_orphans(lambda: {referenced}, now=later) == 3
     assert bucket_store.stored() == {referenced} and not bucket_store.exists(orphan)
-    assert bucket_store._listing(f"{bucket_store.prefix}deleted/") == []
+    assert list(bucket_store.listing("deleted/")) == []
     assert not leftover.exists()
 
 

@@ -15,6 +15,7 @@ that leaves mid-stream stops the work there; nothing half-written is stored.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from fastapi.sse import format_sse_event
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from mixcoach import __version__
 from mixcoach.analysis import Analysis
 from mixcoach.api.codec_journey import with_decoded_peaks
 from mixcoach.api.errors import NoFeedback, NoPreset, stream_error
@@ -51,6 +53,7 @@ from mixcoach.storage import presets as preset_store
 from mixcoach.storage.database import Database
 from mixcoach.storage.models import ChatMessage as StoredMessage
 from mixcoach.storage.models import Review, Track
+from mixcoach.storage.rendered import RenderedStore, report_folder, report_name
 
 NO_FEEDBACK = (
     "Review {review_id} has no feedback yet; ask for it with "
@@ -355,6 +358,7 @@ def report_pdf(
     database: Database,
     runs: CodecRuns,
     engine: FeedbackEngine,
+    rendered: RenderedStore,
     *,
     session_id: str,
     review_id: str,
@@ -362,23 +366,45 @@ def report_pdf(
 ) -> Download:
     """The PDF report: the analysis, the feedback (written now if there is none yet), the whole
     conversation and the presets. Every turn is stored, so the report prints them all and no
-    summary in their place."""
+    summary in their place.
+
+    A report is rendered once per content of those inputs and kept beside the audio, so any
+    server serves it again without rendering (dated when it was rendered); a new chat turn
+    changes the inputs (as does a comparison with a previous version that became ready), and
+    the review's older report is replaced."""
     ready = ready_review(database, runs, session_id=session_id, review_id=review_id)
     feedback = feedback_for(database, engine, ready)
     presets = presets_for(database, engine, ready)
     with database.session() as db:
         messages = chat_store.list_messages(db, review_id=review_id)
         version = previous_version(db, session_id=session_id, review_id=review_id)
-    pdf = render_report(
-        ready.analysis,
-        feedback=feedback,
-        chat=[_turn(m) for m in messages],
-        presets=presets,
-        generated_at=generated_at,
-        track_name=ready.track.filename,
-        reference_name=None if ready.reference is None else ready.reference.filename,
-        version=version,
-    )
+    chat = [_turn(m) for m in messages]
+    reference_name = None if ready.reference is None else ready.reference.filename
+    inputs = [
+        __version__,
+        ready.track.filename,
+        reference_name or "",
+        ready.analysis.model_dump_json(),
+        feedback.model_dump_json(),
+        presets.model_dump_json(),
+        repr(version),  # a frozen dataclass of a model: its repr is its content
+        *(turn.model_dump_json() for turn in chat),
+    ]
+    name = report_name(review_id, hashlib.sha256("\0".join(inputs).encode()).hexdigest())
+    pdf = rendered.get(name)
+    if pdf is None:
+        pdf = render_report(
+            ready.analysis,
+            feedback=feedback,
+            chat=chat,
+            presets=presets,
+            generated_at=generated_at,
+            track_name=ready.track.filename,
+            reference_name=reference_name,
+            version=version,
+        )
+        rendered.remove_folder(report_folder(review_id))  # made from earlier inputs
+        rendered.put(name, pdf)
     return Download(
         filename=f"{_stem(ready.track)} Mixcoach report.pdf",
         content=pdf,

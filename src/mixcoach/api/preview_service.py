@@ -1,15 +1,18 @@
 """A review's previews: which there are, and each one's before/after audio, rendered once.
 
 Rendering reads the track from the store, renders the plan's moves on it and encodes the
-excerpt; the result is kept in a bounded in-process cache keyed by the review, the content
-hash of its plan and the preview's id, so a second request (the after, or the same preview
-again) does not decode or render again. Sync functions: routers call them in the threadpool.
+excerpt; the result is kept beside the audio (``storage/rendered.py``: the data folder, or the
+bucket every server reads) and in a bounded in-process cache, both keyed by the review, the
+content hash of its plan and the preview's id, so a second request (the after, the same preview
+again, through this server or another) does not decode or render again. Sync functions: routers
+call them in the threadpool.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,10 +26,13 @@ from mixcoach.errors import NotFound
 from mixcoach.feedback.model import Plan
 from mixcoach.feedback.plan import build_plan
 from mixcoach.jobs.codec_runs import CodecRuns
-from mixcoach.preview.cache import PreviewCache
+from mixcoach.preview.cache import PreviewCache, preview_bytes, preview_from_bytes
 from mixcoach.preview.previews import PreviewSpec, RenderedPreview, preview_specs, render_preview
 from mixcoach.storage.database import Database
+from mixcoach.storage.rendered import RenderedStore, preview_name
 from mixcoach.storage.store import AudioStore
+
+log = logging.getLogger(__name__)
 
 Side = Literal["before", "after"]
 AudioFormat = Literal["opus", "wav"]
@@ -57,13 +63,15 @@ def rendered_preview(
     database: Database,
     runs: CodecRuns,
     store: AudioStore,
+    rendered: RenderedStore,
     cache: PreviewCache,
     *,
     session_id: str,
     review_id: str,
     preview_id: str,
 ) -> RenderedPreview:
-    """The preview rendered (or from the cache); NotFound for an id the review does not have."""
+    """The preview rendered, or as stored by any server; NotFound for an id the review does not
+    have."""
     ready, plan, specs = review_previews(database, runs, session_id=session_id, review_id=review_id)
     spec = next((s for s in specs if s.id == preview_id), None)
     if spec is None:
@@ -72,6 +80,16 @@ def rendered_preview(
     cached = cache.get(key)
     if cached is not None:
         return cached
+    name = preview_name(*key)
+    stored = rendered.get(name)
+    if stored is not None:
+        try:
+            preview = preview_from_bytes(stored, spec)
+        except ValueError as exc:  # written by another release, or damaged: render it again
+            log.warning("rendering preview %s again: %s", name, exc)
+        else:
+            cache.put(key, preview)
+            return preview
     with store.local_copy(ready.track.file_sha256) as path:
         source = open_audio(path)
         try:
@@ -79,7 +97,9 @@ def rendered_preview(
             rate = source.info.sample_rate_hz
         finally:
             source.close()
-    preview = render_preview(audio.astype(np.float64), spec, sample_rate_hz=rate)
+    stored = preview_bytes(render_preview(audio.astype(np.float64), spec, sample_rate_hz=rate))
+    rendered.put(name, stored)
+    preview = preview_from_bytes(stored, spec)  # what every server plays, sample for sample
     cache.put(key, preview)
     return preview
 

@@ -62,6 +62,8 @@ class Health(Out):
     database by default) is `full` with less than 1 MB free, `unwritable` when it is read-only
     or not ours; an S3-compatible object store is `unreachable` when its bucket does not answer
     (or refuses the credentials)."""
+    storage_problem: str | None = None
+    """What the storage's state means, in a sentence, when it is not `ok`; None when it is."""
     jobs: Literal["running", "stuck", "stopped"]
     """Whether the job runner (which hands analyses to the workers) is taking and finishing
     jobs: `stuck` when its loop, a running analysis or the recording of results has made no

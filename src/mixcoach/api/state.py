@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
 
 from mixcoach.api.known_sessions import KnownSessions
 from mixcoach.config import Settings
@@ -24,7 +27,9 @@ from mixcoach.jobs.runner import JobRunner, RunnerHealth
 from mixcoach.preview.cache import PreviewCache
 from mixcoach.storage.database import Database
 from mixcoach.storage.files import FileStore
-from mixcoach.storage.s3 import S3Store
+from mixcoach.storage.models import Review
+from mixcoach.storage.rendered import RenderedStore, open_rendered, sweep_renders
+from mixcoach.storage.s3 import SWEEP_GRACE_S, S3Store
 from mixcoach.storage.store import AudioStore, open_store
 from mixcoach.storage.tracks import referenced_files
 
@@ -45,11 +50,14 @@ class AppState:
     feed: DatabaseFeed | None = None
     sessions: KnownSessions = field(default_factory=KnownSessions)
     previews: PreviewCache = field(default_factory=PreviewCache)
-    #: The tracks through the delivery codecs, by content (results kept in the data folder).
+    #: Previews, PDF reports and codec runs, beside the audio (the data folder or the bucket).
+    rendered: RenderedStore = field(init=False)
+    #: The tracks through the delivery codecs, by content (results kept in ``rendered``).
     codec_runs: CodecRuns = field(init=False)
 
     def __post_init__(self) -> None:
-        self.codec_runs = CodecRuns(self.settings.data_dir / "codecs")
+        self.rendered = open_rendered(self.settings, self.store)
+        self.codec_runs = CodecRuns(self.rendered)
 
     @classmethod
     def start(cls, settings: Settings) -> AppState:
@@ -64,7 +72,7 @@ class AppState:
         database = Database.from_url(settings.database_url)
         try:
             database.migrate()
-            _sweep(store, database, shared=broker_url is not None)
+            _sweep(settings, store, database, shared=broker_url is not None)
             hub = ProgressHub()
             if broker_url is not None:
                 publisher = Publisher(database, broker_url, settings.jobs.queue)
@@ -114,10 +122,11 @@ class AppState:
         self.store.release()
 
 
-def _sweep(store: AudioStore, database: Database, *, shared: bool) -> None:
-    """Remove stored files no row refers to: in the data folder this server holds alone, all
-    of them (no upload is under way yet); in a bucket, the ones older than the grace period
-    (other servers may be uploading). A data folder shared by many servers is left alone."""
+def _sweep(settings: Settings, store: AudioStore, database: Database, *, shared: bool) -> None:
+    """Remove stored files and renders no row refers to: in the data folder this server holds
+    alone, all of them (no upload is under way yet); in a bucket, the ones older than the grace
+    period (other servers may be uploading). A data folder shared by many servers is left
+    alone."""
     if isinstance(store, S3Store):
 
         def referenced() -> set[str]:
@@ -131,8 +140,24 @@ def _sweep(store: AudioStore, database: Database, *, shared: bool) -> None:
             return
         if removed:
             log.info("removed %d objects no review refers to", removed)
+        older_than = datetime.now(UTC) - timedelta(seconds=SWEEP_GRACE_S)
     elif isinstance(store, FileStore) and not shared:
         with database.session() as db:
             removed = store.sweep(referenced_files(db))
         if removed:
             log.info("removed %d files left by an interrupted upload or delete", removed)
+        older_than = datetime.now(UTC)
+    else:
+        return
+
+    def owners() -> tuple[set[str], set[str]]:
+        with database.session() as db:
+            return set(db.scalars(select(Review.id))), referenced_files(db)
+
+    try:
+        removed = sweep_renders(open_rendered(settings, store), owners, older_than=older_than)
+    except StorageUnavailable as exc:
+        log.warning("could not look for orphaned renders: %s", exc.message)
+        return
+    if removed:
+        log.info("removed %d renders of deleted reviews", removed)

@@ -3,8 +3,9 @@
 An encode of three minutes through AAC, Opus and MP3 takes seconds, so :class:`CodecRuns`
 runs it on a thread of its own and remembers its progress; the API answers 202 with that
 progress until the results are there. The results are kept as JSON beside the audio, named by
-the content's sha256 (``<data_dir>/codecs/<sha256>.json``), so every review and every session
-of the same content reads the same run, and a restart does not encode again.
+the content's sha256 (``codecs/<sha256>.json`` in the data folder, or in the bucket with the
+audio: ``storage/rendered.py``), so every review and every session of the same content reads
+the same run, through any server, and a restart does not encode again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import json
 import logging
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -22,6 +22,7 @@ from pydantic import TypeAdapter
 from mixcoach.audio.codecs import CODECS, CodecResult, loudness_of, through_codec
 from mixcoach.audio.decode import open_audio
 from mixcoach.errors import MixcoachError
+from mixcoach.storage.rendered import RenderedStore, codecs_name
 from mixcoach.storage.store import AudioStore
 
 log = logging.getLogger(__name__)
@@ -58,22 +59,25 @@ def load_track(store: AudioStore, sha256: str) -> tuple[np.ndarray, int]:
 
 
 class CodecRuns:
-    """Codec runs by content sha256: started on first request, cached on disk when done."""
+    """Codec runs by content sha256: started on first request, stored when done."""
 
-    def __init__(self, cache_dir: Path) -> None:
-        self._cache_dir = cache_dir
+    def __init__(self, rendered: RenderedStore) -> None:
+        self._rendered = rendered
         self._lock = threading.Lock()
         self._runs: dict[str, CodecRun] = {}
 
     def get_or_start(self, sha256: str, store: AudioStore) -> CodecRun:
-        """The run for this content: the cached one, the one under way, or a new one."""
+        """The run for this content: the one under way or known, the stored one, or a new one."""
+        known = self._known(sha256, done_only=False)
+        if known is not None:
+            return known
+        stored = self._cached(sha256)  # outside the lock: a GET from the bucket may take a while
         with self._lock:
             run = self._runs.get(sha256)
             if run is not None and run.state != "failed":
                 return run
-            run = self._cached(sha256)
-            if run is None:
-                run = CodecRun()
+            run = stored or CodecRun()
+            if stored is None:
                 threading.Thread(
                     target=self._run, args=(sha256, store, run), name="codecs", daemon=True
                 ).start()
@@ -81,23 +85,31 @@ class CodecRuns:
             return run
 
     def finished(self, sha256: str) -> CodecRun | None:
-        """The content's run if it is done (in memory or on disk), else None."""
+        """The content's run if it is done (known here, or stored by any server), else None."""
+        known = self._known(sha256, done_only=True)
+        if known is not None:
+            return known
+        stored = self._cached(sha256)
+        if stored is not None:
+            with self._lock:
+                self._runs.setdefault(sha256, stored)
+        return stored
+
+    def _known(self, sha256: str, *, done_only: bool) -> CodecRun | None:
         with self._lock:
             run = self._runs.get(sha256)
-            if run is not None and run.state == "done":
-                return run
-            run = self._cached(sha256)
-            if run is not None:
-                self._runs[sha256] = run
-            return run
-
-    def _path(self, sha256: str) -> Path:
-        return self._cache_dir / f"{sha256}.json"
+        if run is None or run.state == "failed" or (done_only and run.state != "done"):
+            return None
+        return run
 
     def _cached(self, sha256: str) -> CodecRun | None:
+        """The stored run (StorageUnavailable when the store does not answer)."""
+        stored = self._rendered.get(codecs_name(sha256))
+        if stored is None:
+            return None
         try:
-            data = json.loads(self._path(sha256).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(stored)
+        except ValueError:
             return None
         return CodecRun(
             state="done",
@@ -125,12 +137,9 @@ class CodecRuns:
             run.state = "failed"
 
     def _keep(self, sha256: str, run: CodecRun) -> None:
-        self._cache_dir.mkdir(parents=True, exist_ok=True)
         data = {
             "integrated_lufs": run.integrated_lufs,
             "true_peak_dbtp": run.true_peak_dbtp,
             "results": _RESULTS.dump_python(run.results, mode="json"),
         }
-        partial = self._path(sha256).with_suffix(".part")
-        partial.write_text(json.dumps(data), encoding="utf-8")
-        partial.replace(self._path(sha256))
+        self._rendered.put(codecs_name(sha256), json.dumps(data).encode())

@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from mixcoach.errors import NotFound
 from mixcoach.storage.database import Database, insert_ignore
 from mixcoach.storage.jobs import JobStatus
 from mixcoach.storage.models import Analysis, Feedback, Review, Track, utc_now
+from mixcoach.storage.rendered import RenderedStore, forget_review
 
 REVIEW_NOT_FOUND = "Review {review_id} was not found."
 
@@ -227,8 +228,17 @@ def list_reviews(db: Session, *, session_id: str) -> Sequence[ReviewRow]:
     return _review_rows(db, session_id=session_id, review_id=None)
 
 
-def delete_review(database: Database, *, session_id: str, review_id: str) -> None:
-    """Delete a review with its feedback, chat and presets (not its tracks)."""
+def delete_review(
+    database: Database, rendered: RenderedStore, *, session_id: str, review_id: str
+) -> None:
+    """Delete a review with its feedback, chat and presets (not its tracks), then its renders
+    (previews, reports; the codec run too when no other review has that content)."""
     with database.writing() as db:
-        get_review(db, session_id=session_id, review_id=review_id)
+        sha = get_review(db, session_id=session_id, review_id=review_id).track.file_sha256
         db.execute(delete(Review).where(Review.id == review_id))
+        others = db.scalar(
+            select(func.count(Review.id))
+            .join(Track, Review.track_id == Track.id)
+            .where(Track.file_sha256 == sha)
+        )
+    forget_review(rendered, review_id, content=None if others else sha)

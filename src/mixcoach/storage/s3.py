@@ -3,6 +3,8 @@ mode: every server and worker reads the same bucket, and no audio stays on their
 
     s3://BUCKET/PREFIX/audio/ab/abcdef...          kept content, named by its sha256
     s3://BUCKET/PREFIX/deleted/abcdef....<random>  set aside by a delete, until its commit
+    s3://BUCKET/PREFIX/previews|reports|codecs/... what is rendered from a review
+                                                   (storage/rendered.py; :class:`S3Rendered`)
     <data_dir>/incoming/<random>.part              an upload being received and checked
     <data_dir>/incoming/<random>.copy              a worker's temporary copy for the decoder
 
@@ -13,7 +15,9 @@ with a ``Range``. Deleting copies the object to ``deleted/`` and removes it insi
 transaction (S3 has no rename); the copy is removed after the commit, or copied back if the
 transaction failed. :meth:`S3Store.sweep_orphans` removes what no row refers to (a server killed
 between a PUT and its commit) once it is older than a grace period, so an upload whose rows are
-being written is never touched.
+being written is never touched; it lists only its prefix and kinds, and removes only the names
+this module makes. The health check's probe has a client of its own, with short waits and no
+retry, so a dead store is reported in about a second.
 
 This is the only module that imports boto3. The client is made once per store, with the
 credentials from the settings (boto3 does not read .env), explicit timeouts and a few retries.
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -46,6 +51,7 @@ from mixcoach.storage.files import (
     check_sha256,
     no_room_is_storage_full,
 )
+from mixcoach.storage.rendered import KINDS, check_name
 from mixcoach.storage.store import StoreCondition
 
 #: Files past this size go up in parts of this size (S3's smallest part is 5 MiB).
@@ -56,6 +62,11 @@ CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 30.0
 #: Attempts per request (boto3's "standard" retry mode: backoff on throttling and 5xx).
 MAX_ATTEMPTS = 3
+#: The health check's probe of the bucket: one attempt, each wait this short, so /api/health
+#: answers within about two seconds when the store is dead (with the timeouts above: ~15 s).
+PROBE_TIMEOUT_S = 0.8
+#: Keys one DeleteObjects request removes (S3's limit).
+DELETE_BATCH = 1000
 #: Objects no row refers to are removed by the sweep once they are older than this.
 SWEEP_GRACE_S = 3600.0
 
@@ -80,6 +91,9 @@ FAILING = (
     "now. Please try again in a moment."
 )
 
+#: The keys this store makes, after its prefix: kept content and set-aside copies.
+_KEPT = re.compile(r"audio/[0-9a-f]{2}/(?P<sha256>[0-9a-f]{64})")
+_ASIDE = re.compile(r"deleted/[0-9a-f]{64}\.[0-9a-f]{32}")
 _MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 _REFUSED_CODES = frozenset(
     {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403", "Forbidden"}
@@ -156,12 +170,16 @@ class S3Store:
 
     kind = "s3"
 
-    def __init__(self, client: Any, *, bucket: str, prefix: str, spool: Path) -> None:
+    def __init__(
+        self, client: Any, *, bucket: str, prefix: str, spool: Path, probe: Any = None
+    ) -> None:
         if prefix and not prefix.endswith("/"):
             raise ValueError(f"an object prefix must be empty or end in '/', not {prefix!r}")
         self.bucket = bucket
         self.prefix = prefix
         self._client = client
+        #: The client of the health check (short waits, no retries); ``client`` if not given.
+        self._probe = client if probe is None else probe
         self._incoming = spool / "incoming"
         self._incoming.mkdir(parents=True, exist_ok=True)
         self._lock = FolderLock(spool)
@@ -177,22 +195,32 @@ class S3Store:
             return None if value is None else str(value.get_secret_value()) or None
 
         endpoint = (settings.s3_endpoint_url or "").strip() or None
-        client = boto3.session.Session().client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id=secret(settings.access_key_id),
-            aws_secret_access_key=secret(settings.secret_access_key),
-            region_name=settings.region or None,
-            config=Config(
-                connect_timeout=CONNECT_TIMEOUT_S,
-                read_timeout=READ_TIMEOUT_S,
-                retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
-                # Stores other than AWS serve buckets by path, not by host name.
-                s3={"addressing_style": "path" if endpoint else "auto"},
-                max_pool_connections=32,
-            ),
+        session = boto3.session.Session()
+
+        def client(*, timeout_s: tuple[float, float], attempts: int, pool: int) -> Any:
+            return session.client(
+                "s3",
+                endpoint_url=endpoint,
+                aws_access_key_id=secret(settings.access_key_id),
+                aws_secret_access_key=secret(settings.secret_access_key),
+                region_name=settings.region or None,
+                config=Config(
+                    connect_timeout=timeout_s[0],
+                    read_timeout=timeout_s[1],
+                    retries={"total_max_attempts": attempts, "mode": "standard"},
+                    # Stores other than AWS serve buckets by path, not by host name.
+                    s3={"addressing_style": "path" if endpoint else "auto"},
+                    max_pool_connections=pool,
+                ),
+            )
+
+        return cls(
+            client(timeout_s=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S), attempts=MAX_ATTEMPTS, pool=32),
+            bucket=bucket,
+            prefix=prefix,
+            spool=spool,
+            probe=client(timeout_s=(PROBE_TIMEOUT_S, PROBE_TIMEOUT_S), attempts=1, pool=2),
         )
-        return cls(client, bucket=bucket, prefix=prefix, spool=spool)
 
     # -- names --------------------------------------------------------------------------------
 
@@ -325,14 +353,14 @@ class S3Store:
             path.unlink(missing_ok=True)
 
     def stored(self) -> set[str]:
-        return {key.rsplit("/", 1)[1] for key, _ in self._listing(f"{self.prefix}audio/")}
+        return {sha for key, _ in self.listing("audio/") if (sha := self._content_of(key))}
 
     def condition(self) -> StoreCondition:
         """``unreachable`` when the bucket cannot be reached (or refuses the credentials); the
         local folder's condition otherwise (``full`` or ``unwritable`` refuse uploads too)."""
         try:
             with _translated():
-                self._client.head_bucket(Bucket=self.bucket)
+                self._probe.head_bucket(Bucket=self.bucket)
         except StorageUnavailable:
             return "unreachable"
         if not os.access(self._incoming, os.W_OK):
@@ -355,16 +383,25 @@ class S3Store:
         """Remove every object no row refers to, and every set-aside copy, once older than
         ``grace_s``; also this server's local leftovers that old. Returns how many went.
 
-        Safe while other servers run: the objects are listed before the rows are read, so an
-        upload committed in between is counted as referenced, and one still being written is
-        younger than the grace period."""
+        Only this store's prefix and kinds are listed (``audio/``, ``deleted/``), page by page,
+        and only keys of the names this module makes are removed: a bucket shared with other
+        data keeps it. Safe while other servers run: the objects are listed before the rows are
+        read, so an upload committed in between is counted as referenced, and one still being
+        written is younger than the grace period."""
         cutoff = (now or datetime.now(UTC)) - timedelta(seconds=grace_s)
-        kept = [(k, at) for k, at in self._listing(f"{self.prefix}audio/") if at < cutoff]
-        aside = [k for k, at in self._listing(f"{self.prefix}deleted/") if at < cutoff]
+        kept = [
+            (key, sha)
+            for key, at in self.listing("audio/")
+            if at < cutoff and (sha := self._content_of(key))
+        ]
+        aside = [
+            key
+            for key, at in self.listing("deleted/")
+            if at < cutoff and _ASIDE.fullmatch(key[len(self.prefix) :])
+        ]
         keep = set(referenced())
-        doomed = [key for key, _ in kept if key.rsplit("/", 1)[1] not in keep] + aside
-        for key in doomed:
-            self._delete(key)
+        doomed = [key for key, sha in kept if sha not in keep] + aside
+        self.delete_keys(doomed)
         local = [
             path
             for path in self._incoming.iterdir()
@@ -374,16 +411,67 @@ class S3Store:
             path.unlink(missing_ok=True)
         return len(doomed) + len(local)
 
-    def _listing(self, prefix: str) -> list[tuple[str, datetime]]:
+    def _content_of(self, key: str) -> str | None:
+        """The sha256 a kept object's key names; None for a key this store did not make."""
+        match = _KEPT.fullmatch(key[len(self.prefix) :]) if key.startswith(self.prefix) else None
+        return None if match is None else match["sha256"]
+
+    def listing(self, folder: str) -> Iterator[tuple[str, datetime]]:
+        """Every key under ``prefix + folder`` with when it was stored, a page (1000) at a time."""
         with _translated():
             pages = self._client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=prefix
+                Bucket=self.bucket, Prefix=f"{self.prefix}{folder}"
             )
-            return [
-                (item["Key"], item["LastModified"])
-                for page in pages
-                for item in page.get("Contents", [])
-            ]
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield item["Key"], item["LastModified"]
+
+    def delete_keys(self, keys: list[str]) -> None:
+        """Remove these keys, :data:`DELETE_BATCH` per request."""
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = [{"Key": key} for key in keys[start : start + DELETE_BATCH]]
+            with _translated():
+                answer = self._client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}
+                )
+            if answer.get("Errors"):
+                log.warning("object storage kept %d keys asked to delete", len(answer["Errors"]))
+                raise StorageUnavailable(FAILING)
+
+
+class S3Rendered:
+    """Renders (``storage/rendered.py``) in the audio's bucket, under its prefix."""
+
+    def __init__(self, store: S3Store) -> None:
+        self._store = store
+        self._client = store._client
+
+    def _key(self, name: str) -> str:
+        return f"{self._store.prefix}{check_name(name)}"
+
+    def get(self, name: str) -> bytes | None:
+        try:
+            with _translated():
+                answer = self._client.get_object(Bucket=self._store.bucket, Key=self._key(name))
+                content: bytes = answer["Body"].read()
+        except AudioMissing:
+            return None
+        return content
+
+    def put(self, name: str, content: bytes) -> None:
+        with _translated():  # one PUT: S3 shows the whole object or none
+            self._client.put_object(Bucket=self._store.bucket, Key=self._key(name), Body=content)
+
+    def remove_folder(self, folder: str) -> None:
+        self._store.delete_keys([key for key, _ in self._store.listing(check_name(folder))])
+
+    def remove(self, name: str) -> None:
+        self._store._delete(self._key(name))
+
+    def listing(self) -> Iterator[tuple[str, datetime]]:
+        for kind in KINDS:
+            for key, at in self._store.listing(kind):
+                yield key[len(self._store.prefix) :], at
 
 
 def _transfer() -> Any:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from mixcoach.errors import NotFound
 from mixcoach.storage.database import Database, insert_ignore
 from mixcoach.storage.models import Analysis, Review, StoredFile, Track
+from mixcoach.storage.rendered import RenderedStore, forget_content, forget_review
 from mixcoach.storage.store import AudioStore, SetAside
 
 TRACK_NOT_FOUND = "Track {track_id} was not found."
@@ -79,22 +80,36 @@ def referenced_files(db: Session) -> set[str]:
     return set(db.scalars(select(StoredFile.sha256)))
 
 
-def delete_track(database: Database, store: AudioStore, *, session_id: str, track_id: str) -> None:
+def delete_track(
+    database: Database,
+    store: AudioStore,
+    *,
+    rendered: RenderedStore,
+    session_id: str,
+    track_id: str,
+) -> None:
     """Delete a session's track, the reviews that use it (as track or reference) with their
-    feedback, chat and presets, and -- when no other track has the same content -- the stored
-    file and every analysis of it. Rows and files go together or not at all: the file is set
-    aside while the rows go, restored if their transaction fails, and purged after it."""
+    feedback, chat, presets and renders, and -- when no other track has the same content -- the
+    stored file, its codec run and every analysis of it. Rows and files go together or not at
+    all: the file is set aside while the rows go, restored if their transaction fails, and
+    purged after it (the renders after it too, being made again if asked for)."""
     detached: list[SetAside] = []
+    gone: list[str] = []
+    unused: str | None = None
     try:
         with database.writing() as db:
             track, _ = get_track(db, session_id=session_id, track_id=track_id)
             sha = track.file_sha256
             # Lock the file row first: an upload of the same content waits for this delete.
             db.scalar(select(StoredFile).where(StoredFile.sha256 == sha).with_for_update())
-            reviews = select(Review.id).where(
-                or_(Review.track_id == track.id, Review.reference_track_id == track.id)
+            gone = list(
+                db.scalars(
+                    select(Review.id).where(
+                        or_(Review.track_id == track.id, Review.reference_track_id == track.id)
+                    )
+                )
             )
-            db.execute(delete(Review).where(Review.id.in_(reviews)))
+            db.execute(delete(Review).where(Review.id.in_(gone)))
             db.delete(track)
             db.flush()
             users = db.scalar(select(func.count(Track.id)).where(Track.file_sha256 == sha))
@@ -105,6 +120,7 @@ def delete_track(database: Database, store: AudioStore, *, session_id: str, trac
                     )
                 )
                 db.execute(delete(StoredFile).where(StoredFile.sha256 == sha))
+                unused = sha
                 aside = store.set_aside(sha)
                 if aside is not None:
                     detached.append(aside)
@@ -114,6 +130,10 @@ def delete_track(database: Database, store: AudioStore, *, session_id: str, trac
         raise
     for aside in detached:
         aside.purge()
+    for review_id in gone:
+        forget_review(rendered, review_id, content=None)
+    if unused is not None:
+        forget_content(rendered, unused)
 
 
 def forget_if_unreferenced(database: Database, store: AudioStore, sha256: str) -> None:

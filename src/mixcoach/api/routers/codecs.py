@@ -15,7 +15,13 @@ from mixcoach.api.codec_journey import (
     played_excerpt,
 )
 from mixcoach.api.deps import CurrentSession, StateDep
-from mixcoach.api.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_READY_RESPONSES, NotReady
+from mixcoach.api.errors import (
+    AUTH_RESPONSES,
+    COMMON_RESPONSES,
+    NOT_READY_RESPONSES,
+    STORAGE_RESPONSES,
+    NotReady,
+)
 from mixcoach.api.routers.paths import KnownIds
 from mixcoach.api.schemas import CodecsOut
 from mixcoach.audio.codecs import CODECS
@@ -28,7 +34,7 @@ CodecSlug = Literal["aac", "opus", "mp3"]
 router = APIRouter(
     prefix="/api/reviews",
     tags=["codecs"],
-    responses={**COMMON_RESPONSES, **AUTH_RESPONSES},
+    responses={**COMMON_RESPONSES, **AUTH_RESPONSES, **STORAGE_RESPONSES},
     dependencies=[KnownIds],
 )
 

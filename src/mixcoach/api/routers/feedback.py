@@ -21,6 +21,7 @@ from mixcoach.api.errors import (
     AUTH_RESPONSES,
     COMMON_RESPONSES,
     NOT_READY_RESPONSES,
+    STORAGE_RESPONSES,
     ErrorResponse,
 )
 from mixcoach.api.routers.paths import KnownIds
@@ -202,10 +203,14 @@ def get_reaeq_preset(
 @router.get(
     "/{review_id}/report.pdf",
     response_class=Response,
-    responses=_download(
-        "application/pdf",
-        "The PDF report: measurements, findings, charts, feedback, questions and answers, presets.",
-    ),
+    responses={
+        **_download(
+            "application/pdf",
+            "The PDF report: measurements, findings, charts, feedback, questions and answers, "
+            "presets.",
+        ),
+        **STORAGE_RESPONSES,
+    },
 )
 def get_report(
     review_id: str, session: CurrentSession, state: StateDep, engine: EngineDep
@@ -216,6 +221,7 @@ def get_report(
             state.database,
             state.codec_runs,
             engine,
+            state.rendered,
             session_id=session.id,
             review_id=review_id,
             generated_at=utc_now(),

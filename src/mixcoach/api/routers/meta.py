@@ -17,6 +17,14 @@ from mixcoach.findings.model import FEEDBACK_TYPES
 
 router = APIRouter(prefix="/api", tags=["service"], responses=COMMON_RESPONSES)
 
+#: What a storage condition other than ``ok`` means (no address: the operator's log has it).
+STORAGE_PROBLEMS = {
+    "full": "The server's storage is full: new uploads cannot be kept.",
+    "unwritable": "The server's data folder cannot be written: new uploads cannot be kept.",
+    "unreachable": "The audio store (object storage) is unreachable: it did not answer within "
+    "two seconds, or refused Mixcoach's credentials.",
+}
+
 
 @router.get(
     "/health",
@@ -31,7 +39,8 @@ router = APIRouter(prefix="/api", tags=["service"], responses=COMMON_RESPONSES)
 def health(state: StateDep, response: Response) -> Health:
     """Whether the database answers, the audio store (the data folder, or the object store's
     bucket) can take new files, and the job runner is taking and finishing jobs (503 when
-    not)."""
+    not). An object store is given one try of under a second, so a dead one is reported within
+    about two seconds."""
     database: Literal["ok", "unreachable"] = "ok"
     try:
         with state.database.session() as db:
@@ -47,6 +56,7 @@ def health(state: StateDep, response: Response) -> Health:
         status="ok" if healthy else "degraded",
         database=database,
         storage=storage,
+        storage_problem=STORAGE_PROBLEMS.get(storage),
         jobs=runner.state,
         jobs_problem=runner.reason,
     )

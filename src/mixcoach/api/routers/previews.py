@@ -11,7 +11,12 @@ from starlette.concurrency import run_in_threadpool
 
 from mixcoach.api import preview_service as service
 from mixcoach.api.deps import CurrentSession, StateDep
-from mixcoach.api.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_READY_RESPONSES
+from mixcoach.api.errors import (
+    AUTH_RESPONSES,
+    COMMON_RESPONSES,
+    NOT_READY_RESPONSES,
+    STORAGE_RESPONSES,
+)
 from mixcoach.api.routers.paths import KnownIds
 from mixcoach.api.state import AppState
 from mixcoach.preview.previews import PreviewSpec, RenderedPreview
@@ -19,7 +24,7 @@ from mixcoach.preview.previews import PreviewSpec, RenderedPreview
 router = APIRouter(
     prefix="/api/reviews",
     tags=["previews"],
-    responses={**COMMON_RESPONSES, **AUTH_RESPONSES, **NOT_READY_RESPONSES},
+    responses={**COMMON_RESPONSES, **AUTH_RESPONSES, **NOT_READY_RESPONSES, **STORAGE_RESPONSES},
     dependencies=[KnownIds],
 )
 
@@ -76,6 +81,7 @@ async def _rendered(
         state.database,
         state.codec_runs,
         state.store,
+        state.rendered,
         state.previews,
         session_id=session_id,
         review_id=review_id,

@@ -185,5 +185,5 @@ def get_platforms(review_id: str, state: StateDep, session: CurrentSession) -> P
 
 @router.delete("/{review_id}", status_code=204)
 def delete_review(review_id: str, session: CurrentSession, state: StateDep) -> None:
-    """Delete the review with its feedback, chat and presets (its tracks stay)."""
-    store.delete_review(state.database, session_id=session.id, review_id=review_id)
+    """Delete the review with its feedback, chat, presets and renders (its tracks stay)."""
+    store.delete_review(state.database, state.rendered, session_id=session.id, review_id=review_id)

@@ -77,4 +77,10 @@ def _track(state: AppState, session_id: str, track_id: str) -> tuple[Track, Stor
 @router.delete("/{track_id}", status_code=204, responses=STORAGE_RESPONSES)
 def delete_track(track_id: str, session: CurrentSession, state: StateDep) -> None:
     """Delete the track, the reviews that use it, and its file when no other track shares it."""
-    store.delete_track(state.database, state.store, session_id=session.id, track_id=track_id)
+    store.delete_track(
+        state.database,
+        state.store,
+        rendered=state.rendered,
+        session_id=session.id,
+        track_id=track_id,
+    )
