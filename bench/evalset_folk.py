@@ -165,7 +165,8 @@ def parse_tune(source: str) -> Any:
     reference numbers. Only the wanted tune is translated, not the whole Opus (up to a minute for
     the big files, against a second or two to read their tokens); it is split off the whole
     file's tokens, as the Opus does, so it keeps the file's header lines. (The Opus would leave
-    out a tune that fails to translate; none of the files the manifest takes tunes from has one.)
+    out a tune that fails to translate, shifting the indices after it; every tune of the manifest
+    gives the same MIDI file both ways.)
     """
     from music21 import abcFormat, corpus
     from music21.abcFormat import translate
