@@ -40,16 +40,19 @@ import argparse
 import csv
 import hashlib
 import math
+import multiprocessing
 import os
 import random
 import shutil
 import struct
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, fields
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 BENCH = Path(__file__).resolve().parent
 MANIFEST = BENCH / "evalset_data" / "manifest.tsv"
@@ -612,7 +615,24 @@ def render(entry: Entry, cache_dir: Path = CACHE) -> Path:
 def build(entries: Sequence[Entry] | None = None, cache_dir: Path = CACHE) -> list[Piece]:
     """Render ``entries`` (default: the whole manifest) and return them with their audio."""
     chosen = read_manifest() if entries is None else entries
-    return [Piece(entry, render(entry, cache_dir)) for entry in chosen]
+    paths = in_parallel(partial(render, cache_dir=cache_dir), chosen)
+    return [Piece(entry, path) for entry, path in zip(chosen, paths, strict=True)]
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def in_parallel(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """``function`` of each item, one worker process per core: pieces are independent, and
+    music21 and the meters hold the interpreter while they work. Workers are spawned rather than
+    forked, since the caller may be running threads (a test server)."""
+    workers = min(len(items), os.cpu_count() or 1)
+    if workers <= 1:
+        return [function(item) for item in items]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(function, items))
 
 
 def one_per_key(entries: Sequence[Entry]) -> list[Entry]:

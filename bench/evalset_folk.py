@@ -36,6 +36,7 @@ import hashlib
 import math
 import random
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import evalset
@@ -158,12 +159,24 @@ def _scores(source: str) -> list[tuple[str, Any]]:
 
 
 def parse_tune(source: str) -> Any:
-    """The score of one tune of the manifest ("file" or "file#index")."""
-    from music21 import corpus, stream
+    """The score of one tune of the manifest ("file" or "file#index").
+
+    ``index`` counts the scores of the file's Opus, which holds the tunes in the order of their
+    reference numbers. Only the wanted tune is translated, not the whole Opus (up to a minute for
+    the big files, against a second or two to read their tokens); it is split off the whole
+    file's tokens, as the Opus does, so it keeps the file's header lines. (The Opus would leave
+    out a tune that fails to translate, shifting the indices after it; every tune of the manifest
+    gives the same MIDI file both ways.)
+    """
+    from music21 import abcFormat, corpus
+    from music21.abcFormat import translate
 
     path, _, index = source.partition("#")
-    parsed = corpus.parse(path)
-    return list(parsed.scores)[int(index)] if isinstance(parsed, stream.Opus) else parsed
+    if not index:
+        return corpus.parse(path)
+    text = Path(corpus.getWork(path)).read_text(encoding="utf-8")  # as music21's ABCFile reads
+    tunes = abcFormat.ABCFile().readstr(text).splitByReferenceNumber()
+    return translate.abcToStreamScore(tunes[sorted(tunes)[int(index)]])
 
 
 def split_of(source: str) -> str:
@@ -232,7 +245,8 @@ def _entry(index: int, source: str, facts: TuneFacts, rng: random.Random) -> Ent
 
 def tune_midi(entry: Entry) -> bytes:
     """Render a tune of the manifest to MIDI, checking its labels against the score again."""
-    facts = tune_facts(parse_tune(entry.source))
+    score = parse_tune(entry.source)
+    facts = tune_facts(score)
     if isinstance(facts, str):
         raise ValueError(f"{entry.id}: the tune is no longer usable ({facts})")
     if facts.meter != entry.meter:
@@ -244,7 +258,7 @@ def tune_midi(entry: Entry) -> bytes:
     # bar), so the beat grid runs on.
     bar = facts.beat_quarters * facts.beats_per_bar
     period = math.ceil(facts.length_quarters / bar - 1e-6) * bar
-    melody = _melody(parse_tune(entry.source), facts, entry, rng)
+    melody = _melody(score, facts, entry, rng)
     events = [
         NoteEvent(
             n.start_quarters + k * period,

@@ -42,7 +42,7 @@ def pieces() -> list[evalset.Piece]:
 
 @pytest.fixture(scope="session")
 def estimates(pieces: list[evalset.Piece]) -> list[key_tempo.Estimate]:
-    return [key_tempo.mixcoach_estimate(piece.path) for piece in pieces]
+    return evalset.in_parallel(key_tempo.mixcoach_estimate, [piece.path for piece in pieces])
 
 
 def folk_subset(entries: list[evalset.Entry]) -> list[evalset.Entry]:
@@ -67,7 +67,8 @@ def test_folk_subset_spans_meters_and_textures() -> None:
 
 def test_folk_tempo_accuracy1_held_out(folk_pieces: list[evalset.Piece]) -> None:
     """Fast running notes in 2/2, 2/4 and 6/8: the labelled beat, not its half or double."""
-    results = [(p, key_tempo.mixcoach_estimate(p.path).tempo_bpm) for p in folk_pieces]
+    estimates = evalset.in_parallel(key_tempo.mixcoach_estimate, [p.path for p in folk_pieces])
+    results = [(p, e.tempo_bpm) for p, e in zip(folk_pieces, estimates, strict=True)]
     hits = [
         key_tempo.tempo_accuracy(reference_bpm=p.entry.tempo_bpm, estimate_bpm=bpm)
         for p, bpm in results
