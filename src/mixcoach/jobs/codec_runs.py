@@ -128,8 +128,11 @@ class CodecRuns:
             run.progress_percent = 10
             for i, codec in enumerate(CODECS, start=1):
                 run.results.append(through_codec(audio, rate, codec, original=original))
-                run.progress_percent = 10 + 90 * i // len(CODECS)
+                # 100 only with the results kept: a poll between the last encode and the
+                # store's answer must not read 100 while the run is still running
+                run.progress_percent = 10 + 89 * i // len(CODECS)
             self._keep(sha256, run)
+            run.progress_percent = 100
             run.state = "done"
         except (MixcoachError, ValueError, OSError) as exc:
             log.warning("the codec run of %s failed: %s", sha256[:12], exc)
