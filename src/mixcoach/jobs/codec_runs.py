@@ -132,8 +132,8 @@ class CodecRuns:
                 # store's answer must not read 100 while the run is still running
                 run.progress_percent = 10 + 89 * i // len(CODECS)
             self._keep(sha256, run)
+            run.state = "done"  # before 100, so a running run never reads 100
             run.progress_percent = 100
-            run.state = "done"
         except (MixcoachError, ValueError, OSError) as exc:
             log.warning("the codec run of %s failed: %s", sha256[:12], exc)
             run.error = exc.message if isinstance(exc, MixcoachError) else str(exc)
