@@ -107,3 +107,14 @@ def test_one_section_measures_what_the_whole_track_meters_measure(
         assert section.band_db[band.name] == pytest.approx(band.level_db, abs=0.05), band.name
     assert track.loudness.psr_db is not None and section.psr_db is not None
     assert 0.0 <= track.loudness.psr_db - section.psr_db < 0.5
+
+
+def test_sections_and_their_figures_do_not_depend_on_the_block_size(tmp_path: Path) -> None:
+    """A column of frames straddling two blocks is joined, so short blocks measure alike."""
+    verse, rate = excerpt(SINGULARITY / "Through Space.ogg", start_s=40.0, seconds=12.0)
+    chorus, _ = excerpt(SINGULARITY / "Media Threat.ogg", start_s=90.0, seconds=12.0)
+    path = write(tmp_path / "song.wav", np.hstack([0.3 * verse, chorus]), rate)
+    small = measure(path, block_seconds=0.37)
+    large = measure(path, block_seconds=10.0)
+    assert len(large.sections) == 2
+    assert small.sections == large.sections

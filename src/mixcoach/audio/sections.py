@@ -31,6 +31,7 @@ from typing import Literal
 
 import numpy as np
 from pydantic import Field
+from scipy import sparse
 
 from mixcoach.audio.frame import Block, FrameSpec
 from mixcoach.audio.loudness import LRA_RELATIVE_GATE_LU, Loudness, span_loudness
@@ -123,56 +124,62 @@ class SectionsMeter:
         ]
         self._group_edges = np.concatenate([[0], np.cumsum(sizes)])
         self._floor = np.float32((spec.n_fft / 4) ** 2 * _FLOOR)
-        self._pending = np.zeros((2, frequencies.size, 0), np.float32)
+        self._pending = np.zeros((spec.pair_channels, frequencies.size, 0), np.complex64)
         self._columns: list[np.ndarray] = []  # (features, columns) per block
         # The sound of each column: the mid's energy in the audible range, in the spectrum
         # meter's bands and in its 1/6-octave curve bands, as one projection of the bins.
         top = min(AUDIBLE_HZ[1], spec.sample_rate_hz / 2)
         self._curve_edges = _curve_edges(top)
-        self._projection = band_weights(
+        weights = band_weights(
             spec,
-            [(AUDIBLE_HZ[0], top)]
-            + [(lo, min(hi, top)) for _, lo, hi in BANDS]
-            + self._curve_edges,
-        ).astype(np.float32)
+            [
+                (AUDIBLE_HZ[0], top),
+                *((lo, min(hi, top)) for _, lo, hi in BANDS),
+                *self._curve_edges,
+            ],
+        )
+        # Sparse: each bin lies in a few bands, and a dense product would cost as much as the
+        # rest of the meter.
+        self._projection = sparse.csr_array(weights.astype(np.float32))
         self._sound: list[np.ndarray] = []  # (2 + projections, columns): power, cross, mid...
         self._peaks = FixedWindows(max(1, round(PEAK_STEP_SECONDS * spec.sample_rate_hz)))
         self._peak_steps: list[np.ndarray] = []
 
     def update(self, block: Block) -> None:
-        spectra = block.spectra
-        power = (spectra.real**2 + spectra.imag**2).sum(axis=0)  # (bins, frames): LL + RR
-        # Re(L conj R); a mono file's one channel is both sides.
-        cross = (
-            spectra[0].real * spectra[1].real + spectra[0].imag * spectra[1].imag
-            if spectra.shape[0] == 2
-            else power / 2
-        )
-        both = np.concatenate([self._pending, np.stack([power, cross])], axis=2)
-        frames = both.shape[2]
-        whole = frames - frames % FRAMES_PER_COLUMN
-        if block.is_last and whole < frames:
-            whole = frames
         self._peak_steps.append(self._peaks.push(block.samples, _abs_peaks))
         if block.is_last:
             rest, _ = self._peaks.flush(_abs_peaks)
             if rest is not None:
                 self._peak_steps.append(rest)
-        if whole == 0:
-            self._pending = both
-            return
-        self._pending = both[:, :, whole:]
-        starts = np.arange(0, whole, FRAMES_PER_COLUMN)
-        pooled = np.add.reduceat(both[:, :, :whole], starts, axis=2) / np.diff(
-            np.append(starts, whole)
-        )
-        self._columns.append(self._features(pooled[0].astype(np.float32)))
-        mid = pooled[0] + 2 * pooled[1]
-        self._sound.append(
-            np.concatenate([pooled.sum(axis=1), self._projection @ mid.astype(np.float32)]).astype(
-                np.float64
+        # A column straddling two blocks is joined from the few frames left over; the rest of
+        # the block is read in place.
+        spectra, pending = block.spectra, self._pending.shape[2]
+        groups: list[tuple[np.ndarray, int]] = []
+        start = 0
+        if pending:
+            start = min(FRAMES_PER_COLUMN - pending, spectra.shape[2])
+            joined = np.concatenate([self._pending, spectra[:, :, :start]], axis=2)
+            if joined.shape[2] == FRAMES_PER_COLUMN:
+                groups.append((joined, FRAMES_PER_COLUMN))
+                joined = joined[:, :, :0]
+            self._pending = joined
+        whole = (spectra.shape[2] - start) // FRAMES_PER_COLUMN * FRAMES_PER_COLUMN
+        if whole:
+            groups.append((spectra[:, :, start : start + whole], FRAMES_PER_COLUMN))
+        if start + whole < spectra.shape[2]:
+            self._pending = np.concatenate([self._pending, spectra[:, :, start + whole :]], axis=2)
+        if block.is_last and self._pending.shape[2]:
+            groups.append((self._pending, self._pending.shape[2]))
+            self._pending = self._pending[:, :, :0]
+        for group, size in groups:
+            power, cross = _column_products(group, frames_per_column=size)
+            self._columns.append(self._features(power))
+            mid = power + 2 * cross
+            self._sound.append(
+                np.concatenate(
+                    [power.sum(axis=0)[None], cross.sum(axis=0)[None], self._projection @ mid]
+                ).astype(np.float64)
             )
-        )
 
     def _features(self, power: np.ndarray) -> np.ndarray:
         # float64: a quiet high band is the difference of two sums that include the loud bass.
@@ -260,6 +267,32 @@ class SectionsMeter:
                 for (name, lo, _), level in zip(BANDS, bands, strict=True)
             },
         }
+
+
+def _column_products(
+    spectra: np.ndarray, *, frames_per_column: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean power ``LL + RR`` and cross term ``Re(L conj R)`` per bin and column of frames:
+    ``(pair, bins, columns * frames_per_column)`` complex -> two ``(bins, columns)`` float32.
+
+    Viewed as interleaved (re, im) floats, a column's products are plain dot products over its
+    ``2 * frames_per_column`` floats, so no per-frame temporaries are made. A mono file's one
+    channel is both sides: its cross term is half its power.
+    """
+    pair, bins, frames = spectra.shape
+    # The frame axis is contiguous (a block's spectra, or a slice of its frames): no copy.
+    floats = spectra.view(np.float32)
+    floats = floats.reshape(pair, bins, frames // frames_per_column, 2 * frames_per_column)
+    scale = np.float32(1 / frames_per_column)
+    left = floats[0]
+    power = np.einsum("bcf,bcf->bc", left, left)
+    if pair == 1:
+        power *= scale
+        return power, power / 2
+    right = floats[1]
+    power += np.einsum("bcf,bcf->bc", right, right)
+    cross = np.einsum("bcf,bcf->bc", left, right)
+    return power * scale, cross * scale
 
 
 def _abs_peaks(windows: np.ndarray) -> np.ndarray:
