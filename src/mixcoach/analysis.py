@@ -17,7 +17,7 @@ from mixcoach.knowledge.genres import GenreProfile, resolve_profile
 from mixcoach.knowledge.thresholds import thresholds
 
 #: Bump on any change to the JSON shape (docs/analysis-schema.md).
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 class Request(Model):

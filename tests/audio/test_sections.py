@@ -17,7 +17,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 import sections_eval
+from recordings import DRASCULA, SINGULARITY, excerpt, write
 
+from mixcoach.audio.analyze import measure
 from mixcoach.audio.sections import find_sections
 
 #: The first held-out arrangements, in plan order (fixed by the seeded split, not chosen).
@@ -85,3 +87,34 @@ def test_audio_shorter_than_two_sections_is_one_section() -> None:
     features = np.zeros((33, 200), np.float32)
     found = find_sections(features, column_seconds=0.05, duration_s=10.0, tempo_bpm=120.0)
     assert [(s.start_s, s.end_s, s.label) for s in found] == [(0.0, 10.0, "A")]
+
+
+@pytest.mark.parametrize(
+    "path", [DRASCULA / "track2.ogg", SINGULARITY / "Through Space.ogg"], ids=["44k", "48k"]
+)
+def test_one_section_measures_what_the_whole_track_meters_measure(
+    path: Path, tmp_path: Path
+) -> None:
+    """Audio too short to split is one section: its figures, read from the columns the sections
+    meter keeps, are the whole-track meters' own (the PSR's peaks are sample peaks, not true)."""
+    audio, rate = excerpt(path, start_s=40.0, seconds=14.0)
+    track = measure(write(tmp_path / "short.wav", audio, rate))
+    (section,) = track.sections
+    assert section.integrated_lufs == pytest.approx(track.loudness.integrated_lufs, abs=0.01)
+    assert section.width == pytest.approx(track.stereo.width, abs=0.002)
+    assert section.tilt_db_per_octave == pytest.approx(track.spectrum.tilt_db_per_octave, abs=0.02)
+    for band in track.spectrum.bands:
+        assert section.band_db[band.name] == pytest.approx(band.level_db, abs=0.05), band.name
+    assert track.loudness.psr_db is not None and section.psr_db is not None
+    assert 0.0 <= track.loudness.psr_db - section.psr_db < 0.5
+
+
+def test_sections_and_their_figures_do_not_depend_on_the_block_size(tmp_path: Path) -> None:
+    """A column of frames straddling two blocks is joined, so short blocks measure alike."""
+    verse, rate = excerpt(SINGULARITY / "Through Space.ogg", start_s=40.0, seconds=12.0)
+    chorus, _ = excerpt(SINGULARITY / "Media Threat.ogg", start_s=90.0, seconds=12.0)
+    path = write(tmp_path / "song.wav", np.hstack([0.3 * verse, chorus]), rate)
+    small = measure(path, block_seconds=0.37)
+    large = measure(path, block_seconds=10.0)
+    assert len(large.sections) == 2
+    assert small.sections == large.sections

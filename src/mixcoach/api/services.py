@@ -18,9 +18,11 @@ from mixcoach.api.state import AppState
 from mixcoach.api.upload import ReceivedFile, ReceivedForm, receive_form
 from mixcoach.audio.decode import count_frames, open_audio
 from mixcoach.audio.rhythm import Rhythm
+from mixcoach.audio.sections import SongSection
 from mixcoach.errors import AudioError, InputError, NotFound
 from mixcoach.findings.metric_view import MetricView, metric_views
 from mixcoach.findings.metrics import MetricStatus
+from mixcoach.findings.section_view import SectionTable, section_tables
 from mixcoach.knowledge.genres import resolve_profile
 from mixcoach.knowledge.platforms import Playback, playback
 from mixcoach.storage.models import BrowserSession, Track
@@ -221,6 +223,13 @@ def review_metric_views(db: Session, *, session_id: str, review_id: str) -> list
     _, document = finished_review(db, session_id=session_id, review_id=review_id)
     metrics = [MetricStatus.model_validate(metric) for metric in document["metrics"]]
     return metric_views(metrics, Rhythm.model_validate(document["rhythm"]))
+
+
+def review_section_tables(db: Session, *, session_id: str, review_id: str) -> list[SectionTable]:
+    """The review's section tables as the page and the PDF show them; the errors of
+    :func:`finished_review`."""
+    _, document = finished_review(db, session_id=session_id, review_id=review_id)
+    return section_tables([SongSection.model_validate(s) for s in document.get("sections", [])])
 
 
 def _as_uploaded(document: dict[str, Any], row: ReviewRow) -> dict[str, Any]:

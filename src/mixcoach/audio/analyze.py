@@ -20,7 +20,7 @@ from mixcoach.audio.loudness import Loudness, LoudnessMeter
 from mixcoach.audio.model import Model
 from mixcoach.audio.pipeline import Prefetch, run_meters
 from mixcoach.audio.rhythm import Rhythm, RhythmMeter
-from mixcoach.audio.sections import SectionsMeter, SongSection, with_loudness
+from mixcoach.audio.sections import SectionsMeter, SongSection
 from mixcoach.audio.spectrum import Spectrum, SpectrumMeter
 from mixcoach.audio.stereo import Stereo, StereoMeter
 from mixcoach.audio.tonality import Tonality, TonalityMeter
@@ -121,6 +121,7 @@ def measure(
     notes = _file_notes(info, decoded_frames=decoded)
     loudness_result = loudness.result()
     rhythm_result = rhythm.result()
+    spectrum_result = spectrum.result()
     measurements = Measurements(
         file=FileInfo(
             path=os.fspath(path) if isinstance(path, (str, Path)) else str(path),
@@ -137,13 +138,17 @@ def measure(
         ),
         loudness=loudness_result,
         dynamics=dynamics.result(loudness=loudness_result),
-        spectrum=spectrum.result(),
+        spectrum=spectrum_result,
         stereo=stereo.result(),
         rhythm=rhythm_result,
         tonality=tonality.result(),
         defects=defects.result(),
         notes=notes,
-        sections=with_loudness(sections.result(tempo_bpm=rhythm_result.tempo_bpm), loudness_result),
+        sections=sections.measured(
+            sections.result(tempo_bpm=rhythm_result.tempo_bpm),
+            loudness=loudness_result,
+            high_cutoff_hz=spectrum_result.high_cutoff_hz,
+        ),
     )
     report("measuring", 1.0)
     return measurements

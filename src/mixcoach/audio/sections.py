@@ -11,19 +11,40 @@ boundaries further from the truth on the evaluation set (bench/sections_eval.py)
 
 Sections are labelled by repetition (a section like an earlier one takes its letter: A, B, A)
 and by energy from their level against the track's (quiet, mid, build, peak).
+
+Each section is then measured as the whole track is, from what the meters already keep (no
+second decode): loudness from the loudness meter's 10 Hz series; and, from the same STFT
+columns, stereo width (side / (mid + side) energy, by Parseval as the stereo meter's bands),
+band levels (the spectrum meter's bands, relative to the section's own audible energy) and tilt
+(the spectrum meter's least-squares slope over its 1/6-octave curve). A section's PSR is the
+median, over the 3 s short-term windows inside it that the loudness range would keep, of the
+window's highest sample peak minus its loudness: the whole track's PSR uses true peaks, which
+read a few tenths of a dB higher on most masters.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import string
 from typing import Literal
 
 import numpy as np
+from pydantic import Field
+from scipy import sparse
 
 from mixcoach.audio.frame import Block, FrameSpec
-from mixcoach.audio.loudness import Loudness, span_loudness
+from mixcoach.audio.loudness import LRA_RELATIVE_GATE_LU, Loudness, span_loudness
 from mixcoach.audio.model import Model
+from mixcoach.audio.spectrum import (
+    AUDIBLE_HZ,
+    BANDS,
+    TILT_RANGE_HZ,
+    _curve_edges,
+    _tilt,
+    band_weights,
+)
+from mixcoach.audio.windows import FixedWindows
 
 Energy = Literal["quiet", "mid", "build", "peak"]
 
@@ -55,6 +76,9 @@ BUILD_RISE_DB = 3.0
 WEIGHTS = (1.0, 0.5, 0.5)
 #: Power floor (relative to a full-scale sine in one bin) so silence does not dominate.
 _FLOOR = 1e-12
+#: Sample peaks are kept per 100 ms, the loudness meter's series step, for the sections' PSR.
+PEAK_STEP_SECONDS = 0.1
+SHORT_TERM_STEPS = 30  # 3 s
 
 
 class SongSection(Model):
@@ -62,36 +86,16 @@ class SongSection(Model):
     end_s: float
     label: str  # "A", "B"...: sections sharing a letter are repeats of the same material
     energy: Energy
-    # Set by :func:`with_loudness` from the loudness meter's series; None before or in silence.
+    # Set by :meth:`SectionsMeter.measured`; None before it, in silence or where undefined.
     integrated_lufs: float | None = None
     short_term_max_lufs: float | None = None
     # A peak section's integrated loudness over the section before it; None for other sections.
     lift_lu: float | None = None
-
-
-def with_loudness(sections: list[SongSection], loudness: Loudness) -> list[SongSection]:
-    """``sections`` with their loudness, and each peak section's lift over the one before it."""
-    measured: list[SongSection] = []
-    for section in sections:
-        integrated, short_term_max = span_loudness(
-            loudness, start_s=section.start_s, end_s=section.end_s
-        )
-        before = measured[-1].integrated_lufs if measured else None
-        lift = None
-        if section.energy == "peak" and integrated is not None and before is not None:
-            lift = round(integrated - before, 2)
-        measured.append(
-            section.model_copy(
-                update={
-                    "integrated_lufs": None if integrated is None else round(integrated, 2),
-                    "short_term_max_lufs": None
-                    if short_term_max is None
-                    else round(short_term_max, 2),
-                    "lift_lu": lift,
-                }
-            )
-        )
-    return measured
+    psr_db: float | None = None  # median sample peak minus short-term loudness (see above)
+    width: float | None = None  # side / (mid + side) energy: 0 mono, 0.5 unrelated sides
+    tilt_db_per_octave: float | None = None
+    # Band name (mixcoach.audio.spectrum.BANDS) -> energy over the section's audible energy, dB.
+    band_db: dict[str, float | None] = Field(default_factory=dict)
 
 
 class SectionsMeter:
@@ -120,24 +124,62 @@ class SectionsMeter:
         ]
         self._group_edges = np.concatenate([[0], np.cumsum(sizes)])
         self._floor = np.float32((spec.n_fft / 4) ** 2 * _FLOOR)
-        self._pending = np.zeros((frequencies.size, 0), np.float32)
+        self._pending = np.zeros((spec.pair_channels, frequencies.size, 0), np.complex64)
         self._columns: list[np.ndarray] = []  # (features, columns) per block
+        # The sound of each column: the mid's energy in the audible range, in the spectrum
+        # meter's bands and in its 1/6-octave curve bands, as one projection of the bins.
+        top = min(AUDIBLE_HZ[1], spec.sample_rate_hz / 2)
+        self._curve_edges = _curve_edges(top)
+        weights = band_weights(
+            spec,
+            [
+                (AUDIBLE_HZ[0], top),
+                *((lo, min(hi, top)) for _, lo, hi in BANDS),
+                *self._curve_edges,
+            ],
+        )
+        # Sparse: each bin lies in a few bands, and a dense product would cost as much as the
+        # rest of the meter.
+        self._projection = sparse.csr_array(weights.astype(np.float32))
+        self._sound: list[np.ndarray] = []  # (2 + projections, columns): power, cross, mid...
+        self._peaks = FixedWindows(max(1, round(PEAK_STEP_SECONDS * spec.sample_rate_hz)))
+        self._peak_steps: list[np.ndarray] = []
 
     def update(self, block: Block) -> None:
-        spectra = block.spectra
-        power = (spectra.real**2 + spectra.imag**2).sum(axis=0)  # (bins, frames)
-        power = np.concatenate([self._pending, power], axis=1)
-        whole = power.shape[1] - power.shape[1] % FRAMES_PER_COLUMN
-        if block.is_last and whole < power.shape[1]:
-            whole = power.shape[1]
-        if whole == 0:
-            self._pending = power
-            return
-        self._pending = power[:, whole:]
-        used = power[:, :whole]
-        starts = np.arange(0, whole, FRAMES_PER_COLUMN)
-        pooled = np.add.reduceat(used, starts, axis=1) / np.diff(np.append(starts, whole))
-        self._columns.append(self._features(pooled.astype(np.float32)))
+        self._peak_steps.append(self._peaks.push(block.samples, _abs_peaks))
+        if block.is_last:
+            rest, _ = self._peaks.flush(_abs_peaks)
+            if rest is not None:
+                self._peak_steps.append(rest)
+        # A column straddling two blocks is joined from the few frames left over; the rest of
+        # the block is read in place.
+        spectra, pending = block.spectra, self._pending.shape[2]
+        groups: list[tuple[np.ndarray, int]] = []
+        start = 0
+        if pending:
+            start = min(FRAMES_PER_COLUMN - pending, spectra.shape[2])
+            joined = np.concatenate([self._pending, spectra[:, :, :start]], axis=2)
+            if joined.shape[2] == FRAMES_PER_COLUMN:
+                groups.append((joined, FRAMES_PER_COLUMN))
+                joined = joined[:, :, :0]
+            self._pending = joined
+        whole = (spectra.shape[2] - start) // FRAMES_PER_COLUMN * FRAMES_PER_COLUMN
+        if whole:
+            groups.append((spectra[:, :, start : start + whole], FRAMES_PER_COLUMN))
+        if start + whole < spectra.shape[2]:
+            self._pending = np.concatenate([self._pending, spectra[:, :, start + whole :]], axis=2)
+        if block.is_last and self._pending.shape[2]:
+            groups.append((self._pending, self._pending.shape[2]))
+            self._pending = self._pending[:, :, :0]
+        for group, size in groups:
+            power, cross = _column_products(group, frames_per_column=size)
+            self._columns.append(self._features(power))
+            mid = power + 2 * cross
+            self._sound.append(
+                np.concatenate(
+                    [power.sum(axis=0)[None], cross.sum(axis=0)[None], self._projection @ mid]
+                ).astype(np.float64)
+            )
 
     def _features(self, power: np.ndarray) -> np.ndarray:
         # float64: a quiet high band is the difference of two sums that include the loud bass.
@@ -170,6 +212,125 @@ class SectionsMeter:
             tempo_bpm=tempo_bpm,
             weights=weights,
         )
+
+    def measured(
+        self, sections: list[SongSection], *, loudness: Loudness, high_cutoff_hz: float | None
+    ) -> list[SongSection]:
+        """``sections`` with their loudness, PSR, width, tilt and band levels, and each peak
+        section's lift over the one before it. ``high_cutoff_hz``: the spectrum meter's, where
+        the tilt stops as the whole track's does."""
+        column_s = FRAMES_PER_COLUMN * self.spec.hop_seconds
+        rows = 2 + self._projection.shape[0]
+        sound = np.concatenate(self._sound, axis=1) if self._sound else np.zeros((rows, 0))
+        peaks = np.concatenate(self._peak_steps) if self._peak_steps else np.zeros(0)
+        nyquist = self.spec.sample_rate_hz / 2
+        tilt_high = min(TILT_RANGE_HZ[1], high_cutoff_hz or nyquist, 0.9 * nyquist)
+        result: list[SongSection] = []
+        for section in sections:
+            integrated, short_term_max = span_loudness(
+                loudness, start_s=section.start_s, end_s=section.end_s
+            )
+            before = result[-1].integrated_lufs if result else None
+            lift = None
+            if section.energy == "peak" and integrated is not None and before is not None:
+                lift = round(integrated - before, 2)
+            columns = slice(round(section.start_s / column_s), round(section.end_s / column_s))
+            result.append(
+                section.model_copy(
+                    update={
+                        "integrated_lufs": _rounded(integrated),
+                        "short_term_max_lufs": _rounded(short_term_max),
+                        "lift_lu": lift,
+                        "psr_db": _rounded(_span_psr(loudness, peaks, section)),
+                        **self._sound_of(sound[:, columns].sum(axis=1), tilt_high_hz=tilt_high),
+                    }
+                )
+            )
+        return result
+
+    def _sound_of(self, totals: np.ndarray, *, tilt_high_hz: float) -> dict[str, object]:
+        """Width, tilt and band levels from a section's summed column sound."""
+        power, cross, audible = float(totals[0]), float(totals[1]), float(totals[2])
+        if power <= 0.0 or audible <= 0.0:
+            return {}
+        mids = totals[3:]
+        levels = 10 * np.log10(np.maximum(mids / audible, 1e-12))
+        bands, curve = levels[: len(BANDS)], levels[len(BANDS) :]
+        nyquist = self.spec.sample_rate_hz / 2
+        centres = np.array([math.sqrt(lo * hi) for lo, hi in self._curve_edges])
+        tilt = _tilt(centres, curve, high_hz=tilt_high_hz)
+        return {
+            "width": round(min(max((power - 2 * cross) / (2 * power), 0.0), 1.0), 4),
+            "tilt_db_per_octave": _rounded(tilt),
+            "band_db": {
+                name: None if lo >= nyquist else round(float(level), 2)
+                for (name, lo, _), level in zip(BANDS, bands, strict=True)
+            },
+        }
+
+
+def _column_products(
+    spectra: np.ndarray, *, frames_per_column: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean power ``LL + RR`` and cross term ``Re(L conj R)`` per bin and column of frames:
+    ``(pair, bins, columns * frames_per_column)`` complex -> two ``(bins, columns)`` float32.
+
+    Viewed as interleaved (re, im) floats, a column's products are plain dot products over its
+    ``2 * frames_per_column`` floats, so no per-frame temporaries are made. A mono file's one
+    channel is both sides: its cross term is half its power.
+    """
+    pair, bins, frames = spectra.shape
+    # The frame axis is contiguous (a block's spectra, or a slice of its frames): no copy.
+    floats = spectra.view(np.float32)
+    floats = floats.reshape(pair, bins, frames // frames_per_column, 2 * frames_per_column)
+    scale = np.float32(1 / frames_per_column)
+    left = floats[0]
+    power = np.einsum("bcf,bcf->bc", left, left)
+    if pair == 1:
+        power *= scale
+        return power, power / 2
+    right = floats[1]
+    power += np.einsum("bcf,bcf->bc", right, right)
+    cross = np.einsum("bcf,bcf->bc", left, right)
+    return power * scale, cross * scale
+
+
+def _abs_peaks(windows: np.ndarray) -> np.ndarray:
+    """Highest absolute sample per window over the channels: ``(channels, k, n)`` -> ``(k,)``."""
+    peaks: np.ndarray = np.abs(windows).max(axis=(0, 2))
+    return peaks
+
+
+def _span_psr(loudness: Loudness, peaks: np.ndarray, section: SongSection) -> float | None:
+    """Median, over the section's short-term windows the loudness range would keep (above the
+    absolute gate, within 20 LU of the section's power mean), of peak dBFS minus loudness."""
+    series = loudness.short_term_lufs
+    # Window i ends at start_s + i hop and spans the 100 ms peak steps i .. i + 29.
+    ends = series.start_s + series.hop_s * np.arange(len(series.values))
+    inside = (ends - SHORT_TERM_STEPS * PEAK_STEP_SECONDS >= section.start_s - 1e-6) & (
+        ends <= section.end_s + 1e-6
+    )
+    indices = [
+        i
+        for i in np.flatnonzero(inside).tolist()
+        if series.values[i] is not None and i + SHORT_TERM_STEPS <= peaks.size
+    ]
+    if not indices:
+        return None
+    lufs = np.array([series.values[i] for i in indices], dtype=float)
+    window_peaks = np.array([peaks[i : i + SHORT_TERM_STEPS].max() for i in indices])
+    kept = (lufs > _power_mean_lufs(lufs) + LRA_RELATIVE_GATE_LU) & (window_peaks > 0)
+    if not kept.any():
+        return None
+    return float(np.median(20 * np.log10(window_peaks[kept]) - lufs[kept]))
+
+
+def _power_mean_lufs(lufs: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(10 ** (lufs / 10))))
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 def find_sections(

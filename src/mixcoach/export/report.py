@@ -16,13 +16,14 @@ Call::
 
 The report holds, in order: the request and track facts, the headline verdict, the metric table
 with targets and status (worded and rounded by :mod:`mixcoach.findings.metric_view`, as the web
-page shows them), the findings with severity and time ranges, what each streaming service does
-to the track, the charts (loudness over time, spectrum against the genre targets, correlation
-over time with the findings' spans, stereo width per band, and the comparison with the
-reference when there is one), the reference comparison table, what changed since the previous
-version when the track is a new one (:mod:`mixcoach.export.report_versions`), the written
-feedback, the chat questions and answers, the presets, and the measurement notes. Every page
-carries the track name, the date and "Page n of N".
+page shows them), the section tables (:mod:`mixcoach.export.report_sections`), the findings with
+severity and time ranges, what each streaming service does to the track and what its codec does
+(:mod:`mixcoach.export.report_listening`), the charts (loudness over time, spectrum against the
+genre targets, correlation over time with the findings' spans, stereo width per band, and the
+comparison with the reference when there is one), the reference comparison table, what changed
+since the previous version when the track is a new one (:mod:`mixcoach.export.report_versions`),
+the written feedback, the chat questions and answers, the presets, and the measurement notes.
+Every page carries the track name, the date and "Page n of N".
 
 It is built from ReportLab Platypus flowables; the look (fonts, colours, sizes) lives in
 :mod:`mixcoach.export.report_styles` and the charts in :mod:`mixcoach.export.report_charts`.
@@ -69,6 +70,7 @@ from reportlab.platypus import (
 from mixcoach.analysis import Analysis
 from mixcoach.export import report_charts as charts
 from mixcoach.export.report_listening import listening_section
+from mixcoach.export.report_sections import section_flowables
 from mixcoach.export.report_styles import (
     FOOTER_BOTTOM_PT,
     FOOTER_COLUMNS,
@@ -286,6 +288,7 @@ class _Report:
             self._verdict(),
         ]
         story += self._metrics()
+        story += section_flowables(self.analysis.sections, self.styles)
         story += self._findings()
         story += self._platforms()
         story += listening_section(self.analysis, self.styles)

@@ -43,6 +43,8 @@ _CONTENT_RULES = (
     stereo_rules.low_end,
     stereo_rules.balance,
     section_rules.no_lift,
+    section_rules.peak_narrow,
+    section_rules.peak_dark,
 )
 
 NOT_JUDGED = (

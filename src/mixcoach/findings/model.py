@@ -39,6 +39,8 @@ FINDING_CODES: tuple[str, ...] = (
     "silence_padding",
     "low_resolution_source",
     "section_no_lift",
+    "section_peak_narrow",
+    "section_peak_dark",
     # comparison with a reference track
     "reference_louder",
     "reference_quieter",
@@ -52,6 +54,7 @@ FINDING_CODES: tuple[str, ...] = (
     "reference_less_dynamic",
     "reference_tempo_mismatch",
     "reference_key_mismatch",
+    "reference_section_differs",
 )
 
 

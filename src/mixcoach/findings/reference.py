@@ -1,6 +1,11 @@
 """Comparison with a reference track: loudness and the gain to match it, a level-matched spectral
-difference by band (and as a curve), dynamics, width, tempo and key; and the findings that say
-where the track departs from the reference (codes starting ``reference_``).
+difference by band (and as a curve), dynamics, width, tempo and key, section by matching section;
+and the findings that say where the track departs from the reference (codes starting
+``reference_``).
+
+Sections are matched by role, not by time: the track's loudest section with the reference's
+loudest, its quietest with the reference's quietest (when both have at least two sections), so
+a chorus is held against a chorus however the two songs are arranged.
 
 Every difference is track minus reference. The findings are named from the reference's side:
 ``reference_louder`` means the reference is louder than the track.
@@ -12,12 +17,16 @@ import statistics
 from typing import Literal
 
 import numpy as np
+from pydantic import Field
 
 from mixcoach.audio.analyze import Measurements
-from mixcoach.audio.model import Model
+from mixcoach.audio.model import Model, TimeRange
+from mixcoach.audio.sections import SongSection
 from mixcoach.audio.spectrum import Curve, Spectrum
 from mixcoach.findings.grading import Context, evidence, fmt
-from mixcoach.findings.model import Finding, Severity
+from mixcoach.findings.model import Evidence, Finding, Severity
+from mixcoach.findings.section_rules import name
+from mixcoach.formatting import clock, listing
 from mixcoach.knowledge.sources import Target
 
 TempoRelation = Literal["same", "half", "double", "different", "unknown"]
@@ -60,6 +69,24 @@ class BandDifference(Model):
     difference_db: float | None  # track minus reference, level-matched (see ReferenceComparison)
 
 
+SectionRole = Literal["loudest", "quietest"]
+
+
+class SectionDifference(Model):
+    """One of the track's sections against the reference's section of the same role."""
+
+    role: SectionRole
+    track_label: str
+    reference_label: str
+    track_start_s: float
+    track_end_s: float
+    reference_start_s: float
+    reference_end_s: float
+    loudness_difference_lu: float | None  # track section minus reference section, integrated
+    width_difference: float | None
+    tilt_difference_db_per_octave: float | None
+
+
 class ReferenceComparison(Model):
     """Differences that matter between the track and its reference (track minus reference)."""
 
@@ -91,6 +118,8 @@ class ReferenceComparison(Model):
     reference_key: str | None
     key_semitones: int | None  # reference tonic minus track tonic, -5..+6
     key_relation: KeyRelation
+    # Loudest against loudest, quietest against quietest; empty when either has one section.
+    section_differences: list[SectionDifference] = Field(default_factory=list)
 
 
 def compare(
@@ -141,7 +170,51 @@ def compare(
         reference_key=_key_name(reference),
         key_semitones=semitones,
         key_relation=key_relation,
+        section_differences=_section_differences(track.sections, reference.sections),
     )
+
+
+def matching_sections(
+    track: list[SongSection], reference: list[SongSection]
+) -> list[tuple[SectionRole, SongSection, SongSection]]:
+    """(role, track section, reference section) for the loudest and the quietest sections."""
+
+    def measured(sections: list[SongSection]) -> list[SongSection]:
+        return [s for s in sections if s.integrated_lufs is not None]
+
+    ours, theirs = measured(track), measured(reference)
+    if len(ours) < 2 or len(theirs) < 2:
+        return []
+
+    def loudness(section: SongSection) -> float:
+        return section.integrated_lufs or 0.0
+
+    return [
+        ("loudest", max(ours, key=loudness), max(theirs, key=loudness)),
+        ("quietest", min(ours, key=loudness), min(theirs, key=loudness)),
+    ]
+
+
+def _section_differences(
+    track: list[SongSection], reference: list[SongSection]
+) -> list[SectionDifference]:
+    return [
+        SectionDifference(
+            role=role,
+            track_label=ours.label,
+            reference_label=theirs.label,
+            track_start_s=ours.start_s,
+            track_end_s=ours.end_s,
+            reference_start_s=theirs.start_s,
+            reference_end_s=theirs.end_s,
+            loudness_difference_lu=_round(_minus(ours.integrated_lufs, theirs.integrated_lufs)),
+            width_difference=_round(_minus(ours.width, theirs.width), 3),
+            tilt_difference_db_per_octave=_round(
+                _minus(ours.tilt_db_per_octave, theirs.tilt_db_per_octave)
+            ),
+        )
+        for role, ours, theirs in matching_sections(track, reference)
+    ]
 
 
 def _minus(a: float | None, b: float | None) -> float | None:
@@ -356,6 +429,7 @@ def reference_findings(ctx: Context, comparison: ReferenceComparison) -> list[Fi
                 ),
             ],
         )
+    findings += _section_findings(ctx, comparison)
     if comparison.key_relation == "other":
         findings += ctx.finding(
             "reference_key_mismatch",
@@ -365,6 +439,81 @@ def reference_findings(ctx: Context, comparison: ReferenceComparison) -> list[Fi
             f"({comparison.key_semitones:+d} semitones, not relative, parallel or a fifth away): "
             "fine for a sound reference, but they will clash if mixed together.",
             evidence=[],
+        )
+    return findings
+
+
+def _section_findings(ctx: Context, comparison: ReferenceComparison) -> list[Finding]:
+    """One finding per matched pair of sections that differ beyond the thresholds.
+
+    A section's loudness difference counts when it reaches ``reference.loudness_lu`` and departs
+    from the whole tracks' own difference by half that: a track 3 LU quieter throughout is
+    reported once (reference_quieter), not again for each section.
+    """
+    findings: list[Finding] = []
+    whole = comparison.loudness_difference_lu or 0.0
+    level_limit = ctx.limits.value("reference.loudness_lu")
+    for pair in comparison.section_differences:
+        level = pair.loudness_difference_lu
+        if level is not None and abs(level - whole) < level_limit / 2:
+            level = None  # the whole tracks' gap, already reported
+        ours = next(s for s in ctx.track.sections if s.start_s == pair.track_start_s)
+        index = ctx.track.sections.index(ours)
+        parts: list[str] = []
+        proof: list[Evidence] = []
+        checks = (
+            # (difference judged, its threshold, the section's field, unit, digits, words)
+            (
+                level,
+                "reference.loudness_lu",
+                "integrated_lufs",
+                "LU",
+                1,
+                ("quieter", "louder"),
+            ),
+            (pair.width_difference, "reference.width", "width", "", 2, ("narrower", "wider")),
+            (
+                pair.tilt_difference_db_per_octave,
+                "reference.section_tilt_db_per_octave",
+                "tilt_db_per_octave",
+                "dB/oct",
+                1,
+                ("darker", "brighter"),
+            ),
+        )
+        for difference, key, field, unit, digits, words in checks:
+            limit = ctx.limits.value(key)
+            value = getattr(ours, field)
+            if difference is None or value is None or abs(difference) < limit:
+                continue
+            text = f"{fmt(abs(difference), unit, digits=digits)} {words[difference > 0]}"
+            if field == "integrated_lufs":
+                text += f" (the whole tracks differ by {fmt(whole, 'LU', signed=True)})"
+            parts.append(text)
+            expected = value - difference  # the reference section's
+            proof.append(
+                evidence(
+                    f"sections.{index}.{field}",
+                    value,
+                    "LUFS" if field == "integrated_lufs" else unit,
+                    Target(
+                        low=expected - limit, high=expected + limit, source="reference_practice"
+                    ),
+                    ctx.threshold_source(key),
+                )
+            )
+        if not parts:
+            continue
+        role = pair.role
+        findings += ctx.finding(
+            "reference_section_differs",
+            ctx.severity_of("reference.spectral_severity"),
+            title=f"The {role} section differs from the reference's {role} section.",
+            detail=f"The track's {role} section ({name(ours)}) against the reference's "
+            f"({pair.reference_label}, {clock(pair.reference_start_s)}-"
+            f"{clock(pair.reference_end_s)}): {listing(parts)}.",
+            evidence=proof,
+            time_ranges=[TimeRange(start_s=ours.start_s, end_s=ours.end_s)],
         )
     return findings
 

@@ -35,10 +35,12 @@ from mixcoach.api.services import (
     finished_review,
     review_metric_views,
     review_playback,
+    review_section_tables,
     submit_review,
 )
 from mixcoach.findings.metric_view import MetricView
 from mixcoach.findings.model import Finding
+from mixcoach.findings.section_view import SectionTable
 from mixcoach.storage import reviews as store
 
 router = APIRouter(
@@ -172,6 +174,15 @@ def get_metrics(review_id: str, state: StateDep, session: CurrentSession) -> lis
     (info, ok, low, high, problem, unknown) with its words, its figure, unit, target and note."""
     with state.database.session() as db:
         return review_metric_views(db, session_id=session.id, review_id=review_id)
+
+
+@router.get("/{review_id}/sections", responses=NOT_READY_RESPONSES)
+def get_sections(review_id: str, state: StateDep, session: CurrentSession) -> list[SectionTable]:
+    """The song's sections as two tables, on the page and in the PDF alike: level, dynamics and
+    image (loudness, short-term maximum, lift, PSR, width, tilt), and band balance; each row a
+    section in time order with its cells as shown. Empty for a track without sections."""
+    with state.database.session() as db:
+        return review_section_tables(db, session_id=session.id, review_id=review_id)
 
 
 @router.get("/{review_id}/platforms", responses=NOT_READY_RESPONSES)

@@ -10,7 +10,7 @@ the same ceiling, target and fader move. The composers live by finding family:
 - ``stereo``: width, phase, balance, the low end
 - ``tonal``: bright, dull, boomy, thin, muddy, harsh
 - ``file``: DC offset, silence padding, a lossy source
-- ``sections``: a chorus or drop that does not lift
+- ``sections``: a chorus or drop that does not lift, or that is narrower or darker than the rest
 - ``reference``: the reference comparison (its words are data, ``reference.toml``)
 
 ``base`` holds the context, the Advice and the helpers they share. Every number is written with

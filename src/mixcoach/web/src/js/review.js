@@ -9,6 +9,7 @@ import { alertIn, byId, formatDate, formatTime, humanize } from "./dom.js";
 import { canRewrite, clearFeedback, feedbackFailed, loadFeedback } from "./feedback.js";
 import { reviewDates, showJobInHistory } from "./history.js";
 import { renderMetrics } from "./metrics.js";
+import { renderSections } from "./sections.js";
 import { clearCodecs } from "./codecs.js";
 import { clearPlatforms, loadPlatforms, showVerdicts } from "./platforms.js";
 import { Player, showFinding } from "./player.js";
@@ -113,6 +114,7 @@ function showResults(review, analysis, current) {
   byId("review-meta").textContent =
     `${describe(review)} · ${file.format.toUpperCase()} ${file.sample_rate_hz / 1000} kHz, ${formatTime(file.duration_s)}`;
   renderMetrics(review, analysis, { signal });
+  renderSections(review, { signal });
   renderCharts(analysis);
   arriveAtResults();
   clearPlatforms();
