@@ -161,7 +161,7 @@ def test_a_hung_server_times_out_and_falls_back(llm_server: LLMServer) -> None:
         .feedback(loud_master(), REQUEST)
         .result()
     )
-    assert time.monotonic() - started < 3.0
+    assert time.monotonic() - started < 6.0  # the server hangs 10 s
     assert feedback.engine == "offline"
     assert feedback.fallback_reason == NOT_IN_TIME
 
@@ -407,7 +407,7 @@ def test_a_silent_server_falls_back_at_the_deadline_not_timeout_times_retries(
     )
     shown = "".join(stream)
     elapsed = time.monotonic() - started
-    assert 0.9 < elapsed < 1.6  # 5 s x 4 attempts before
+    assert 0.9 < elapsed < 4.0  # not one 5 s timeout, let alone 5 s x 4 attempts
     assert stream.result().fallback_reason == NOT_IN_TIME
     assert shown.startswith(f"> {NOT_IN_TIME} This is Mixcoach's offline feedback")
     assert len(llm_server.requests) == 1  # no retry could finish before the deadline
@@ -421,21 +421,23 @@ def test_a_slow_stream_is_cut_at_the_deadline(llm_server: LLMServer) -> None:
         loud_master(), REQUEST
     )
     shown = "".join(stream)
-    assert time.monotonic() - started < 1.8
+    assert time.monotonic() - started < 4.0  # the whole reply takes about 12 s
     assert shown.startswith("Back the limiter off.")  # what arrived in time was shown
     assert f"\n\n> {NOT_IN_TIME}" in shown and stream.result().engine == "offline"
 
 
 def test_retries_stop_when_their_wait_would_pass_the_deadline(llm_server: LLMServer) -> None:
-    llm_server.then(*[Fail(503, retry_after_s=0.4) for _ in range(10)])
+    llm_server.then(*[Fail(503, retry_after_s=2.0) for _ in range(10)])
     started = time.monotonic()
     feedback = (
-        engine(llm_server.base_url, max_retries=10, deadline_s=1.0)
+        engine(llm_server.base_url, max_retries=10, deadline_s=2.1)
         .feedback(loud_master(), REQUEST)
         .result()
     )
-    assert time.monotonic() - started < 1.0  # it gives up as soon as no retry fits
-    assert 2 <= len(llm_server.requests) <= 3
+    # The second answer comes at 2 s and asks for 2 s more, past the 2.1 s deadline: giving up
+    # then, not after that wait (4 s), is what is tested; the gap leaves a busy machine room.
+    assert time.monotonic() - started < 3.8
+    assert len(llm_server.requests) == 2
     assert feedback.fallback_reason == SERVER_ERROR
 
 
@@ -446,14 +448,14 @@ def test_the_chat_summary_and_answer_share_one_deadline(llm_server: LLMServer) -
             ChatMessage(role="user", content=f"Question {i}: " + "about the mix " * 40),
             ChatMessage(role="assistant", content=f"Answer {i}. " + "some advice " * 60),
         ]
-    llm_server.then(Hang(10.0), Hang(10.0))  # the summary call, then the answer
+    llm_server.then(Hang(20.0), Hang(20.0))  # the summary call, then the answer
     started = time.monotonic()
-    stream = engine(llm_server.base_url, timeout_s=5.0, deadline_s=1.0).chat(
+    stream = engine(llm_server.base_url, timeout_s=10.0, deadline_s=2.0).chat(
         loud_master(), None, Conversation(turns=turns), "And now?"
     )
     shown = "".join(stream)
     answer = stream.result()
-    assert time.monotonic() - started < 1.6
+    assert time.monotonic() - started < 3.8  # one 2 s deadline for both calls, not 2 s each
     assert shown.startswith(f"> {NOT_IN_TIME}") and answer.engine == "offline"
     assert answer.summarised_turns > 0
     assert answer.summary.startswith("- Asked: Question")  # the offline summary instead
@@ -470,7 +472,7 @@ def test_the_deadline_is_a_setting(llm_server: LLMServer) -> None:
     llm_server.then(Hang(10.0))
     started = time.monotonic()
     feedback = llm.feedback(loud_master(), REQUEST).result()
-    assert time.monotonic() - started < 1.4
+    assert time.monotonic() - started < 4.0  # the 0.8 s deadline, not the 5 s timeout
     assert feedback.fallback_reason == NOT_IN_TIME
     with pytest.raises(InputError, match="deadline must be positive, got 0"):
         OpenAIEngine(
