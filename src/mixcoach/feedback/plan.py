@@ -522,25 +522,14 @@ class _Planner:
         for move in moves.eq_moves(self.analysis, codes, self.notes):
             if move.kind == "high_pass":
                 continue
-            if move.kind == "bell" and move.q >= 6:
-                what = f"a narrow cut of {n.amount_db(move.gain_db)} at {n.hz(move.frequency_hz)}"
-            else:
-                shape = move.kind.replace("_", " ")
-                verb = "cut" if move.gain_db < 0 else "boost"
-                what = (
-                    f"a {shape} {verb} of {n.amount_db(move.gain_db)} at "
-                    f"{n.hz(move.frequency_hz)}"
-                    + (f", Q {n.num(move.q, decimals=2)}" if move.kind == "bell" else "")
-                )
             steps.append(
                 self._step(
                     "eq",
                     move.finding_codes,
-                    title=f"EQ: {what}",
+                    title=f"EQ: {moves.eq_words(move)}",
                     amount=n.db(move.gain_db, signed=True),
                     evidence=move.reason,
-                    reason="The gain brings the band back to the edge of the genre's range "
-                    "(a mix can take a bigger move than a master).",
+                    reason=moves.eq_rule(move, self.kind),
                     eq=move,
                 )
             )
