@@ -265,3 +265,21 @@ def test_every_level_move_the_words_state_is_the_plans(
                 amount,
                 gains,
             )
+
+
+@pytest.mark.parametrize(("track", "plant"), CASES)
+def test_the_plans_gains_in_order_land_on_its_loudness_target(
+    measured: Callable[[str, str], Measurements], track: str, plant: str
+) -> None:
+    """A fader move for headroom comes before the limiter, so the limiter's input gain is what
+    the lowered bounce needs, and the previews' "all fixes" ends at the target the words name."""
+    analysis = judged(measured(track, plant), "mastering")
+    plan = build_plan(analysis, platforms=ENGINE.platforms())
+    limiter = next((s.limiter for s in plan.steps if s.limiter is not None), None)
+    assert limiter is not None and limiter.target_lufs is not None
+    integrated = analysis.loudness.integrated_lufs
+    assert integrated is not None
+    faders = sum(s.gain_db or 0.0 for s in plan.steps if s.move == "gain")
+    assert integrated + faders + limiter.input_gain_db == pytest.approx(
+        limiter.target_lufs, abs=0.1
+    )
