@@ -487,8 +487,9 @@ class _Planner:
             target_lufs=target,
             reason=(
                 f"Ceiling {n.db(ceiling, unit='dBTP')} in true-peak mode; input gain "
-                f"{n.db(gain, signed=True)} brings {n.lufs(level)} to {n.lufs(target)}"
-                + (" (the level after the fader move above)." if arriving_db else ".")
+                f"{n.db(gain, signed=True)} brings {n.lufs(integrated)}"
+                + (", less the fader move above," if arriving_db else "")
+                + f" to {n.lufs(target)}."
             ),
             finding_codes=codes,
         )
