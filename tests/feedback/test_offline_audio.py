@@ -141,9 +141,13 @@ def test_a_quiet_master_is_told_how_much_to_raise(analysed: Callable[..., Analys
     analysis = analysed("quiet")
     evidence = next(f for f in analysis.findings if f.code == "too_quiet").evidence[0]
     assert evidence.value is not None and evidence.target_low is not None
-    shortfall = evidence.target_low - evidence.value
+    limiter = ENGINE.presets(analysis).limiter
+    assert limiter is not None and limiter.input_gain_db > 0
     text = section_text(feedback_for(analysis), "too_quiet")
-    assert f"Raise the gain into the limiter by {shortfall:.1f} LU" in text
+    # The limiter gain the preset applies, which lands the master on the bottom of the range.
+    assert limiter.input_gain_db == pytest.approx(evidence.target_low - evidence.value, abs=0.05)
+    said = re.search(r"Raise the gain into the limiter by (\d+\.\d) dB", text)
+    assert said is not None and float(said[1]) == limiter.input_gain_db
     assert f"{evidence.value:.1f} LUFS" in text
 
 

@@ -63,7 +63,8 @@ def _line(step: Step) -> str:
 
 
 def _lower(text: str) -> str:
-    return text[:1].lower() + text[1:]
+    """``text`` with its first letter lowered, unless it starts an acronym (``"EQ: ..."``)."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 def _count(value: int) -> str:

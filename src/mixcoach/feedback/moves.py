@@ -6,7 +6,8 @@ this module only says what each move's numbers are and where they come from:
 - EQ: one move per stretch of the curve that leaves the genre's target curve (``spectrum.
   deviations``) and raised a finding: a bell at the frequency where it departs most, as wide as
   the stretch (a shelf when the stretch runs off the judged range), its gain bringing the curve
-  back to the target; resonances inside a stretch of excess get a narrow cut of half their
+  back to the target within the most one move should take (:func:`cap_words` says why, when
+  the gap is larger); resonances inside a stretch of excess get a narrow cut of half their
   measured prominence; a DC offset gets a high-pass at the bottom of the range.
 - Compression: threshold at the 75th percentile of the short-term loudness (so it works on the
   loud parts only), ratio from how far the measured spread exceeds the genre's, attack and
@@ -25,7 +26,7 @@ from mixcoach.audio.spectrum import Deviation
 from mixcoach.audio.stereo import LOW_END_HZ
 from mixcoach.feedback import numbers as n
 from mixcoach.feedback.model import CompressorSettings, EqKind, EqMove, WidthMove
-from mixcoach.findings.model import Evidence, Finding
+from mixcoach.findings.model import Evidence, FeedbackType, Finding
 from mixcoach.findings.spectral import MISSING_DB, deviation_code
 
 #: The stereo meter's low-end split (``Stereo.low_end_width`` is the width below it).
@@ -33,8 +34,8 @@ LOW_END_SPLIT_HZ = LOW_END_HZ[1]
 
 #: Largest EQ move proposed: in a mix an instrument can take more than a whole master can.
 _MAX_EQ_DB = {"mixdown": 6.0, "mastering": 3.0, "master_review": 3.0}
-#: Narrow resonance cuts: Q of the cut, and the largest cut proposed.
-_RESONANCE_Q = 6.0
+#: Narrow resonance cuts: Q of the cut (a bell this narrow is one), and the largest cut proposed.
+NARROW_Q = 6.0
 _MAX_RESONANCE_CUT_DB = 4.0
 
 _DYNAMICS_CODES = ("under_compressed", "reference_less_dynamic")
@@ -66,27 +67,72 @@ def eq_moves(analysis: Analysis, codes: set[str], notes: list[str]) -> list[EqMo
                 "it is missing, not weak, so no EQ lift is proposed there."
             )
             continue
-        gain = max(-limit, min(limit, -deviation.amount_db))
-        if abs(gain) < abs(deviation.amount_db):
-            notes.append(
-                f"The curve {where} is {n.amount_db(deviation.amount_db)} off the target; the EQ "
-                f"takes {n.amount_db(gain)} of it, the rest is for the mix to fix at the source."
-            )
+        gain = round(max(-limit, min(limit, -deviation.amount_db)), 1)
         shape, frequency, q = _shape(deviation, judged)
         verb = "Cuts" if gain < 0 else "Lifts"
+        way = "above" if deviation.amount_db > 0 else "below"
         moves.append(
             _move(
                 shape,
                 frequency,
-                round(gain, 1),
+                gain,
                 q,
-                f"{verb} {n.hz(deviation.low_hz)} to {n.hz(deviation.high_hz)} back towards "
-                "the genre's target curve.",
+                f"{verb} {_span(deviation)}, where the curve sits "
+                f"{n.amount_db(deviation.amount_db)} {way} the genre's target curve at "
+                f"{n.hz(deviation.peak_hz)}.",
                 [code],
             )
         )
         moves += _resonance_cuts(analysis, deviation, [code]) if deviation.amount_db > 0 else []
     return moves
+
+
+def eq_rule(move: EqMove, kind: FeedbackType) -> str:
+    """The rule that sets ``move``'s amount in a review of ``kind``, in words."""
+    if move.kind == "bell" and move.q >= NARROW_Q:
+        return (
+            "A narrow cut of half the peak's height tames it without hollowing the band around "
+            f"it (never more than {n.amount_db(_MAX_RESONANCE_CUT_DB)})."
+        )
+    return (
+        "An EQ move aims at the genre's target curve, never past it, and no single move goes "
+        f"beyond {n.amount_db(_MAX_EQ_DB[kind])} (a mix can take a bigger move than a master)."
+    )
+
+
+def cap_words(kind: FeedbackType) -> str:
+    """Why the plan's EQ move is smaller than the measured gap, in plain words."""
+    limit = n.amount_db(_MAX_EQ_DB[kind])
+    if kind == "mixdown":
+        return (
+            f"One EQ move on the mix bus stops at {limit}: make it, listen again, and take the "
+            "rest out of the instruments that cause it."
+        )
+    return (
+        f"One EQ move on a master stops at {limit}: make it, listen again, and move in further "
+        "small steps only if it still needs it; the rest belongs in the mix."
+    )
+
+
+def eq_words(move: EqMove) -> str:
+    """The move as every text of a review states it (plan, feedback, chat, prompt facts):
+    ``"a wide bell cut of 3.0 dB at 339 Hz (Q 0.51)"``, ``"a high shelf boost of 3.0 dB at
+    3.62 kHz"``, ``"a high-pass filter at 20 Hz"``."""
+    if move.kind in ("high_pass", "low_pass"):
+        return f"a {move.kind.replace('_', '-')} filter at {n.hz(move.frequency_hz)}"
+    verb = "cut" if move.gain_db < 0 else "boost"
+    amount = f"{verb} of {n.amount_db(move.gain_db)} at {n.hz(move.frequency_hz)}"
+    if move.kind != "bell":
+        return f"a {move.kind.replace('_', ' ')} {amount}"
+    width = "narrow " if move.q >= NARROW_Q else "wide " if move.bandwidth_octaves >= 2 else ""
+    return f"a {width}bell {amount} (Q {n.num(move.q, decimals=2)})"
+
+
+def _span(deviation: Deviation) -> str:
+    """``"214 Hz to 1.08 kHz"``, or ``"around 2.71 kHz"`` for a stretch of one curve point."""
+    if n.hz(deviation.low_hz) == n.hz(deviation.high_hz):
+        return f"around {n.hz(deviation.peak_hz)}"
+    return f"{n.hz(deviation.low_hz)} to {n.hz(deviation.high_hz)}"
 
 
 def _judged(analysis: Analysis) -> list[bool]:
@@ -102,7 +148,7 @@ def _resonance_cuts(analysis: Analysis, deviation: Deviation, linked: list[str])
             "bell",
             resonance.frequency_hz,
             -round(min(resonance.prominence_db / 2, _MAX_RESONANCE_CUT_DB), 1),
-            _RESONANCE_Q,
+            NARROW_Q,
             f"Tames the resonance at {n.hz(resonance.frequency_hz)}, which stands "
             f"{n.amount_db(resonance.prominence_db)} above its surroundings.",
             linked,

@@ -403,7 +403,9 @@ class _Planner:
             headroom = self._present("true_peak_over")
             if headroom and not limited:
                 steps.append(self._headroom_step(headroom, where="mix"))
-        limiter = self._limiter(target, ceiling)
+        # The limiter works on what arrives after the fader move above it, if there is one.
+        arriving = sum(s.gain_db or 0.0 for s in steps if s.move == "gain")
+        limiter = self._limiter(target, ceiling, arriving_db=arriving)
         if limiter is not None:
             steps.append(limiter)
         return steps
@@ -476,7 +478,9 @@ class _Planner:
             parts.append(f"{formatting.limiting(limiting)} of limiting on the loud parts")
         return ("It measures " + ", ".join(parts) + ".") if parts else ""
 
-    def _limiter(self, target: float | None, ceiling: float | None) -> Step | None:
+    def _limiter(
+        self, target: float | None, ceiling: float | None, *, arriving_db: float = 0.0
+    ) -> Step | None:
         loud = self.analysis.loudness
         integrated, peak = loud.integrated_lufs, loud.true_peak_dbtp
         codes = self._present(*_LOUDNESS)
@@ -486,7 +490,8 @@ class _Planner:
             return None
         if self.kind == "master_review" and not codes and not peaks_over:
             return None
-        gain = round(target - integrated, 1)
+        level = integrated + arriving_db
+        gain = round(target - level, 1)
         quarter = moves.quarter_note_ms(self.analysis)
         release = 50.0 if quarter is None else max(10.0, min(200.0, quarter / 8))
         settings = LimiterSettings(
@@ -496,7 +501,9 @@ class _Planner:
             target_lufs=target,
             reason=(
                 f"Ceiling {n.db(ceiling, unit='dBTP')} in true-peak mode; input gain "
-                f"{n.db(gain, signed=True)} brings {n.lufs(integrated)} to {n.lufs(target)}."
+                f"{n.db(gain, signed=True)} brings {n.lufs(integrated)}"
+                + (", less the fader move above," if arriving_db else "")
+                + f" to {n.lufs(target)}."
             ),
             finding_codes=codes,
         )
@@ -543,25 +550,14 @@ class _Planner:
         for move in moves.eq_moves(self.analysis, codes, self.notes):
             if move.kind == "high_pass":
                 continue
-            if move.kind == "bell" and move.q >= 6:
-                what = f"a narrow cut of {n.amount_db(move.gain_db)} at {n.hz(move.frequency_hz)}"
-            else:
-                shape = move.kind.replace("_", " ")
-                verb = "cut" if move.gain_db < 0 else "boost"
-                what = (
-                    f"a {shape} {verb} of {n.amount_db(move.gain_db)} at "
-                    f"{n.hz(move.frequency_hz)}"
-                    + (f", Q {n.num(move.q, decimals=2)}" if move.kind == "bell" else "")
-                )
             steps.append(
                 self._step(
                     "eq",
                     move.finding_codes,
-                    title=f"EQ: {what}",
+                    title=f"EQ: {moves.eq_words(move)}",
                     amount=n.db(move.gain_db, signed=True),
                     evidence=move.reason,
-                    reason="The gain brings the band back to the edge of the genre's range "
-                    "(a mix can take a bigger move than a master).",
+                    reason=moves.eq_rule(move, self.kind),
                     eq=move,
                 )
             )

@@ -12,6 +12,7 @@ from mixcoach.audio.model import TimeRange
 from mixcoach.feedback import numbers as n
 from mixcoach.feedback.facts import distance_outside
 from mixcoach.feedback.model import EqMove, Plan, PlatformVerdict, Presets, Step
+from mixcoach.feedback.moves import eq_words
 from mixcoach.feedback.plan import build_plan
 from mixcoach.feedback.retrieval import KnowledgeBase
 from mixcoach.findings.model import FeedbackType, Finding
@@ -138,25 +139,18 @@ def around(spans: Sequence[TimeRange], *, most: int = 3) -> str:
     return f" around {listed}{more}"
 
 
-def eq_text(move: EqMove) -> str:
-    if move.kind in ("high_pass", "low_pass"):
-        return f"a {move.kind.replace('_', '-')} filter at {n.hz(move.frequency_hz)}"
-    shape = {"bell": "bell", "low_shelf": "low shelf", "high_shelf": "high shelf"}[move.kind]
-    verb = "cut" if move.gain_db < 0 else "boost"
-    q = f" (Q {n.num(move.q, decimals=2)})" if move.kind == "bell" else ""
-    return f"a {shape} {verb} of {n.amount_db(move.gain_db)} at {n.hz(move.frequency_hz)}{q}"
-
-
 def eq_moves(ctx: Context, code: str) -> list[EqMove]:
+    """The plan's EQ moves for finding ``code``, as its presets and previews apply them."""
     return [move for move in ctx.presets.eq if code in move.finding_codes]
 
 
-def eq_step(ctx: Context, code: str, *, where: str) -> list[str]:
+def eq_step(ctx: Context, code: str, *, where: str, why: str = "") -> list[str]:
     moves = eq_moves(ctx, code)
     if not moves:
         return []
-    listed = "; ".join(eq_text(move) for move in moves)
-    return [f"On the {where}: {listed}. Sweep around each frequency by ear before you commit."]
+    listed = "; ".join(eq_words(move) for move in moves)
+    why = f" {why}" if why else ""
+    return [f"On the {where}: {listed}.{why} Sweep around each frequency by ear before you commit."]
 
 
 def limiter_settings(ctx: Context) -> list[str]:
@@ -172,6 +166,12 @@ def limiter_settings(ctx: Context) -> list[str]:
         f"Limiter: true-peak mode, ceiling {n.db(limiter.ceiling_dbtp, unit='dBTP')}, input gain "
         f"{n.db(limiter.input_gain_db, signed=True)}, release {n.ms(limiter.release_ms)}{target}."
     ]
+
+
+def limiter_gain(ctx: Context) -> float | None:
+    """The plan's gain into the limiter, dB (None when the plan has no limiter)."""
+    limiter = ctx.presets.limiter
+    return None if limiter is None else limiter.input_gain_db
 
 
 def compressor_settings(ctx: Context) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mixcoach import formatting
+from mixcoach.feedback import numbers as n
 from mixcoach.feedback.advice import base as h
 from mixcoach.feedback.advice.base import Advice, Composer, Context
 from mixcoach.findings.model import Finding
@@ -29,13 +30,22 @@ def over_compressed(f: Finding, ctx: Context) -> Advice:
             "Try parallel compression on the drums instead of compressing the whole bus.",
         ]
     else:
-        summary = (
-            f"The dynamics are {degree} flattened: ease the limiter by {h.amount(e)} and "
-            "let the transients breathe."
-        )
+        # The plan's limiter gain: it eases the limiter only as far as the genre's range lets.
+        gain = h.limiter_gain(ctx)
+        if gain is not None and gain <= -0.1:
+            summary = (
+                f"The dynamics are {degree} flattened: ease the limiter by {n.amount_db(gain)} "
+                "and let the transients breathe."
+            )
+            eased = f"Reduce the limiter's input gain by {n.amount_db(gain)} and check the "
+        else:
+            summary = (
+                f"The dynamics are {degree} flattened, yet easing the limiter would drop the "
+                f"master below the {ctx.genre} range: the limiting happened before the master."
+            )
+            eased = "Check the "
         steps = [
-            f"Reduce the limiter's input gain until the {h.label(e).lower()} is back in the "
-            f"range (about {h.amount(e)} less limiting).",
+            eased + f"{h.label(e).lower()} again (it is {h.amount(e)} below the range now).",
             "If the mix arrived over-compressed, ask for a version without bus limiting: "
             "mastering cannot restore the dynamics.",
         ]

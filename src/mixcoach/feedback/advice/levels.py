@@ -80,16 +80,25 @@ def true_peak_over(f: Finding, ctx: Context) -> Advice:
     )
     measured = f"True peak reaches {h.value(e)}{where}, {over} above the {ceiling}."
     if ctx.is_mix:
-        # The plan's one fader move answers the peaks and the loudness together.
-        fader = h.fader_move(ctx, f.code) or over
-        summary = (
-            f"The true peak reaches {h.value(e)}: leave more headroom in the mix by pulling "
-            f"the master fader down by {fader}."
-        )
+        # The plan's one fader move answers the peaks and the loudness together; a mix that
+        # arrives limited gets no fader move: its new bounce, without the limiter, answers them.
+        fader = h.fader_move(ctx, f.code)
         why = "A mix needs room above its peaks so mastering can work without overs."
-        steps = [
-            f"Lower the master fader by {fader} and check that nothing on the mix bus is limiting."
-        ]
+        if fader is None:
+            summary = (
+                f"The true peak reaches {h.value(e)}: the bounce without the mix-bus limiter "
+                f"should peak below the {ceiling}."
+            )
+            steps = ["Measure the new bounce's peaks before any fader move."]
+        else:
+            summary = (
+                f"The true peak reaches {h.value(e)}: leave more headroom in the mix by pulling "
+                f"the master fader down by {fader}."
+            )
+            steps = [
+                f"Lower the master fader by {fader} and check that nothing on the mix bus is "
+                "limiting."
+            ]
     else:
         plan_ceiling = ctx.plan.ceiling_dbtp
         if plan_ceiling is not None and plan_ceiling < (e.target_high or 0.0):
@@ -152,8 +161,8 @@ def too_loud(f: Finding, ctx: Context) -> Advice:
                 "inside the mix targets; measure again after the limiter is off."
             )
     else:
-        limiter = ctx.presets.limiter
-        back_off = n.amount_db(limiter.input_gain_db) if limiter is not None else h.amount(e)
+        gain = h.limiter_gain(ctx)
+        back_off = n.amount_db(gain) if gain is not None else h.amount(e)
         summary = (
             f"At {h.value(e)} the master is {degree} louder than {ctx.genre} needs: back the "
             f"limiter off by {back_off}."
@@ -203,15 +212,18 @@ def too_quiet(f: Finding, ctx: Context) -> Advice:
             "level, tame them on their own channels."
         ]
     else:
+        # The plan's limiter gain, which is what its preset and preview apply.
+        gain = h.limiter_gain(ctx)
+        raise_by = n.amount_db(gain) if gain is not None else h.amount(e)
         summary = (
             f"At {h.value(e)} the master is {h.amount(e)} quieter than {ctx.genre} usually sits: "
-            f"raise the limiter's input gain by {h.amount(e)}."
+            f"raise the limiter's input gain by {raise_by}."
         )
         why = "A quiet master sounds smaller than its neighbours in a playlist or a DJ set."
         if quiet:
             why += f" {quiet[0].note}"
         steps = [
-            f"Raise the gain into the limiter by {h.amount(e)} with a true-peak ceiling, and "
+            f"Raise the gain into the limiter by {raise_by} with a true-peak ceiling, and "
             "watch the gain reduction.",
             "If that takes more than a few dB of limiting, split the work: a gentle compressor "
             "or a clipper first, then the limiter.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mixcoach.feedback import numbers as n
 from mixcoach.feedback.advice import base as h
 from mixcoach.feedback.advice.base import Advice, Composer, Context
+from mixcoach.feedback.moves import NARROW_Q, cap_words, eq_words
 from mixcoach.findings.model import Finding
 from mixcoach.findings.spectral import MISSING_DB, deviation_code, excess_db
 
@@ -17,6 +18,9 @@ def _spectral(
     def compose(f: Finding, ctx: Context) -> Advice:
         moves = h.eq_moves(ctx, f.code)
         flagged = [d for d in ctx.analysis.spectrum.deviations if deviation_code(d) == f.code]
+        adjective = title.lower() if title.startswith("Too") else f"too {title.lower()}"
+        verb = "cut" if excess else "lift"
+        capped = ""  # why the plan's move is smaller than the measured gap, when it is
         if flagged:
             worst = max(flagged, key=lambda d: abs(d.amount_db))
             way = "above" if excess else "below"
@@ -28,31 +32,37 @@ def _spectral(
             )
             measured = f"Against the {ctx.genre} target curve, the track's spectrum sits {listed}."
             degree = h.degree(abs(excess_db(worst)), small=1.5, large=4.0)
-            amount = n.amount_db(worst.amount_db)
-            region = f"around {n.hz(worst.peak_hz)}"
+            # The measured gap, then the plan's move: the two numbers differ when the plan
+            # takes the gap in steps, and the words say which is which.
+            summary = (
+                f"The mix is {degree} {adjective}: around {n.hz(worst.peak_hz)} it sits "
+                f"{n.amount_db(worst.amount_db)} {way} the {ctx.genre} target curve."
+            )
+            broad = [abs(m.gain_db) for m in moves if m.q < NARROW_Q]
+            if broad and max(broad) < abs(worst.amount_db) - 0.05:
+                capped = cap_words(ctx.kind)
         else:
-            measured, degree, amount, region = h.fallback(f), "clearly", "", "that range"
-        verb = "cut" if excess else "lift"
-        summary = f"The mix is {degree} {title.lower()}: {verb} {region}" + (
-            f" by about {amount}." if amount else "."
-        )
+            measured = h.fallback(f)
+            summary = f"The mix is clearly {adjective}: {verb} that range."
+        if moves:
+            listed = " and ".join(eq_words(move) for move in moves)
+            summary += f" The move: {listed}." + (f" {capped}" if capped else "")
         if flagged and worst.amount_db < -MISSING_DB:
             summary = (
-                f"The spectrum is all but empty {region} ({amount} below the target): a "
-                "low-pass filter, a band-limited source or a lossy encode took it out, and no EQ "
-                "brings back what is not there. Find the filter or the source first."
+                f"The spectrum is all but empty around {n.hz(worst.peak_hz)} "
+                f"({n.amount_db(worst.amount_db)} below the target): a low-pass filter, a "
+                "band-limited source or a lossy encode took it out, and no EQ brings back what "
+                "is not there. Find the filter or the source first."
             )
         if ctx.kind == "mixdown":
-            steps = [
-                *mix_steps,
-                *h.eq_step(ctx, f.code, where="mix bus, if sources alone do not get you there"),
-            ]
+            where = "mix bus, if sources alone do not get you there"
+            steps = [*mix_steps, *h.eq_step(ctx, f.code, where=where, why=capped)]
         else:
-            steps = [master_hint, *h.eq_step(ctx, f.code, where="master")]
+            steps = [master_hint, *h.eq_step(ctx, f.code, where="master", why=capped)]
         genre = ctx.genre_note(f.code)
         if genre:
             steps.append(f"In {ctx.genre}: {genre}")
-        settings = [f"EQ: {h.eq_text(move)}." for move in moves]
+        settings = [f"EQ: {eq_words(move)}." for move in moves]
         return Advice(f.code, title, issue, summary, measured, why, steps, settings)
 
     return compose
