@@ -107,6 +107,11 @@ def test_the_review_tells_one_story(
     if presets.limiter is not None:
         assert presets.limiter.ceiling_dbtp == plan.ceiling_dbtp
         assert presets.limiter.target_lufs == plan.target_lufs
+    if kind != "mixdown":
+        # The findings' own sentences reach the language model's facts: the same one ceiling.
+        details = " ".join(f.detail for f in analysis.findings)
+        named = dbtp_values(details, "ceiling to")
+        assert named <= {plan.ceiling_dbtp}, (named, plan.ceiling_dbtp)
     for detail, fb in texts.items():
         text = fb.markdown()
         assert fb.plan == plan

@@ -109,7 +109,7 @@ def true_peak(ctx: Context) -> list[Finding]:
             why = (
                 " Lossy encoding (AAC, Ogg, MP3) and playback converters overshoot peaks this "
                 "close to full scale and distort; set the limiter's true-peak ceiling to "
-                f"{fmt(-1.0 if target.high is None else target.high, 'dBTP')}."
+                f"{fmt(chosen.ceiling_dbtp, 'dBTP')}."  # the plan's ceiling, not the genre's
             )
         else:
             why = (
