@@ -136,3 +136,12 @@ def format_target(low: float | None, high: float | None, unit: str) -> str:
     if high is None:
         return f"≥ {low:g} {unit}".strip()
     return f"{low:g} to {high:g} {unit}".strip()
+
+
+#: The difference of two levels is an amount: 2 LUFS apart is 2 LU, 2 dBTP apart is 2 dB.
+_DIFFERENCE_UNIT = {"LUFS": "LU", "dBTP": "dB", "dBFS": "dB"}
+
+
+def difference_unit(unit: str) -> str:
+    """The unit of a difference between two values in ``unit``."""
+    return _DIFFERENCE_UNIT.get(unit, unit)

@@ -83,6 +83,20 @@ def test_out_of_range_rows_say_by_how_much() -> None:
     )
 
 
+def test_a_level_outside_its_range_is_an_amount_in_lu_or_db() -> None:
+    pop = resolve_profile("pop").master
+    assert pop.integrated_lufs.low is not None and pop.true_peak_dbtp.high is not None
+    quiet_and_hot = changed(
+        clean_pop_master(),
+        loudness__integrated_lufs=pop.integrated_lufs.low - 4.0,
+        loudness__true_peak_dbtp=pop.true_peak_dbtp.high + 1.5,
+    )
+    rows = table(quiet_and_hot)
+    # Two levels 4 LUFS apart are 4 LU apart; a peak 1.5 dBTP over its ceiling is 1.5 dB over.
+    assert rows["loudness.integrated_lufs"].note.startswith("4.0 LU below the target")
+    assert "1.5 dB above the target" in rows["loudness.true_peak_dbtp"].note
+
+
 def test_defect_rows_turn_to_warning() -> None:
     rows = table(
         changed(

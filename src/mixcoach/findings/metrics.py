@@ -10,7 +10,7 @@ from typing import Literal
 from mixcoach.audio.analyze import Measurements
 from mixcoach.audio.model import Model
 from mixcoach.findings.grading import Context, describe, fmt
-from mixcoach.formatting import number
+from mixcoach.formatting import difference_unit, number
 from mixcoach.knowledge.sources import Target, source
 
 Status = Literal["ok", "low", "high", "warning", "unknown"]
@@ -292,7 +292,7 @@ def _status(ctx: Context, row: _Row) -> MetricStatus:
             if row.metric in _DEFECT_ROWS:
                 status = "warning"
             phrase = row.high if distance > 0 else row.low
-            note = f"{fmt(abs(distance), row.unit, digits=row.digits)} "
+            note = f"{fmt(abs(distance), difference_unit(row.unit), digits=row.digits)} "
             note += f"{'above' if distance > 0 else 'below'} the target"
             note += f": {phrase}" if phrase else ""
         note += _context(ctx, row, value) + "."

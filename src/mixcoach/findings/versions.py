@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import ConfigDict
 
 from mixcoach.audio.model import Model
+from mixcoach.formatting import difference_unit
 
 if TYPE_CHECKING:
     from mixcoach.analysis import Analysis
@@ -34,8 +35,6 @@ KEY_CONFIDENCE = 0.5
 CURVE_CORRELATION = 0.8
 #: A metric that moved less than this (in its own unit) is unchanged.
 UNCHANGED = 0.05
-#: The difference of two levels is an amount: 2 LUFS apart is 2 LU, 2 dBTP apart is 2 dB.
-DIFFERENCE_UNIT = {"LUFS": "LU", "dBTP": "dB", "dBFS": "dB"}
 
 FindingStatus = Literal["fixed", "still_there", "new"]
 Trend = Literal["better", "worse", "unchanged"]
@@ -259,11 +258,6 @@ def _metric_changes(before: Analysis, after: Analysis) -> list[MetricChange]:
             )
         )
     return changes
-
-
-def difference_unit(unit: str) -> str:
-    """The unit of a difference between two values in ``unit``."""
-    return DIFFERENCE_UNIT.get(unit, unit)
 
 
 def _difference(before: float | None, after: float | None) -> float | None:
