@@ -1,8 +1,8 @@
 """The page audited by axe-core (the WCAG 2.1 A and AA rules) in a real Chromium: the upload
 form, then the results of a real song uploaded through it (findings, the player with its A/B
-reference, the previews panel open on a fix, the sections tables, the streaming table and a
-chat answer), on a desktop and on a phone; and the keyboard's way from the top of the page to
-the feedback.
+reference, the previews panel open on a fix, the sections tables, the streaming and codec
+tables and a chat answer), on a desktop and on a phone; and the keyboard's way from the top of
+the page to the feedback.
 
 axe-core is the npm devDependency that scripts/build-web.sh (and so scripts/test.sh) installs
 into node_modules. The page's CSP allows scripts from its own origin only, so the test serves
@@ -119,8 +119,8 @@ def upload(page: Page, song: dict[str, Path]) -> None:
 
 
 def open_everything(page: Page) -> None:
-    """Wait for all of the review, then open the previews on the first fix and ask the coach a
-    question."""
+    """Wait for all of the review, then open the previews on the first fix, ask the coach a
+    question and check the codecs."""
     page.page.wait_for_selector("#play:not([disabled])")
     page.page.wait_for_selector("#sections-section:not([hidden]) table tbody tr")
     page.page.wait_for_selector("#platforms:not([hidden]) tbody tr")
@@ -132,6 +132,8 @@ def open_everything(page: Page) -> None:
     page.page.click("#chat-send")
     page.page.wait_for_selector('#chat-log li[data-role="assistant"]:not([aria-busy])')
     page.page.wait_for_selector("#chat-send:not([disabled])")
+    page.page.click("#codecs-check")
+    page.page.wait_for_selector("#codecs-results:not([hidden]) table", timeout=120_000)
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP_WIDE, PHONE], ids=["1440x900", "390x844"])
@@ -201,3 +203,16 @@ def test_the_feedback_is_a_few_tab_stops_from_the_top(new_page: Any, song: dict[
     assert page.page.evaluate("location.hash") == hash_before
     page.page.keyboard.press("Tab")
     assert page.page.evaluate("document.activeElement.closest('#review-view') !== null")
+
+    # A finding's places are one stop: End reaches its last place, Tab then leaves the row, and
+    # Shift+Tab comes back to the place last used.
+    row = page.page.locator("#findings [role=toolbar]").first
+    places = row.locator("button")
+    assert places.count() > 1
+    places.first.focus()
+    page.page.keyboard.press("End")
+    assert places.last.evaluate("b => b === document.activeElement")
+    page.page.keyboard.press("Tab")
+    assert row.evaluate("r => !r.contains(document.activeElement)")
+    page.page.keyboard.press("Shift+Tab")
+    assert places.last.evaluate("b => b === document.activeElement")
