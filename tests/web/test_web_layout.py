@@ -100,9 +100,11 @@ def test_keyboard_alone_uploads_and_plays_a_finding(new_page: Any, mixes: Any) -
     page.page.keyboard.press("Enter")
     wait_for_results(page)
     page.page.wait_for_selector("#play:not([disabled])")
-    # Reach the clipping finding's second place and play from there.
+    # Reach the clipping finding's places (one Tab stop), its second with Right, and play it.
     chip = "#finding-clipping button.chip >> nth=1"
-    tab_to(page, "#finding-clipping button.chip:nth-of-type(2)")
+    tab_to(page, "#finding-clipping button.chip:nth-of-type(1)")
+    page.page.keyboard.press("ArrowRight")
+    assert page.page.locator(chip).evaluate("b => b === document.activeElement")
     start = page.page.locator(f"{chip} >> .chip-place").inner_text().split(EN_DASH)[0]
     minutes, seconds = start.split(":")
     start_s = int(minutes) * 60 + int(float(seconds))

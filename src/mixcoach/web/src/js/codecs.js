@@ -86,7 +86,7 @@ function renderCodecs(reviewId, body, signal) {
   const results = byId("codecs-results");
   results.replaceChildren(
     table("Through each codec", ["Codec", "Peak after decoding", "Change", "Clipped samples"], codecRows),
-    table("As each service plays it", ["Service", "Codec", "Gain", "Decoded peak after their gain", "Verdict", ""], platformRows),
+    table("As each service plays it", ["Service", "Codec", "Gain", "Decoded peak after their gain", "Verdict", "Listen"], platformRows),
     player);
   results.hidden = false;
   body.platforms.forEach((p, i) => {

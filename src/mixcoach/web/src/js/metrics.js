@@ -40,7 +40,8 @@ function card(view, metric) {
       h("h3", { class: "text-sm font-medium text-slate-200", text: view.label }),
       h("span", { class: `pill status-${view.status}` },
         h("span", { "aria-hidden": "true", text: STATUS_MARK[view.status] ?? "" }), view.status_text)),
-    h("p", { class: "mt-1 text-2xl font-semibold tabular-nums text-white" },
+    // The figure: a value under the card's heading, not a paragraph (nor a heading).
+    h("div", { class: "mt-1 text-2xl font-semibold tabular-nums text-white" },
       h("span", { class: "metric-value", text: view.value_text }),
       view.unit ? h("span", { class: "ml-1 text-base font-normal text-slate-300", text: view.unit }) : null),
     h("p", { class: "text-sm text-slate-300 metric-target", text: view.target_text }),

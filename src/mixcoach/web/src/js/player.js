@@ -319,6 +319,27 @@ export class Player {
   }
 }
 
+/**
+ * A finding's places as one Tab stop (the ARIA toolbar pattern), so a dozen of them do not stand
+ * between the keyboard and the rest of the review: Left and Right move along, Home and End jump
+ * to the ends, and the one last used is where Tab comes back to.
+ */
+function oneTabStop(row) {
+  const buttons = [...row.querySelectorAll("button")];
+  buttons.forEach((button, i) => { button.tabIndex = i === 0 ? 0 : -1; });
+  row.addEventListener("keydown", (event) => {
+    const at = buttons.indexOf(event.target);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: buttons.length - 1 }[event.key];
+    if (at < 0 || to === undefined || event.altKey || event.ctrlKey || event.metaKey) return;
+    event.preventDefault(); // not the player's seek
+    const next = buttons[Math.max(0, Math.min(buttons.length - 1, to))];
+    buttons[at].tabIndex = -1;
+    next.tabIndex = 0;
+    next.focus();
+  });
+  return row;
+}
+
 /** The findings, most serious first, each with buttons for the places it concerns. */
 function renderFindings(analysis, seek) {
   const sorted = [...analysis.findings].sort((a, b) => (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9));
@@ -342,7 +363,7 @@ function renderFindings(analysis, seek) {
           h("h4", { class: "font-semibold text-white", text: finding.title })),
         h("p", { class: "mt-2 text-sm text-slate-200", text: finding.detail }),
         finding.time_ranges.length
-          ? h("div", { class: "mt-3 flex flex-wrap gap-2" },
+          ? oneTabStop(h("div", { class: "mt-3 flex flex-wrap gap-2", role: "toolbar", "aria-label": `Places of ${finding.title}` },
             ...finding.time_ranges.slice(0, 12).map((range) => {
               // The name holds the visible text, ▶ and all (label in name), then what it does.
               const place = placeText(range);
@@ -354,7 +375,7 @@ function renderFindings(analysis, seek) {
             }),
             finding.time_ranges.length > 12
               ? h("span", { class: "text-xs text-slate-300 self-center", text: `and ${finding.time_ranges.length - 12} more` })
-              : null)
+              : null))
           : null,
       )),
   );

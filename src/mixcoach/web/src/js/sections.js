@@ -7,7 +7,8 @@ import { byId, h } from "./dom.js";
 
 function table(view) {
   const [first, ...rest] = view.columns;
-  return h("div", { class: "mt-4 overflow-x-auto" },
+  // Wider than a phone: the table scrolls sideways, so the keyboard can focus it to scroll it.
+  return h("div", { class: "mt-4 overflow-x-auto", role: "region", "aria-label": view.title, tabindex: "0" },
     h("table", { class: "section-table w-full text-left text-sm tabular-nums", "data-table": view.key },
       h("caption", { class: "mb-2 text-left font-medium text-white", text: view.title }),
       h("thead", { class: "text-slate-300" },
