@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pdfcheck import page_texts
+from pdfcheck import layout_faults, page_texts, words
 from recordings import DRASCULA, excerpt, hard_clipped, write
 from reportlab.graphics.shapes import Polygon
 from reviews import review
@@ -199,3 +199,26 @@ def test_the_presets_heading_never_ends_a_page_without_its_tables(
         else "No processing suggested"
     )
     assert first in after.splitlines(), f"{track}: {after[:300]!r}"
+
+
+def test_labels_that_start_together_take_lanes_and_never_collide(
+    clipped_drascula: tuple[bytes, Path], tmp_path: Path
+) -> None:
+    # Four more findings at the real clipping's first place: five labels at one x, three lanes.
+    _, path = clipped_drascula
+    analysis = analyze(path, genre="pop", feedback_type="master_review")
+    painted = painted_findings(analysis.findings, duration_s=analysis.file.duration_s)
+    first = next(p for p in painted if p.finding.code == "clipping").places[0]
+    extra = [
+        finding(code, [(first.start_s, first.end_s + 0.5)])
+        for code in ("true_peak_over", "dc_offset", "phase_issue", "harsh")
+    ]
+    crowded = analysis.model_copy(update={"findings": [*analysis.findings, *extra]})
+    pdf = render_report(crowded, generated_at=WHEN, peaks=compute_peaks(path))
+    (page,) = [n + 1 for n, t in enumerate(page_texts(pdf)) if "Waveform with the findings" in t]
+    assert [f for f in layout_faults(pdf, tmp_path) if f.startswith(f"page {page}:")] == []
+    found, _ = words(pdf, tmp_path)
+    shown = {w.text for w in found if w.page == page}
+    assert {"Clipping", "True", "DC"} <= shown  # the first three take the lanes
+    text = " ".join(page_texts(pdf)[page - 1].split())
+    assert "Harsh: " in text  # a label with no lane left is read in the caption

@@ -732,7 +732,7 @@ def waveform_chart(analysis: Analysis, peaks: Peaks, *, width_pt: float) -> Draw
         ("Waveform (lowest and highest sample)", PALETTE.track, "fill")
     ]
     if painted:
-        legend.append(("Where a finding applies", PALETTE.finding_fill, "fill"))
+        legend.append(("Where a finding applies", PALETTE.finding_over, "fill"))
     if sections:
         legend.append(("Sections", PALETTE.grid, "fill"))
     ticks = [-1.0, -0.5, 0.0, 0.5, 1.0]
@@ -747,10 +747,6 @@ def waveform_chart(analysis: Analysis, peaks: Peaks, *, width_pt: float) -> Draw
     wave = wave_envelope(peaks, columns=max(1, int(plot.width * WAVE_COLUMNS_PER_PT)))
     if wave is None:
         return None
-    for item in painted:
-        for place in item.places:
-            end = max(place.end_s, place.start_s + duration / 400)  # a click still shows
-            plot.rect(place.start_s, end, -1.0, 1.0, fill=PALETTE.finding_fill)
     outline = [
         c for t, v in zip(wave.times_s, wave.high, strict=True) for c in (plot.x(t), plot.y(v))
     ]
@@ -760,6 +756,11 @@ def waveform_chart(analysis: Analysis, peaks: Peaks, *, width_pt: float) -> Draw
         for c in (plot.x(t), plot.y(v))
     ]
     plot.over.add(Polygon(outline, fillColor=_tint(PALETTE.track, amount=0.2), strokeColor=None))
+    for item in painted:
+        for place in item.places:
+            end = max(place.end_s, place.start_s + duration / 400)  # a click still shows
+            # Over the outline (a loud track's covers the whole height), see-through.
+            plot.rect(place.start_s, end, -1.0, 1.0, fill=PALETTE.finding_over, layer="over")
     plot.hline(0.0, colour=PALETTE.muted, dash=(2, 2))
     for index, section in enumerate(sections):
         shade = PALETTE.grid if index % 2 == 0 else PALETTE.faint
