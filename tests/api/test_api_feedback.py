@@ -149,7 +149,7 @@ def test_another_sessions_review_is_not_found_like_a_missing_one(
 
 
 def test_the_report_prints_the_feedback_the_conversation_and_the_presets(
-    client: httpx.Client, auth: dict[str, str], tone: Tone, tmp_path: Path
+    client: httpx.Client, server: LiveServer, auth: dict[str, str], tone: Tone, tmp_path: Path
 ) -> None:
     track = tone(seconds=3.0).rename(tmp_path / "Late Night (mix 3).wav")
     review_id = analysed(client, auth, track)
@@ -178,6 +178,12 @@ def test_the_report_prints_the_feedback_the_conversation_and_the_presets(
     assert squash(question) in text
     assert squash(printed(answer["content"])) in text
     assert squash(presets.eq[0].reason) in text
+    # The waveform is drawn from the outline the peaks endpoint keeps, made once for both.
+    assert squash("Waveform with the findings") in text
+    kept = list((server.state.settings.data_dir / "peaks").glob("*.json"))
+    assert len(kept) == 1
+    assert client.get(f"/api/reviews/{review_id}/peaks", headers=auth).status_code == 200
+    assert list((server.state.settings.data_dir / "peaks").glob("*.json")) == kept
 
 
 # --- the LLM engine -------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import json
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
 from fastapi.sse import format_sse_event
@@ -31,6 +31,7 @@ from mixcoach import __version__
 from mixcoach.analysis import Analysis
 from mixcoach.api.codec_journey import with_decoded_peaks
 from mixcoach.api.errors import NoFeedback, NoPreset, stream_error
+from mixcoach.api.peaks_service import PEAKS_FORMAT, cached_peaks
 from mixcoach.api.schemas import ChatMessageOut, ChatOut
 from mixcoach.api.services import finished_review
 from mixcoach.api.versions_service import previous_version
@@ -54,6 +55,7 @@ from mixcoach.storage.database import Database
 from mixcoach.storage.models import ChatMessage as StoredMessage
 from mixcoach.storage.models import Review, Track
 from mixcoach.storage.rendered import RenderedStore, report_folder, report_name
+from mixcoach.storage.store import AudioStore
 
 NO_FEEDBACK = (
     "Review {review_id} has no feedback yet; ask for it with "
@@ -360,6 +362,8 @@ def report_pdf(
     engine: FeedbackEngine,
     rendered: RenderedStore,
     *,
+    store: AudioStore,
+    peaks_folder: Path,
     session_id: str,
     review_id: str,
     generated_at: datetime,
@@ -388,6 +392,8 @@ def report_pdf(
         feedback.model_dump_json(),
         presets.model_dump_json(),
         repr(version),  # a frozen dataclass of a model: its repr is its content
+        # The waveform's outline follows from the audio's content and the outline's format.
+        f"peaks {ready.track.file_sha256} v{PEAKS_FORMAT}",
         *(turn.model_dump_json() for turn in chat),
     ]
     name = report_name(review_id, hashlib.sha256("\0".join(inputs).encode()).hexdigest())
@@ -402,6 +408,7 @@ def report_pdf(
             track_name=ready.track.filename,
             reference_name=reference_name,
             version=version,
+            peaks=cached_peaks(peaks_folder, store, ready.track.file_sha256),
         )
         rendered.remove_folder(report_folder(review_id))  # made from earlier inputs
         rendered.put(name, pdf)

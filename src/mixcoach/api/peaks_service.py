@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from mixcoach.api.schemas import PeaksOut
 from mixcoach.api.state import AppState
-from mixcoach.audio.peaks import compute_peaks
+from mixcoach.audio.peaks import PeakLevel, Peaks, compute_peaks
 from mixcoach.errors import NotFound
 from mixcoach.storage.reviews import get_review
 from mixcoach.storage.store import AudioStore
@@ -36,8 +36,26 @@ def review_peaks(state: AppState, *, session_id: str, review_id: str, which: Whi
         if track is None:
             raise NotFound(NO_REFERENCE.format(review_id=review_id))
         sha256 = track.file_sha256
-    outline = cached_outline(state.settings.data_dir / "peaks", state.store, sha256)
+    outline = cached_outline(peaks_folder(state), state.store, sha256)
     return PeaksOut.model_validate({"which": which, **outline})
+
+
+def peaks_folder(state: AppState) -> Path:
+    """Where the outlines are kept: in the data folder, whichever store holds the audio."""
+    return state.settings.data_dir / "peaks"
+
+
+def cached_peaks(folder: Path, store: AudioStore, sha256: str) -> Peaks:
+    """The content's outline (the endpoint's cached document) as :class:`Peaks`."""
+    outline: dict[str, Any] = cached_outline(folder, store, sha256)
+    return Peaks(
+        duration_s=float(outline["duration_s"]),
+        sample_rate_hz=int(outline["sample_rate_hz"]),
+        levels=[
+            PeakLevel(columns=int(level["columns"]), low=level["min"], high=level["max"])
+            for level in outline["levels"]
+        ],
+    )
 
 
 def cached_outline(folder: Path, store: AudioStore, sha256: str) -> dict[str, object]:

@@ -12,6 +12,7 @@ Call::
         track_name="My Song (master).wav",  # as the producer named it (default: the analysed
         reference_name="Ref.flac",          # file's base name)
         version=facts,                  # VersionFacts when the track is a new version, or None
+        peaks=outline,                  # mixcoach.audio.peaks.Peaks for the waveform, or None
     )
 
 The report holds, in order: the request and track facts, the headline verdict, the metric table
@@ -20,7 +21,8 @@ page shows them), the section tables (:mod:`mixcoach.export.report_sections`), t
 severity and time ranges, what each streaming service does to the track and what its codec does
 (:mod:`mixcoach.export.report_listening`), the charts (loudness over time, spectrum against the
 genre targets, correlation over time with the findings' spans, stereo width per band, and the
-comparison with the reference when there is one), the reference comparison table, what changed
+comparison with the reference when there is one; first, given the track's outline, the
+waveform with the sections and the findings' places), the reference comparison table, what changed
 since the previous version when the track is a new one (:mod:`mixcoach.export.report_versions`),
 the written feedback, the chat questions and answers, the presets, and the measurement notes.
 Every page carries the track name, the date and "Page n of N".
@@ -68,6 +70,7 @@ from reportlab.platypus import (
 )
 
 from mixcoach.analysis import Analysis
+from mixcoach.audio.peaks import Peaks
 from mixcoach.export import report_charts as charts
 from mixcoach.export.report_listening import listening_section
 from mixcoach.export.report_sections import section_flowables
@@ -156,6 +159,7 @@ def render_report(
     track_name: str | None = None,
     reference_name: str | None = None,
     version: VersionFacts | None = None,
+    peaks: Peaks | None = None,
 ) -> bytes:
     """The PDF report of ``analysis`` (see the module docstring), as bytes.
 
@@ -178,6 +182,7 @@ def render_report(
         track_name=track_name,
         reference_name=reference_name,
         version=version,
+        peaks=peaks,
         styles=report_styles(),
     )
     # "Page n of N" needs N: a first pass counts the pages (the footer sits outside the text
@@ -208,6 +213,7 @@ class _Report:
     track_name: str
     reference_name: str | None
     version: VersionFacts | None  # the comparison with the previous version, when it is one
+    peaks: Peaks | None  # the track's outline, for the waveform
     styles: Styles
 
     def build(self, *, total_pages: int | None) -> tuple[bytes, int]:
@@ -457,6 +463,7 @@ class _Report:
             )
         width_target = next((m for m in a.metrics if m.metric == "stereo.width"), None)
         charted = [
+            *self._waveform(),
             self._chart(
                 "Loudness over time",
                 charts.loudness_chart(a, width_pt=width),
@@ -514,6 +521,17 @@ class _Report:
         # The section's heading travels with its first chart.
         charted[0].insert(0, Paragraph("Charts", s.h2))
         return [KeepTogether(chart) for chart in charted]
+
+    def _waveform(self) -> list[list[Flowable]]:
+        """The waveform chart with its caption, or nothing without the track's outline."""
+        if self.peaks is None:
+            return []
+        a = self.analysis
+        drawing = charts.waveform_chart(a, self.peaks, width_pt=FRAME_WIDTH_PT)
+        caption = charts.waveform_caption(
+            a, duration_s=max(self.peaks.duration_s, a.file.duration_s)
+        )
+        return [self._chart("Waveform with the findings", drawing, caption, "The track is empty.")]
 
     def _chart(
         self, title: str, drawing: Flowable | None, caption: str, missing: str
@@ -629,7 +647,7 @@ class _Report:
         s, presets = self.styles, self.presets
         if presets is None:
             return []
-        story = _heading("Presets", s.h2)
+        story: list[Flowable] = [Paragraph("Presets", s.h2)]
         if presets.is_empty():
             story.append(
                 Paragraph("No processing suggested: nothing measured calls for it.", s.body)
@@ -649,7 +667,7 @@ class _Report:
         if presets.notes:
             story += _heading("Notes", s.h3)
             story.append(_bullets([plain(note) for note in presets.notes], s))
-        return story
+        return _kept_together(story)
 
     def _eq(self, moves: Sequence[EqMove]) -> list[Flowable]:
         s = self.styles
@@ -702,6 +720,12 @@ class _Report:
             return []
         s = self.styles
         return [*_heading("Measurement notes", s.h2), _bullets([plain(n) for n in notes], s)]
+
+
+def _kept_together(story: list[Flowable]) -> list[Flowable]:
+    """``story`` on one page: it starts the next page when it does not fit on this one (and
+    runs on over pages only when it is longer than a page), so a heading never sits alone."""
+    return [KeepTogether(story)]
 
 
 def _heading(markup: str, style: ParagraphStyle) -> list[Flowable]:

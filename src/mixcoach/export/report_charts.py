@@ -21,11 +21,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from reportlab.graphics.shapes import Drawing, Group, Line, PolyLine, Rect, String
+from reportlab.graphics.shapes import Drawing, Group, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib.colors import Color
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from mixcoach.analysis import Analysis
+from mixcoach.audio.model import TimeRange
+from mixcoach.audio.peaks import Peaks
 from mixcoach.audio.stereo import Stereo
 from mixcoach.export.report_styles import (
     CHART_FONT_SIZE_PT,
@@ -34,7 +36,9 @@ from mixcoach.export.report_styles import (
     Fonts,
     report_fonts,
 )
+from mixcoach.findings.grading import merge_ranges
 from mixcoach.findings.metrics import MetricStatus
+from mixcoach.findings.model import Finding
 from mixcoach.findings.reference import ReferenceComparison
 from mixcoach.formatting import format_time
 
@@ -595,3 +599,222 @@ def width_chart(stereo: Stereo, target: MetricStatus | None, *, width_pt: float)
         plot.rect(index - 0.3, index + 0.3, 0.0, width, fill=bar, layer="over")
         plot.text(index, width, f"{width:.2f}", colour=PALETTE.ink)
     return plot.drawing
+
+
+# --- the waveform with the findings --------------------------------------------------------
+
+#: Runs of one finding closer than this are one place (the page's rule, web/src/js/regions.js).
+MERGE_GAP_S = 0.5
+#: At most this many places per finding are shaded...
+MAX_PAINTED = 8
+#: ...covering at most this share of the track together.
+MAX_COVERAGE = 0.2
+#: Lanes of finding labels above the waveform, and the room between two labels in a lane.
+LABEL_LANES = 3
+_LABEL_GAP_PT = 4.0
+_LANE = 0.28  # a lane's height in the waveform's y units (full scale is 1)
+#: Columns of the envelope per pt of the plot's width (two lines' worth of detail).
+WAVE_COLUMNS_PER_PT = 2.0
+_ABBREVIATIONS = {"dc": "DC", "lufs": "LUFS", "lra": "LRA", "psr": "PSR", "plr": "PLR", "eq": "EQ"}
+
+
+@dataclass(frozen=True)
+class Painted:
+    """One local finding's places to shade: its longest merged runs in time order, and how many
+    merged runs it has in all."""
+
+    finding: Finding
+    places: list[TimeRange]
+    total: int
+
+
+def painted_findings(findings: Sequence[Finding], *, duration_s: float) -> list[Painted]:
+    """The places of ``findings`` the waveform shades, by the page's rules: runs of one finding
+    that nearly touch are merged; the longest are kept, at most MAX_PAINTED and together
+    MAX_COVERAGE of the track (the first is kept even when longer, cut to that share); a range
+    covering the whole track is not a place."""
+    budget = MAX_COVERAGE * duration_s
+    out: list[Painted] = []
+    for finding in findings:
+        local = [
+            r
+            for r in finding.time_ranges
+            if not (r.start_s <= 0.05 and r.end_s >= duration_s - 0.05)
+        ]
+        if not local:
+            continue
+        merged = merge_ranges(local, gap_s=MERGE_GAP_S, limit=len(local))
+        places: list[TimeRange] = []
+        used = 0.0
+        for run in sorted(merged, key=lambda r: r.end_s - r.start_s, reverse=True):
+            if len(places) >= MAX_PAINTED:
+                break
+            length = run.end_s - run.start_s
+            if places and used + length > budget:
+                continue
+            if length > budget:
+                run = TimeRange(start_s=run.start_s, end_s=run.start_s + budget)
+            places.append(run)
+            used += min(length, budget)
+        out.append(Painted(finding, sorted(places, key=lambda r: r.start_s), len(merged)))
+    return out
+
+
+def label_lanes(labels: Sequence[tuple[float, float]], *, lanes: int = LABEL_LANES) -> list[int]:
+    """The lane (0..lanes-1) of each label ``(x, width)`` in pt, or -1 when no lane has room,
+    so no two labels in a lane overlap (the page's rule)."""
+    ends = [-math.inf] * lanes
+    out = [-1] * len(labels)
+    for index in sorted(range(len(labels)), key=lambda i: labels[i][0]):
+        x, width = labels[index]
+        lane = next((n for n, end in enumerate(ends) if end + _LABEL_GAP_PT <= x), -1)
+        if lane >= 0:
+            out[index] = lane
+            ends[lane] = x + width
+    return out
+
+
+def code_words(code: str) -> str:
+    """A finding's code as the page's labels write it: "dc_offset" -> "DC offset"."""
+    words = " ".join(_ABBREVIATIONS.get(w.lower(), w) for w in code.replace("-", "_").split("_"))
+    return words[:1].upper() + words[1:]
+
+
+@dataclass(frozen=True)
+class WaveEnvelope:
+    """``times_s[i]`` is the start of column ``i``; ``low[i]``/``high[i]`` its lowest and
+    highest sample (full scale) over all channels."""
+
+    times_s: list[float]
+    low: list[float]
+    high: list[float]
+
+
+def wave_envelope(peaks: Peaks, *, columns: int) -> WaveEnvelope | None:
+    """The outline at about ``columns`` columns: from the coarsest level with at least that
+    many, each new column the min and max of whole columns of it. None for an empty outline."""
+    if columns < 1:
+        raise ValueError(f"columns must be positive, got {columns}")
+    levels = [level for level in peaks.levels if level.columns > 0]
+    if not levels or peaks.duration_s <= 0:
+        return None
+    level = next(
+        (lv for lv in sorted(levels, key=lambda lv: lv.columns) if lv.columns >= columns),
+        max(levels, key=lambda lv: lv.columns),
+    )
+    count = min(columns, level.columns)
+    edges = (np.arange(count, dtype=np.int64) * level.columns) // count
+    low = np.minimum.reduceat(np.asarray(level.low, dtype=float), edges)
+    high = np.maximum.reduceat(np.asarray(level.high, dtype=float), edges)
+    times = edges * (peaks.duration_s / level.columns)
+    return WaveEnvelope(times.tolist(), low.tolist(), high.tolist())
+
+
+def waveform_chart(analysis: Analysis, peaks: Peaks, *, width_pt: float) -> Drawing | None:
+    """The track's min/max outline over time, the sections as labelled bands along the top and
+    the findings' places shaded with their labels in lanes above; None without an outline."""
+    duration = max(peaks.duration_s, analysis.file.duration_s)
+    painted = painted_findings(analysis.findings, duration_s=duration)
+    sections = analysis.sections
+    fonts = report_fonts()
+    labels = _finding_labels(
+        painted,
+        duration_s=duration,
+        left_pt=Plot.LEFT_PT,
+        width_pt=width_pt - Plot.LEFT_PT - Plot.RIGHT_PT,
+        fonts=fonts,
+    )
+    # Above full scale (in the y axis' units): a row for the sections, then the lanes in use.
+    band = 0.3
+    lanes_low = 1.0 + (band if sections else 0.0) + 0.05
+    top = lanes_low + _LANE * (max((lane for _, _, lane in labels), default=-1) + 1)
+    legend: list[tuple[str, Color, str]] = [
+        ("Waveform (lowest and highest sample)", PALETTE.track, "fill")
+    ]
+    if painted:
+        legend.append(("Where a finding applies", PALETTE.finding_over, "fill"))
+    if sections:
+        legend.append(("Sections", PALETTE.grid, "fill"))
+    ticks = [-1.0, -0.5, 0.0, 0.5, 1.0]
+    plot = Plot(
+        width_pt=width_pt,
+        height_pt=CHART_HEIGHT_PT,
+        x=_time_axis(duration),
+        y=Axis(-1.0, top, ticks, lambda v: f"{v:g}", "Amplitude (full scale)"),
+        legend=legend,
+        fonts=fonts,
+    )
+    wave = wave_envelope(peaks, columns=max(1, int(plot.width * WAVE_COLUMNS_PER_PT)))
+    if wave is None:
+        return None
+    outline = [
+        c for t, v in zip(wave.times_s, wave.high, strict=True) for c in (plot.x(t), plot.y(v))
+    ]
+    outline += [
+        c
+        for t, v in reversed(list(zip(wave.times_s, wave.low, strict=True)))
+        for c in (plot.x(t), plot.y(v))
+    ]
+    plot.over.add(Polygon(outline, fillColor=_tint(PALETTE.track, amount=0.2), strokeColor=None))
+    for item in painted:
+        for place in item.places:
+            end = max(place.end_s, place.start_s + duration / 400)  # a click still shows
+            # Over the outline (a loud track's covers the whole height), see-through.
+            plot.rect(place.start_s, end, -1.0, 1.0, fill=PALETTE.finding_over, layer="over")
+    plot.hline(0.0, colour=PALETTE.muted, dash=(2, 2))
+    for index, section in enumerate(sections):
+        shade = PALETTE.grid if index % 2 == 0 else PALETTE.faint
+        plot.rect(section.start_s, section.end_s, 1.02, 1.0 + band, fill=shade, layer="over")
+        room = plot.x(section.end_s) - plot.x(section.start_s) - 4
+        # The letter and its energy where they fit, the letter alone where only it fits.
+        for text in (f"{section.label} · {section.energy}", section.label):
+            if stringWidth(text, plot.fonts.regular, CHART_FONT_SIZE_PT) <= room:
+                plot.text((section.start_s + section.end_s) / 2, 1.03, text, colour=PALETTE.ink)
+                break
+    for text, x, lane in labels:
+        y = plot.y(lanes_low + lane * _LANE) + 1
+        plot.labels.add(
+            String(
+                x,
+                y,
+                text,
+                fontName=fonts.regular,
+                fontSize=CHART_FONT_SIZE_PT,
+                fillColor=PALETTE.ink,
+            )
+        )
+    return plot.drawing
+
+
+def _finding_labels(
+    painted: Sequence[Painted], *, duration_s: float, left_pt: float, width_pt: float, fonts: Fonts
+) -> list[tuple[str, float, int]]:
+    """Each finding's label, its x (pt) at its first place and its lane; a label with no room
+    in any lane is left out (the caption lists every place). Worked out before the plot, whose
+    height depends on how many lanes are used."""
+    texts = [code_words(item.finding.code) for item in painted]
+    widths = [float(stringWidth(t, fonts.regular, CHART_FONT_SIZE_PT)) for t in texts]
+    # A label near the right edge starts further left, so it stays inside the plot.
+    xs = [
+        min(left_pt + width_pt * item.places[0].start_s / duration_s, left_pt + width_pt - w)
+        for item, w in zip(painted, widths, strict=True)
+    ]
+    lanes = label_lanes(list(zip(xs, widths, strict=True)))
+    return [(t, x, n) for t, x, n in zip(texts, xs, lanes, strict=True) if n >= 0]
+
+
+def waveform_caption(analysis: Analysis, *, duration_s: float) -> str:
+    """What the waveform shows, and every shaded place by finding (a label with no lane left
+    is read here)."""
+    text = (
+        "The track's lowest and highest sample through time (full scale is 1). Shaded spans are "
+        "where a finding applies"
+        + (", labelled above; bands along the top are the sections" if analysis.sections else "")
+        + "."
+    )
+    for item in painted_findings(analysis.findings, duration_s=duration_s):
+        times = ", ".join(f"{format_time(p.start_s)}-{format_time(p.end_s)}" for p in item.places)
+        more = len(item.places) < item.total
+        text += f" {code_words(item.finding.code)}: {times}"
+        text += f" (the longest {len(item.places)} of {item.total} places)." if more else "."
+    return text

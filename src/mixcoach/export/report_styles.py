@@ -108,6 +108,7 @@ class Palette:
     target_fill: colors.Color  # genre target bands
     integrated: colors.Color  # the integrated loudness line
     finding_fill: colors.Color  # the spans of time a finding concerns
+    finding_over: colors.Color  # the same spans over a waveform: translucent, so both show
 
 
 PALETTE = Palette(
@@ -123,6 +124,7 @@ PALETTE = Palette(
     target_fill=colors.HexColor("#d8efdf"),
     integrated=colors.HexColor("#7a2e8e"),
     finding_fill=colors.HexColor("#f7d4cc"),
+    finding_over=colors.Color(0.85, 0.28, 0.17, alpha=0.45),
 )
 
 #: Status of a metric -> (text colour, background).
