@@ -79,7 +79,7 @@ def test_the_page_and_the_pdf_show_the_same_statuses_and_figures(
         {
             "label": card.locator("h3").inner_text(),
             "pill": card.locator(".pill").inner_text().lstrip("✓▼▲!? \n"),
-            "value": card.locator("p").first.inner_text(),
+            "value": card.locator(".metric-figure").inner_text(),
             "target": card.locator(".metric-target").inner_text(),
         }
         for card in cards.all()

@@ -41,7 +41,7 @@ function card(view, metric) {
       h("span", { class: `pill status-${view.status}` },
         h("span", { "aria-hidden": "true", text: STATUS_MARK[view.status] ?? "" }), view.status_text)),
     // The figure: a value under the card's heading, not a paragraph (nor a heading).
-    h("div", { class: "mt-1 text-2xl font-semibold tabular-nums text-white" },
+    h("div", { class: "metric-figure mt-1 text-2xl font-semibold tabular-nums text-white" },
       h("span", { class: "metric-value", text: view.value_text }),
       view.unit ? h("span", { class: "ml-1 text-base font-normal text-slate-300", text: view.unit }) : null),
     h("p", { class: "text-sm text-slate-300 metric-target", text: view.target_text }),
