@@ -8,6 +8,7 @@ from mixcoach.feedback.chat_draft import Draft
 from mixcoach.feedback.questions import Question
 from mixcoach.feedback.version_notes import FINDING_NAMES, VersionFacts, quantity
 from mixcoach.findings.versions import FindingChange
+from mixcoach.formatting import signed
 
 FIRST_VERSION = (
     "This is the first version Mixcoach has of this track, so there is nothing to compare it "
@@ -42,6 +43,21 @@ def answer_versions(facts: VersionFacts | None, question: Question, draft: Draft
     for value in question.values:
         codes |= set(_VALUE_CODES.get(value, ()))
     named = [c for c in facts.comparison.findings if c.code in codes]
+    band = next(
+        (
+            m
+            for m in facts.comparison.metrics
+            if question.band is not None and m.metric == f"spectrum.bands.{question.band}.level_db"
+        ),
+        None,
+    )
+    if band is not None and band.change is not None and band.value_before is not None:
+        where = band.label.removesuffix(" level")
+        draft.add(
+            f"The {where} measures {quantity(band.value_after or 0.0, band.unit)} in "
+            f"{facts.after} against {quantity(band.value_before, band.unit)} in {facts.before} "
+            f"({signed(band.change, band.change_unit)})."
+        )
     if named:
         draft.add(" ".join(_change(c, facts) for c in named), codes=[c.code for c in named])
         return

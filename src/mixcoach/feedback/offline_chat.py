@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mixcoach.analysis import Analysis
 from mixcoach.feedback import numbers as n
@@ -234,7 +234,7 @@ def _answer(
     if asked.versions:
         answer_versions(version, asked, draft)
         # A first version still gets the problem named answered as it is now.
-        if version is not None or not (asked.codes or asked.values):
+        if version is not None or not replace(asked, versions=False).has_subject:
             return
     if asked.steps is not None:
         answer_plan(ctx, asked.steps, draft)

@@ -155,6 +155,7 @@ INSTRUMENTS = (
 CODE_WORDS: tuple[tuple[str, str], ...] = (
     ("muddy", "muddy"),
     ("mud", "muddy"),
+    ("muddiness", "muddy"),
     ("boxy", "muddy"),
     ("boomy", "too_boomy"),
     ("boom", "too_boomy"),
