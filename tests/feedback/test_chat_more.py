@@ -144,3 +144,17 @@ def _model(base_url: str, *, max_retries: int = 1) -> Iterator[OpenAIEngine]:
         yield engine
     finally:
         engine._client.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "index"), [("How loud is the intro?", 0), ("And the outro?", -1)]
+)
+def test_the_intro_and_outro_are_the_first_and_last_sections(
+    reviews: dict[str, bank.Review], question: str, index: int
+) -> None:
+    review = reviews["song"]
+    asked = bank.ask(ENGINE, review, bank.Question("song", question, bank.loudest))
+    section = [s for s in review.analysis.sections if s.integrated_lufs is not None][index]
+    assert bank.says_time(asked.text, section.start_s, tol=1.0), asked.text
+    assert bank.says_time(asked.text, section.end_s, tol=1.0), asked.text
+    assert bank.says(asked.text, section.integrated_lufs, "LUFS"), asked.text
