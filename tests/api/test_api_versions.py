@@ -217,3 +217,19 @@ def test_the_offline_feedback_says_what_the_new_version_fixed(
     assert squash(since[0].body) in text
     first_pdf = client.get(f"/api/reviews/{clipped}/report.pdf", headers=auth).content
     assert "Sincev1" not in squash("\n".join(page_texts(first_pdf)))
+
+
+def test_the_chat_on_a_new_version_says_what_it_fixed(
+    client: httpx.Client, auth: dict[str, str], renders: dict[str, Path]
+) -> None:
+    clipped = analysed(client, auth, renders["v2"])
+    clean = analysed(client, auth, renders["v3"], version_of=_track_id(client, auth, clipped))
+    ask = {"question": "Did I fix the clipping?"}
+    _, first = streamed(list(events(client, auth, clipped, "chat", body=ask)))
+    assert "first version" in first["content"]
+    _, done = streamed(list(events(client, auth, clean, "chat", body=ask)))
+    found = _compare(client, auth, clipped, clean)["findings"]
+    (clipping,) = [f for f in found if f["code"] == "clipping"]
+    assert clipping["status"] == "fixed"
+    assert done["content"].startswith("Yes: v2 fixed the clipping")
+    assert f"{int(clipping['value_before']):,}" in done["content"]

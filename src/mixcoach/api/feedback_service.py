@@ -232,11 +232,12 @@ def _answer(
     review_id = ready.review.id
     with database.session() as db:
         stored = chat_store.conversation(db, review_id=review_id)
+        version = previous_version(db, session_id=ready.review.session_id, review_id=review_id)
     history = Conversation(
         summary="" if stored.summary is None else stored.summary.content,
         turns=[_turn(m) for m in stored.recent],
     )
-    stream = engine.chat(ready.analysis, feedback, history, question)
+    stream = engine.chat(ready.analysis, feedback, history, question, version=version)
     shown: list[str] = []
     for text in stream:
         shown.append(text)

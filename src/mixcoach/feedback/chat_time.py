@@ -1,5 +1,7 @@
-"""Answers about a moment of the track: a time ("at 1:23"), the loudest or quietest part, the
-intro or outro, a named section (which Mixcoach does not find, and says so)."""
+"""Answers about a moment of the track: a time ("at 1:23"), the loudest or quietest 3 s, the
+intro or outro (the first or last section when the track has sections). Questions about the
+sections themselves are answered by :mod:`mixcoach.feedback.chat_sections`; this answers a
+chorus or drop only for a track without sections, from the loudness over time."""
 
 from __future__ import annotations
 
@@ -32,8 +34,9 @@ def answer_moment(ctx: Context, question: Question, draft: Draft) -> None:
         _edge(ctx, points, draft, intro=question.moment == "intro")
     else:
         draft.add(
-            "Mixcoach does not find sections such as a chorus, verse or drop: it measures the "
-            "loudness over time. The loudest stretch is where the chorus or drop usually sits:"
+            "No sections stood apart in this track (its material and level stay too even to "
+            "mark a chorus, verse or drop). The loudest stretch is where a chorus or drop would "
+            "sit:"
         )
         _extreme(ctx, points, draft, loudest=True)
 
@@ -73,6 +76,17 @@ def _extreme(
 
 
 def _edge(ctx: Context, points: list[tuple[float, float]], draft: Draft, *, intro: bool) -> None:
+    sections = [s for s in ctx.analysis.sections if s.integrated_lufs is not None]
+    if len(sections) >= 2:
+        section = sections[0] if intro else sections[-1]
+        level = section.integrated_lufs or 0.0
+        draft.add(
+            f"The {'intro' if intro else 'outro'} is the {'first' if intro else 'last'} section "
+            f"({fmt.format_time(section.start_s)} to {fmt.format_time(section.end_s)}): it "
+            f"measures {n.lufs(level)} integrated{_relative(ctx, level)}."
+        )
+        _events(ctx, section.start_s, section.end_s, draft)
+        return
     edge = figure("sections", "edge_s")
     duration = ctx.analysis.file.duration_s
     chosen = [
@@ -84,7 +98,7 @@ def _edge(ctx: Context, points: list[tuple[float, float]], draft: Draft, *, intr
     start, end = (0.0, min(edge, duration)) if intro else (max(0.0, duration - edge), duration)
     name = "intro" if intro else "outro"
     draft.add(
-        f"Mixcoach does not mark sections, so I read the {name} as {fmt.format_time(start)} to "
+        f"No sections stood apart, so I read the {name} as {fmt.format_time(start)} to "
         f"{fmt.format_time(end)}: it averages {n.lufs(average)} short-term"
         f"{_relative(ctx, average)}."
     )

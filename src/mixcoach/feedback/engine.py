@@ -5,9 +5,10 @@ Every engine (offline, OpenAI-compatible) implements :class:`FeedbackEngine`:
 ``feedback(analysis, request) -> Streamed[Feedback]``
     Text chunks as they are written, then the structured :class:`Feedback` (sections linked to
     finding codes, per-platform delivery verdicts for ``master_review``, the grounding account).
-``chat(analysis, feedback, conversation, question) -> Streamed[ChatAnswer]``
+``chat(analysis, feedback, conversation, question, *, version) -> Streamed[ChatAnswer]``
     The answer's text chunks, then a :class:`ChatAnswer` carrying the running summary to store
-    and how many of the oldest stored turns it absorbed.
+    and how many of the oldest stored turns it absorbed; with ``version``, it can say what
+    changed since the previous version.
 ``summarise(summary, turns) -> str``
     Fold ``turns`` into the running ``summary`` (used by ``chat`` when the turns outgrow their
     budget; callers may also call it to compact a stored conversation).
@@ -58,6 +59,8 @@ class FeedbackEngine(Protocol):
         feedback: Feedback | None,
         conversation: Conversation,
         question: str,
+        *,
+        version: VersionFacts | None = None,
     ) -> Streamed[ChatAnswer]: ...
 
     def summarise(self, summary: str, turns: Sequence[ChatMessage]) -> str: ...

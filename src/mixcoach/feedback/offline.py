@@ -149,6 +149,8 @@ class OfflineEngine:
         feedback: Feedback | None,
         conversation: Conversation,
         question: str,
+        *,
+        version: VersionFacts | None = None,
     ) -> Streamed[ChatAnswer]:
         older, _ = split_turns(conversation.turns, budget_tokens=self.budget.turns_tokens)
         summary = self.summarise(conversation.summary, older) if older else conversation.summary
@@ -161,6 +163,7 @@ class OfflineEngine:
             delivery=platform_verdicts(analysis, platforms),
             knowledge=self.knowledge,
             conversation=conversation,
+            version=version,
         )
         answer = ChatAnswer(
             text=reply.text,

@@ -10,22 +10,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mixcoach.analysis import Analysis
 from mixcoach.feedback import numbers as n
 from mixcoach.feedback.advice import Context, advise
 from mixcoach.feedback.chat import first_sentence
+from mixcoach.feedback.chat_codecs import answer_codecs
 from mixcoach.feedback.chat_draft import Draft, finding
 from mixcoach.feedback.chat_music import answer_key, answer_tempo
 from mixcoach.feedback.chat_plan import answer_first, answer_plan
+from mixcoach.feedback.chat_sections import answer_sections
 from mixcoach.feedback.chat_settings import answer_compressor, answer_limiter
 from mixcoach.feedback.chat_time import answer_moment
 from mixcoach.feedback.chat_tone import answer_band, answer_eq, band_of_code
 from mixcoach.feedback.chat_values import STEREO, answer_value
+from mixcoach.feedback.chat_versions import answer_versions
 from mixcoach.feedback.model import Conversation, Feedback, PlatformVerdict, Presets
 from mixcoach.feedback.questions import Question, in_context, understand
 from mixcoach.feedback.retrieval import KnowledgeBase
+from mixcoach.feedback.version_notes import VersionFacts
 from mixcoach.findings.model import Finding
 
 OFF_TOPIC = (
@@ -173,9 +177,11 @@ def answer_question(
     delivery: Sequence[PlatformVerdict],
     knowledge: KnowledgeBase,
     conversation: Conversation | None = None,
+    version: VersionFacts | None = None,
 ) -> Reply:
     """Answer one chat question from the measurements and the notes. ``conversation`` holds the
     turns before it: a follow-up ("and at 5 kHz?", "why?") takes its subject from them.
+    ``version`` is the comparison with the track's previous version, when it has one.
     ``feedback`` is what was already said (kept for the engine interface; the plan is re-read
     from the findings, so both agree)."""
     ctx = Context(analysis, presets, delivery, knowledge)
@@ -188,7 +194,7 @@ def answer_question(
         _on_topic(asked.words)
     ):
         return Reply(OFF_TOPIC)
-    _answer(ctx, asked, question, draft)
+    _answer(ctx, asked, question, draft, version)
     if not draft.paragraphs:
         draft.add(OFF_TOPIC)
     return _reply(draft)
@@ -215,7 +221,21 @@ def _previous(conversation: Conversation | None) -> Question | None:
     return previous
 
 
-def _answer(ctx: Context, asked: Question, question: str, draft: Draft) -> None:
+#: What a section answer already quotes per section: the whole track's figures would not answer.
+_SECTION_VALUES = frozenset(
+    {"integrated", "short_term_max", "momentary_max", "width", "tilt", "psr"}
+)
+_SECTION_CODES = frozenset({"stereo_too_narrow", "stereo_too_wide", "too_dull", "too_bright"})
+
+
+def _answer(
+    ctx: Context, asked: Question, question: str, draft: Draft, version: VersionFacts | None
+) -> None:
+    if asked.versions:
+        answer_versions(version, asked, draft)
+        # A first version still gets the problem named answered as it is now.
+        if version is not None or not replace(asked, versions=False).has_subject:
+            return
     if asked.steps is not None:
         answer_plan(ctx, asked.steps, draft)
         return
@@ -234,9 +254,19 @@ def _answer(ctx: Context, asked: Question, question: str, draft: Draft) -> None:
         answer_compressor(ctx, asked, draft)
     if asked.setting == "limiter" or (asked.aspect == "ceiling" and not asked.platforms):
         answer_limiter(ctx, asked, draft)
-    if asked.platforms or (asked.setting is None and asked.words & _STREAMING_WORDS):
+    named_codec = bool(asked.codecs or asked.codec_check)
+    codecs = named_codec or bool(asked.platforms and _sound(asked))
+    if codecs:
+        answer_codecs(ctx, asked, draft)
+    # A service asked about keeps its loudness verdict beside its codec's decoded copy.
+    if (asked.platforms and not named_codec) or (
+        not codecs and asked.setting is None and asked.words & _STREAMING_WORDS
+    ):
         _platforms(ctx, asked, draft)
-    if asked.time_s is not None or asked.moment is not None:
+    by_section = asked.section is not None and answer_sections(ctx, asked, draft)
+    if asked.time_s is not None or (
+        asked.moment is not None and not (by_section and asked.moment == "section")
+    ):
         answer_moment(ctx, asked, draft)
     if "key" in asked.values or asked.other_key is not None:
         answer_key(ctx, asked, draft)
@@ -248,13 +278,23 @@ def _answer(ctx: Context, asked: Question, question: str, draft: Draft) -> None:
         answer_tempo(ctx, asked, draft)
     if asked.words & _REFERENCE_WORDS:
         _reference(ctx, draft)
+    if by_section:
+        covered |= _SECTION_CODES
+    if codecs:
+        covered.add("low_resolution_source")  # "as MP3" is the delivery, not the upload
     for name in _values_to_answer(asked):
-        answer_value(ctx, name, draft, why=asked.why)
+        if not (by_section and name in _SECTION_VALUES):
+            answer_value(ctx, name, draft, why=asked.why)
     for code in asked.codes:
         if code not in covered and code not in draft.codes:
             _about_code(ctx, asked, code, draft)
     if not draft.paragraphs:
         _from_notes(ctx, question, draft)
+
+
+def _sound(asked: Question) -> bool:
+    """A service named for how its copy sounds or peaks, not for its loudness target."""
+    return bool(re.search(r"\bsound|\bafter\b|\bdecod|\bstream(ed|s)? copy|\bpeaks?\b", asked.text))
 
 
 def _on_topic(words: frozenset[str]) -> bool:

@@ -245,6 +245,8 @@ class OpenAIEngine:
         feedback: Feedback | None,
         conversation: Conversation,
         question: str,
+        *,
+        version: VersionFacts | None = None,
     ) -> Streamed[ChatAnswer]:
         deadline = self._deadline()  # one for the summary and the answer together
         older, recent = split_turns(conversation.turns, budget_tokens=self.budget.turns_tokens)
@@ -254,7 +256,10 @@ class OpenAIEngine:
             else conversation.summary
         )
         platforms = self._fallback.platforms()
-        grounder, sheet = self._facts(analysis, platforms, platform_verdicts(analysis, platforms))
+        # The same sheet as the feedback's, VERSIONS block included, so both quote one comparison.
+        grounder, sheet = self._facts(
+            analysis, platforms, platform_verdicts(analysis, platforms), version=version
+        )
         codes = [f.code for f in analysis.findings]
         passages = self._fallback.knowledge.search(question, finding_codes=codes)
         messages = chat_messages(
@@ -267,7 +272,11 @@ class OpenAIEngine:
             budget=self.budget,
         )
         fallback = self._fallback.chat(
-            analysis, feedback, Conversation(summary=summary, turns=recent), question
+            analysis,
+            feedback,
+            Conversation(summary=summary, turns=recent),
+            question,
+            version=version,
         )
         return Streamed(
             self._chat(

@@ -155,6 +155,7 @@ INSTRUMENTS = (
 CODE_WORDS: tuple[tuple[str, str], ...] = (
     ("muddy", "muddy"),
     ("mud", "muddy"),
+    ("muddiness", "muddy"),
     ("boxy", "muddy"),
     ("boomy", "too_boomy"),
     ("boom", "too_boomy"),
@@ -184,6 +185,34 @@ CODE_WORDS: tuple[tuple[str, str], ...] = (
     ("too loud", "too_loud"),
     ("too quiet", "too_quiet"),
 )
+#: Parts of a song as producers name them, and which of the measured sections they mean: a
+#: chorus, drop or hook is a peak section (the loudest material and its repeats), a verse or
+#: breakdown one of the others; "section" or "part" with an ordinal means that one in order.
+SECTION_WORDS: tuple[tuple[str, str], ...] = (
+    ("chorus", "peak"),
+    ("choruses", "peak"),
+    ("drop", "peak"),
+    ("drops", "peak"),
+    ("hook", "peak"),
+    ("verse", "other"),
+    ("verses", "other"),
+    ("breakdown", "other"),
+    ("bridge", "other"),
+    ("sections", "any"),
+    ("section", "any"),
+    ("part", "any"),
+    ("parts", "any"),
+    ("structure", "any"),
+    ("arrangement", "any"),
+)
+#: Delivery codecs by the names producers use (``audio/codecs.py`` names each by its first word).
+CODEC_WORDS: tuple[tuple[str, str], ...] = (
+    ("aac", "AAC"),
+    ("m4a", "AAC"),
+    ("opus", "Opus"),
+    ("mp3", "MP3"),
+)
+_ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 _FOLLOW_UP = re.compile(r"^(and|what about|how about|and what about|so|ok|then)\b")
 _KEY = re.compile(r"\b([a-g])\s?(#|b|sharp|flat)?\s?(major|minor|maj|min|m)\b")
@@ -206,6 +235,11 @@ class Question:
     instrument: str | None = None
     other_bpm: float | None = None
     other_key: tuple[str, str] | None = None  # (tonic as written, mode)
+    section: str | None = None  # a song part: "peak" (chorus, drop), "other" (verse), "any"
+    ordinal: int | None = None  # "the second section": 2; "the last": -1
+    codecs: tuple[str, ...] = ()  # delivery codecs named ("AAC")
+    codec_check: bool = False  # about the listener's encoded copy ("after encoding")
+    versions: bool = False  # about what changed since the previous version
     # What it wants
     amount: bool = False
     why: bool = False
@@ -227,6 +261,10 @@ class Question:
             or self.moment
             or self.instrument
             or self.compatibility
+            or self.section
+            or self.codecs
+            or self.codec_check
+            or self.versions
         )
 
 
@@ -249,6 +287,19 @@ def understand(question: str) -> Question:
         instrument=next((w for w in INSTRUMENTS if w in words), None),
         other_bpm=_bpm(text),
         other_key=_other_key(text),
+        section=_first(text, SECTION_WORDS),
+        ordinal=_ordinal(text),
+        codecs=_all(text, CODEC_WORDS),
+        codec_check=bool(re.search(r"\bcodec|\bencod|\btranscod|\bconver", text)),
+        versions=bool(
+            re.search(
+                r"\bchanged?\b|\bsince\b|\b(last|previous|earlier|old|first) "
+                r"(version|mix|bounce|render|master)|\bv\d\b|\bdid\b.*\bfix|"
+                r"\bnew (version|mix|bounce|render)|"
+                r"\b(fixed|improved|got (better|worse))\b",
+                text,
+            )
+        ),
         amount=bool(re.search(r"\bhow (much|many|far|hard)\b|\bby how\b", text)),
         why=bool(re.search(r"\bwhy\b|\bhow come\b|\breason\b", text)),
         first=bool(re.search(r"\bfirst\b|\bpriorit|\bmost important\b|\bstart with\b", text)),
@@ -280,6 +331,11 @@ def in_context(question: Question, previous: Question | None) -> Question:
             moment=previous.moment,
             instrument=previous.instrument,
             compatibility=previous.compatibility,
+            section=previous.section,
+            ordinal=previous.ordinal,
+            codecs=previous.codecs,
+            codec_check=previous.codec_check,
+            versions=previous.versions,
         )
     elif question.frequency_hz is not None or question.band is not None:
         # A new band or frequency replaces the old one and keeps the setting asked about.
@@ -347,6 +403,20 @@ def _other_key(text: str) -> tuple[str, str] | None:
     accidental = {"#": "#", "sharp": "#", "b": "b", "flat": "b"}.get(match.group(2) or "", "")
     mode = "major" if match.group(3) in ("major", "maj") else "minor"
     return match.group(1).upper() + accidental, mode
+
+
+def _ordinal(text: str) -> int | None:
+    """Which section in order: "the second section", "section 3", "the last part"."""
+    match = re.search(r"\b(section|part) (\d)\b", text)
+    if match is not None:
+        return int(match.group(2))
+    match = re.search(
+        r"\b(first|second|third|fourth|fifth|sixth|last|final) (section|part|chorus|verse|drop)",
+        text,
+    )
+    if match is None:
+        return None
+    return _ORDINAL_WORDS.get(match.group(1), -1)
 
 
 def _steps(text: str) -> int | None:
