@@ -129,8 +129,8 @@ def test_when_the_model_fails_the_offline_chat_answers_from_the_comparison(
 
 @contextmanager
 def _model(base_url: str, *, max_retries: int = 1) -> Iterator[OpenAIEngine]:
-    """An engine whose HTTP client is closed after use: a process keeps one for its life, a
-    test's would leave its pooled socket to the garbage collector."""
+    """An engine closed after use: a test's would leave its pooled socket to the garbage
+    collector."""
     engine = OpenAIEngine(
         api_key="sk-test",
         base_url=base_url,
@@ -143,7 +143,7 @@ def _model(base_url: str, *, max_retries: int = 1) -> Iterator[OpenAIEngine]:
     try:
         yield engine
     finally:
-        engine._client.close()
+        engine.close()
 
 
 @pytest.mark.parametrize(

@@ -133,6 +133,10 @@ class OpenAIEngine:
         # Retries are ours (within the deadline), so the SDK makes one attempt per call.
         self._client = openai.OpenAI(api_key=api_key or _NO_KEY, base_url=base_url, max_retries=0)
 
+    def close(self) -> None:
+        """Close the HTTP client's pooled connections (a server keeps one engine for its life)."""
+        self._client.close()
+
     @property
     def budget(self) -> ChatBudget:
         return self._fallback.budget
