@@ -8,9 +8,7 @@ The comparison:
 
 1. deviation = curve - target, less its median over the judged range (``tonal.curve_low_hz`` to
    ``tonal.curve_high_hz``): levels are relative to the total, so a bass boost lowers every
-   other point; the median cancels that shift, and what departs from the genre's *shape* stays.
-   A wide stretch pulls that median towards itself, so the median is taken again over the
-   judged points outside the largest stretch (when they are at least half of them);
+   other point; the median cancels that shift, and what departs from the genre's *shape* stays;
 2. smoothed over +-1/3 octave (weights 1, 2, 3, 2, 1), the width of a broad EQ move, so one
    loud note or a comb of harmonics does not read as a tonal fault;
 3. the tolerance at each point is ``tonal.curve_spread_factor`` times the spread well-made
@@ -70,17 +68,12 @@ def judged_points(frequencies_hz: np.ndarray, limits: Thresholds) -> np.ndarray:
 
 
 def deviation_db(
-    level_db: np.ndarray,
-    target_db: np.ndarray,
-    judged: np.ndarray,
-    *,
-    centre_on: np.ndarray | None = None,
+    level_db: np.ndarray, target_db: np.ndarray, judged: np.ndarray
 ) -> tuple[np.ndarray, float]:
-    """The smoothed curve minus the target, its median over the ``centre_on`` points (default:
-    the judged ones) removed; and that median (the offset that places the target at the
-    track's level). NaN where unmeasured."""
+    """The smoothed curve minus the target, its median over the judged points removed; and that
+    median (the offset that places the target at the track's level). NaN where unmeasured."""
     raw = level_db - target_db
-    offset = float(np.nanmedian(raw[judged if centre_on is None else centre_on]))
+    offset = float(np.nanmedian(raw[judged]))
     centred = raw - offset
     filled = np.where(np.isnan(centred), 0.0, centred)
     weights = np.where(np.isnan(centred), 0.0, 1.0)
@@ -128,14 +121,6 @@ def stretches(
     return found
 
 
-def _size(
-    stretch: Deviation, deviation: np.ndarray, tolerance: np.ndarray, frequencies_hz: np.ndarray
-) -> float:
-    """How much a stretch departs in all: its excess past the tolerance, summed over its points."""
-    inside = (frequencies_hz >= stretch.low_hz) & (frequencies_hz <= stretch.high_hz)
-    return float(np.nansum(np.abs(deviation[inside]) - tolerance[inside]))
-
-
 def judge_curve(
     spectrum: Spectrum, profile: GenreProfile, limits: Thresholds
 ) -> tuple[TargetCurve | None, list[Deviation]]:
@@ -148,16 +133,8 @@ def judge_curve(
     if not judged.any():
         return None, []
     target = profile_target(profile, frequencies)
-    tolerance = tolerance_db(frequencies, limits)
     deviation, offset = deviation_db(level, target, judged)
-    # A wide stretch (a shelf, a broad bell) pulls the median towards itself and so shifts
-    # the rest of the curve the other way: centre again on the points outside the largest one.
-    found = stretches(deviation, tolerance, frequencies, judged)
-    if found:
-        largest = max(found, key=lambda d: _size(d, deviation, tolerance, frequencies))
-        outside = judged & ((frequencies < largest.low_hz) | (frequencies > largest.high_hz))
-        if outside.sum() * 2 >= judged.sum():
-            deviation, offset = deviation_db(level, target, judged, centre_on=outside)
+    tolerance = tolerance_db(frequencies, limits)
     placed = target + offset
 
     def rounded(values: np.ndarray) -> list[float | None]:
