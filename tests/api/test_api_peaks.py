@@ -68,6 +68,10 @@ def test_each_column_holds_the_lowest_and_highest_sample_of_its_stretch(
     assert len(kept) == 1
     again = review_of(client, auth, tmp_path / "known.wav")
     assert client.get(f"/api/reviews/{again}/peaks", headers=auth).json() == body
+    # The outline is the audio's: it goes with the track.
+    track_id = client.get(f"/api/reviews/{again}", headers=auth).json()["track"]["id"]
+    assert client.delete(f"/api/tracks/{track_id}", headers=auth).status_code == 204
+    assert not list((server.settings.data_dir / "peaks").glob("*.json"))
 
 
 def test_the_reference_has_its_own_outline_and_others_are_not_found(

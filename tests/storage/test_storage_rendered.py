@@ -1,6 +1,6 @@
-"""The renders' store (previews, reports, codec runs) on both backends: the data folder and a
-real S3 server (SeaweedFS). Then the orphan sweeps in a bucket shared with other data: only this
-store's prefix and kinds are touched, and only names Mixcoach makes."""
+"""The renders' store (previews, reports, codec runs, waveform outlines) on both backends: the
+data folder and a real S3 server (SeaweedFS). Then the orphan sweeps in a bucket shared with
+other data: only this store's prefix and kinds are touched, and only names Mixcoach makes."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from mixcoach.storage.rendered import (
     codecs_name,
     forget_review,
     open_rendered,
+    peaks_name,
     preview_name,
     report_name,
     sweep_renders,
@@ -55,7 +56,7 @@ def test_renders_are_kept_by_name_listed_and_removed_with_their_review(
     report = report_name(REVIEW, "f" * 64)
     theirs = preview_name(OTHER, "0123456789abcdef", "1-eq")
     assert rendered.get(preview) is None
-    for name in (preview, report, theirs, codecs_name(SHA)):
+    for name in (preview, report, theirs, codecs_name(SHA), peaks_name(SHA)):
         rendered.put(name, name.encode())
     rendered.put(preview, b"rendered again")  # a second put replaces the first, whole
     assert rendered.get(preview) == b"rendered again"
@@ -64,11 +65,12 @@ def test_renders_are_kept_by_name_listed_and_removed_with_their_review(
         report,
         theirs,
         codecs_name(SHA),
+        peaks_name(SHA),
     }
 
     forget_review(rendered, REVIEW, content=SHA)
     assert rendered.get(preview) is None and rendered.get(report) is None
-    assert rendered.get(codecs_name(SHA)) is None
+    assert rendered.get(codecs_name(SHA)) is None and rendered.get(peaks_name(SHA)) is None
     assert rendered.get(theirs) == theirs.encode()  # another review's renders stay
 
 
@@ -76,15 +78,16 @@ def test_the_sweep_removes_renders_no_row_owns_once_old(rendered: RenderedStore)
     kept = preview_name(REVIEW, "0123456789abcdef", "all")
     orphan = report_name(OTHER, "e" * 64)
     old_codecs = codecs_name("cd" * 32)
-    for name in (kept, orphan, old_codecs, codecs_name(SHA)):
+    old_outline = peaks_name("cd" * 32)
+    for name in (kept, orphan, old_codecs, old_outline, codecs_name(SHA), peaks_name(SHA)):
         rendered.put(name, b"x")
 
     def owners() -> tuple[set[str], set[str]]:
         return {REVIEW}, {SHA}
 
     assert sweep_renders(rendered, owners, older_than=datetime.now(UTC) - timedelta(hours=1)) == 0
-    assert sweep_renders(rendered, owners, older_than=later()) == 2
-    assert {name for name, _ in rendered.listing()} == {kept, codecs_name(SHA)}
+    assert sweep_renders(rendered, owners, older_than=later()) == 3
+    assert {name for name, _ in rendered.listing()} == {kept, codecs_name(SHA), peaks_name(SHA)}
 
 
 def test_a_name_mixcoach_does_not_make_is_refused(rendered: RenderedStore) -> None:

@@ -20,7 +20,7 @@ import json
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any, TypeVar
 
 from fastapi.sse import format_sse_event
@@ -31,7 +31,7 @@ from mixcoach import __version__
 from mixcoach.analysis import Analysis
 from mixcoach.api.codec_journey import with_decoded_peaks
 from mixcoach.api.errors import NoFeedback, NoPreset, stream_error
-from mixcoach.api.peaks_service import PEAKS_FORMAT, cached_peaks
+from mixcoach.api.peaks_service import cached_peaks
 from mixcoach.api.schemas import ChatMessageOut, ChatOut
 from mixcoach.api.services import finished_review
 from mixcoach.api.versions_service import previous_version
@@ -54,7 +54,7 @@ from mixcoach.storage import presets as preset_store
 from mixcoach.storage.database import Database
 from mixcoach.storage.models import ChatMessage as StoredMessage
 from mixcoach.storage.models import Review, Track
-from mixcoach.storage.rendered import RenderedStore, report_folder, report_name
+from mixcoach.storage.rendered import RenderedStore, peaks_name, report_folder, report_name
 from mixcoach.storage.store import AudioStore
 
 NO_FEEDBACK = (
@@ -364,7 +364,6 @@ def report_pdf(
     rendered: RenderedStore,
     *,
     store: AudioStore,
-    peaks_folder: Path,
     session_id: str,
     review_id: str,
     generated_at: datetime,
@@ -394,7 +393,7 @@ def report_pdf(
         presets.model_dump_json(),
         repr(version),  # a frozen dataclass of a model: its repr is its content
         # The waveform's outline follows from the audio's content and the outline's format.
-        f"peaks {ready.track.file_sha256} v{PEAKS_FORMAT}",
+        peaks_name(ready.track.file_sha256),
         *(turn.model_dump_json() for turn in chat),
     ]
     name = report_name(review_id, hashlib.sha256("\0".join(inputs).encode()).hexdigest())
@@ -409,7 +408,7 @@ def report_pdf(
             track_name=ready.track.filename,
             reference_name=reference_name,
             version=version,
-            peaks=cached_peaks(peaks_folder, store, ready.track.file_sha256),
+            peaks=cached_peaks(rendered, store, ready.track.file_sha256),
         )
         rendered.remove_folder(report_folder(review_id))  # made from earlier inputs
         rendered.put(name, pdf)

@@ -1,28 +1,25 @@
 """A review's waveform outline (:mod:`mixcoach.audio.peaks`), computed once per audio content.
 
-The outline is kept as JSON named by the content's sha256 in ``<data_dir>/peaks/``, like the
-codec runs, so every review and session of the same audio, and every restart, reads one
-decode. It is written to a temporary name and renamed, so a reader never meets half a file;
-two first requests at once may both decode, and both write the same bytes.
+The outline is kept as JSON named by the content's sha256 beside the audio (the data folder or
+the bucket, :mod:`mixcoach.storage.rendered`), like the codec runs, so every review, session,
+server and restart of the same audio reads one decode, and it goes with the content's last
+review. Two first requests at once may both decode, and both store the same bytes.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any, Literal
 
 from mixcoach.api.schemas import PeaksOut
 from mixcoach.api.state import AppState
 from mixcoach.audio.peaks import PeakLevel, Peaks, compute_peaks
 from mixcoach.errors import NotFound
+from mixcoach.storage.rendered import RenderedStore, peaks_name
 from mixcoach.storage.reviews import get_review
 from mixcoach.storage.store import AudioStore
 
 NO_REFERENCE = "Review {review_id} has no reference."
-#: In the file name: a change of the outline's shape or levels starts new files.
-PEAKS_FORMAT = 1
 
 Which = Literal["track", "reference"]
 
@@ -36,18 +33,13 @@ def review_peaks(state: AppState, *, session_id: str, review_id: str, which: Whi
         if track is None:
             raise NotFound(NO_REFERENCE.format(review_id=review_id))
         sha256 = track.file_sha256
-    outline = cached_outline(peaks_folder(state), state.store, sha256)
+    outline = cached_outline(state.rendered, state.store, sha256)
     return PeaksOut.model_validate({"which": which, **outline})
 
 
-def peaks_folder(state: AppState) -> Path:
-    """Where the outlines are kept: in the data folder, whichever store holds the audio."""
-    return state.settings.data_dir / "peaks"
-
-
-def cached_peaks(folder: Path, store: AudioStore, sha256: str) -> Peaks:
+def cached_peaks(rendered: RenderedStore, store: AudioStore, sha256: str) -> Peaks:
     """The content's outline (the endpoint's cached document) as :class:`Peaks`."""
-    outline: dict[str, Any] = cached_outline(folder, store, sha256)
+    outline: dict[str, Any] = cached_outline(rendered, store, sha256)
     return Peaks(
         duration_s=float(outline["duration_s"]),
         sample_rate_hz=int(outline["sample_rate_hz"]),
@@ -58,14 +50,16 @@ def cached_peaks(folder: Path, store: AudioStore, sha256: str) -> Peaks:
     )
 
 
-def cached_outline(folder: Path, store: AudioStore, sha256: str) -> dict[str, object]:
-    """The content's outline as the JSON document kept in ``folder`` (made on first use)."""
-    path = folder / f"{sha256}.v{PEAKS_FORMAT}.json"
-    try:
-        cached: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
-        return cached
-    except (OSError, ValueError):
-        pass
+def cached_outline(rendered: RenderedStore, store: AudioStore, sha256: str) -> dict[str, object]:
+    """The content's outline as the JSON document kept beside the audio (made on first use)."""
+    name = peaks_name(sha256)
+    stored = rendered.get(name)
+    if stored is not None:
+        try:
+            cached: dict[str, object] = json.loads(stored)
+            return cached
+        except ValueError:
+            pass  # a damaged document is made again
     with store.local_copy(sha256) as local:
         peaks = compute_peaks(local)
     outline: dict[str, object] = {
@@ -76,8 +70,5 @@ def cached_outline(folder: Path, store: AudioStore, sha256: str) -> dict[str, ob
             for level in peaks.levels
         ],
     }
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
-    partial.write_text(json.dumps(outline), encoding="utf-8")
-    partial.replace(path)
+    rendered.put(name, json.dumps(outline).encode())
     return outline

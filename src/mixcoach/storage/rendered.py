@@ -36,10 +36,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: The top-level folders the rendered kinds live in (the sweep lists nothing else).
-KINDS = ("previews/", "reports/", "codecs/")
+KINDS = ("previews/", "reports/", "codecs/", "peaks/")
 _NAME = re.compile(
     r"(?:(?:previews|reports)/(?P<review>[0-9a-f]{32})/[\w-]+(?:/[\w-]+)*\.(?:npz|pdf)"
-    r"|codecs/(?P<sha256>[0-9a-f]{64})\.json)"
+    r"|(?:codecs|peaks)/(?P<sha256>[0-9a-f]{64})(?:\.v\d+)?\.json)"
 )
 _FOLDER = re.compile(r"(?:previews|reports)/[0-9a-f]{32}/")
 
@@ -77,6 +77,15 @@ def report_name(review_id: str, inputs_hash: str) -> str:
 
 def codecs_name(sha256: str) -> str:
     return f"codecs/{sha256}.json"
+
+
+#: In the outline's name: a change of its shape or levels starts new names.
+PEAKS_FORMAT = 1
+
+
+def peaks_name(sha256: str) -> str:
+    """The waveform outline of a content."""
+    return f"peaks/{sha256}.v{PEAKS_FORMAT}.json"
 
 
 def report_folder(review_id: str) -> str:
@@ -128,11 +137,13 @@ def forget_review(rendered: RenderedStore, review_id: str, *, content: str | Non
 
 
 def forget_content(rendered: RenderedStore, sha256: str) -> None:
-    """Remove the codec run of a content no review uses any more (or left to the sweep)."""
+    """Remove the codec run and the waveform outlines of a content no review uses any more
+    (or leave them to the sweep)."""
     try:
         rendered.remove(codecs_name(sha256))
+        rendered.remove(peaks_name(sha256))
     except StorageUnavailable as exc:
-        log.warning("codec run of %s left for the sweep: %s", sha256[:12], exc.message)
+        log.warning("renders of content %s left for the sweep: %s", sha256[:12], exc.message)
 
 
 def sweep_renders(

@@ -24,7 +24,6 @@ from mixcoach.api.errors import (
     STORAGE_RESPONSES,
     ErrorResponse,
 )
-from mixcoach.api.peaks_service import peaks_folder
 from mixcoach.api.routers.paths import KnownIds
 from mixcoach.api.schemas import (
     CHUNK_DATA,
@@ -224,7 +223,6 @@ def get_report(
             engine,
             state.rendered,
             store=state.store,
-            peaks_folder=peaks_folder(state),
             session_id=session.id,
             review_id=review_id,
             generated_at=utc_now(),
