@@ -145,3 +145,15 @@ _DIFFERENCE_UNIT = {"LUFS": "LU", "dBTP": "dB", "dBFS": "dB"}
 def difference_unit(unit: str) -> str:
     """The unit of a difference between two values in ``unit``."""
     return _DIFFERENCE_UNIT.get(unit, unit)
+
+
+#: The spectrum's bands by name, as a producer reads them.
+BAND_NAMES = {
+    "sub": "Sub",
+    "low": "Low",
+    "low_mid": "Low mid",
+    "mid": "Mid",
+    "high_mid": "High mid",
+    "presence": "Presence",
+    "air": "Air",
+}

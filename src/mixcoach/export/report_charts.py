@@ -40,7 +40,7 @@ from mixcoach.findings.grading import merge_ranges
 from mixcoach.findings.metrics import MetricStatus
 from mixcoach.findings.model import Finding
 from mixcoach.findings.reference import ReferenceComparison
-from mixcoach.formatting import format_time
+from mixcoach.formatting import BAND_NAMES, format_time
 
 #: Frequency axis of the spectral charts.
 FREQUENCY_RANGE_HZ = (20.0, 20000.0)
@@ -53,16 +53,6 @@ LOUDNESS_SPAN_LU = 36.0
 POINTS_PER_PT = 1.0
 _SIXTHS_PER_OCTAVE = 6  # the curve's resolution (mixcoach.audio.spectrum.CURVE_BANDS_PER_OCTAVE)
 _LINE_PT = CHART_FONT_SIZE_PT + 1.5  # one line of chart text
-
-_BAND_NAMES = {
-    "sub": "Sub",
-    "low": "Low",
-    "low_mid": "Low mid",
-    "mid": "Mid",
-    "high_mid": "High mid",
-    "presence": "Presence",
-    "air": "Air",
-}
 
 Legend = Sequence[tuple[str, Color, str]]  # (label, colour, "line" | "dash" | "fill")
 
@@ -572,7 +562,7 @@ def width_chart(stereo: Stereo, target: MetricStatus | None, *, width_pt: float)
     if bounds:
         legend.append(("Genre target for the whole mix", PALETTE.target_fill, "fill"))
     names = [
-        f"{_BAND_NAMES.get(b.name, b.name)}\n{_hz(b.low_hz)}-{_hz(b.high_hz)} Hz" for b in bands
+        f"{BAND_NAMES.get(b.name, b.name)}\n{_hz(b.low_hz)}-{_hz(b.high_hz)} Hz" for b in bands
     ]
     plot = Plot(
         width_pt=width_pt,

@@ -16,18 +16,9 @@ from mixcoach.audio.model import Model
 from mixcoach.audio.sections import SongSection
 from mixcoach.audio.spectrum import BANDS
 from mixcoach.findings.metric_view import format_figure
-from mixcoach.formatting import clock, signed
+from mixcoach.formatting import BAND_NAMES, clock, signed
 
 ENERGY_TEXT = {"quiet": "Quiet", "mid": "Mid", "build": "Build", "peak": "Peak"}
-BAND_TEXT = {
-    "sub": "Sub",
-    "low": "Low",
-    "low_mid": "Low mid",
-    "mid": "Mid",
-    "high_mid": "High mid",
-    "presence": "Presence",
-    "air": "Air",
-}
 _SOUND_COLUMNS = (
     "Section",
     "Time",
@@ -83,7 +74,7 @@ def section_tables(sections: Sequence[SongSection]) -> list[SectionTable]:
         SectionTable(
             key="bands",
             title="Band balance by section (dB against the section's total)",
-            columns=["Section", "Time", *(BAND_TEXT[name] for name, _, _ in BANDS)],
+            columns=["Section", "Time", *(BAND_NAMES[name] for name, _, _ in BANDS)],
             rows=[
                 _row(s, [format_figure(s.band_db.get(name), "dB") for name, _, _ in BANDS])
                 for s in sections
