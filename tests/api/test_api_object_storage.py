@@ -214,17 +214,19 @@ def render_all(client: httpx.Client, auth: dict[str, str], tone: Tone) -> Render
 
 
 def fetch_renders(client: httpx.Client, auth: dict[str, str], path: str) -> Renders:
-    preview_id = client.get(f"{path}/previews", headers=auth).json()[-1]["id"]  # all fixes
-    preview = client.get(f"{path}/previews/{preview_id}", headers=auth)
-    after = client.get(f"{path}/previews/{preview_id}/after?format=wav", headers=auth)
-    report = client.get(f"{path}/report.pdf", headers=auth)
-    assert preview.status_code == after.status_code == report.status_code == 200
+    # The codec check first: a master review's plan (so its previews and report) takes the
+    # decoded peaks into account once the check is done.
     codecs = client.get(f"{path}/codecs", headers=auth)
     deadline = time.monotonic() + 60
     while codecs.status_code == 202 and time.monotonic() < deadline:
         time.sleep(0.1)
         codecs = client.get(f"{path}/codecs", headers=auth)
     assert codecs.status_code == 200 and codecs.json()["state"] == "done", codecs.text
+    preview_id = client.get(f"{path}/previews", headers=auth).json()[-1]["id"]  # all fixes
+    preview = client.get(f"{path}/previews/{preview_id}", headers=auth)
+    after = client.get(f"{path}/previews/{preview_id}/after?format=wav", headers=auth)
+    report = client.get(f"{path}/report.pdf", headers=auth)
+    assert preview.status_code == after.status_code == report.status_code == 200
     return Renders(path, preview.json(), samples(after.content), report.content, codecs.json())
 
 
@@ -258,7 +260,7 @@ def test_renders_made_through_one_server_are_served_by_another_and_go_with_the_r
         made = render_all(first, auth, tone)
         keys = objects(s3_server, s3_bucket, prefix)
         kinds = sorted(key[len(prefix) :].split("/", 1)[0] for key in keys)
-        assert kinds == ["audio", "codecs", "previews", "reports"], keys
+        assert kinds == ["audio", "codecs", "peaks", "previews", "reports"], keys
 
         # The second server could render none of it: the track's audio is gone, and the stored
         # report is swapped for other bytes, which it serves as they are.
@@ -272,7 +274,7 @@ def test_renders_made_through_one_server_are_served_by_another_and_go_with_the_r
         assert_error(second.get(f"{made.path}/report.pdf", headers=stranger), 404, "not_found")
 
         assert second.delete(made.path, headers=auth).status_code == 204
-        assert objects(s3_server, s3_bucket, prefix) == []  # previews, report and codec run
+        assert objects(s3_server, s3_bucket, prefix) == []  # previews, report, codec run, outline
 
 
 def test_in_the_embedded_default_renders_stay_in_the_data_folder_across_a_restart(
@@ -282,14 +284,14 @@ def test_in_the_embedded_default_renders_stay_in_the_data_folder_across_a_restar
     data = settings.data_dir
 
     def renders_on_disk() -> dict[str, Path]:
-        kinds = ("previews", "reports", "codecs")
+        kinds = ("previews", "reports", "codecs", "peaks")
         return {k: p for k in kinds for p in (data / k).rglob("*") if p.is_file()}
 
     with LiveServer(settings) as live, live.client() as client:
         auth = new_session(client)
         made = render_all(client, auth, tone)
     stored = renders_on_disk()
-    assert sorted(stored) == ["codecs", "previews", "reports"]
+    assert sorted(stored) == ["codecs", "peaks", "previews", "reports"]
     for audio in (data / "audio").rglob("*"):  # nothing can be rendered again
         if audio.is_file():
             audio.unlink()
