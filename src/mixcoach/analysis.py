@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from mixcoach.audio.analyze import Measurements, ProgressFn, measure
+from mixcoach.audio.codecs import CodecResult
 from mixcoach.audio.model import Model
 from mixcoach.findings.judge import MetricStatus, ReferenceComparison, judge
 from mixcoach.findings.model import FeedbackType, Finding
@@ -106,10 +107,19 @@ def assemble(
     )
 
 
-def rejudge(analysis: Analysis, *, profile: GenreProfile, feedback_type: FeedbackType) -> Analysis:
-    """The same measurements judged again for another genre or feedback type: no audio is read,
-    only the judgement runs (what ``analyze`` does after measuring)."""
+def rejudge(
+    analysis: Analysis,
+    *,
+    profile: GenreProfile,
+    feedback_type: FeedbackType,
+    codecs: list[CodecResult] | None = None,
+) -> Analysis:
+    """The same measurements judged again for another genre or feedback type, or with the
+    codec check's results (``codecs``) added: no audio is read, only the judgement runs (what
+    ``analyze`` does after measuring)."""
     track, reference = measurements_of(analysis)
+    if codecs is not None:
+        track = track.model_copy(update={"codecs": codecs})
     return assemble(track, profile=profile, feedback_type=feedback_type, reference=reference)
 
 

@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 import soundfile as sf
 
-from mixcoach.analysis import Analysis, assemble, measurements_of
+from mixcoach.analysis import Analysis, rejudge
 from mixcoach.api.schemas import CodecPlatformOut, CodecResultOut, CodecsOut
 from mixcoach.audio.codecs import CODECS, Codec, CodecResult
 from mixcoach.audio.excerpts import EXCERPT_SECONDS, excerpt_through, loudest_start
@@ -36,12 +36,11 @@ def with_decoded_peaks(analysis: Analysis, run: CodecRun | None) -> Analysis:
     judgement is pure and takes milliseconds, so it runs on every read instead of being stored."""
     if run is None or analysis.request.feedback_type != "master_review" or analysis.codecs:
         return analysis
-    track, reference = measurements_of(analysis)
-    return assemble(
-        track.model_copy(update={"codecs": run.results}),
+    return rejudge(
+        analysis,
         profile=resolve_profile(analysis.request.genre, analysis.request.subgenre),
         feedback_type=analysis.request.feedback_type,
-        reference=reference,
+        codecs=run.results,
     )
 
 
