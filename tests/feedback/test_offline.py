@@ -36,18 +36,21 @@ def many_defects(kind: str = "master_review") -> b.Analysis:
     return b.spectral(analysis, "low_mid", 4.0, "muddy")
 
 
-def test_simple_gives_the_three_actions_that_matter_most_root_cause_first() -> None:
+def test_simple_gives_the_three_actions_that_matter_most_worst_first() -> None:
     analysis = many_defects()
     simple = compose(analysis, "simple")
     findings = [s for s in simple.sections if s.kind == "finding"]
     assert len(findings) == 3
     # The inverted channel explains the phase, width and tone findings: it leads.
     assert "polarity" in findings[0].body
-    # Then the other root causes (DC, clipping) before any symptom they would distort.
+    # Then the other problems (clipping, the loudness); the DC offset, a warning, waits.
     plan = simple.plan
     assert plan is not None
-    assert [s.finding_codes for s in findings] == [s.finding_codes for s in plan.first(3)]
-    assert all(step.root_cause for step in plan.first(3))
+    chosen = sorted(plan.first(3), key=lambda step: step.rank)
+    assert [s.finding_codes for s in findings] == [s.finding_codes for s in chosen]
+    assert [s.move for s in chosen] == ["polarity_flip", "clip_repair", "limiter"]
+    assert all(step.severity == "problem" for step in chosen)
+    assert "dc_removal" in [s.move for s in plan.steps]
     assert all("|" not in s.body and "\n" not in s.body for s in findings)  # a sentence or two
 
 

@@ -289,6 +289,9 @@ class Step(Documented):
     """Why this move and this amount: the threshold it answers and where that comes from."""
     severity: Severity
     """The most severe finding the step answers."""
+    rank: int = 0
+    """How important the step is: the place of its worst finding among the review's findings,
+    worst first (0 answers the worst finding); steps answering no finding come last."""
     confidence: Confidence
     """How sure the measurement is: `high` far outside the range or a root cause with strong
     evidence, `medium` clearly outside, `low` near the edge."""
@@ -323,18 +326,15 @@ class Plan(Documented):
     steps: list[Step]
     """The actions, in the order to do them."""
     lead_code: str | None
-    """The finding the review leads with (the most important step's), None on a clean track."""
+    """The finding the review leads with (the most important step's: the worst finding), None
+    on a clean track."""
     notes: list[str]
     """What the moves cannot fix, or what they leave to the mix."""
 
     def first(self, count: int) -> list[Step]:
-        """The ``count`` most important steps (root causes, then the most severe), kept in
-        plan order."""
-        rank = {"problem": 0, "warning": 1, "suggestion": 2, "info": 3}
-        order = sorted(
-            range(len(self.steps)),
-            key=lambda i: (not self.steps[i].root_cause, rank[self.steps[i].severity], i),
-        )
+        """The ``count`` most important steps (those answering the worst findings, ranked by
+        ``findings.ranking``), kept in plan order."""
+        order = sorted(range(len(self.steps)), key=lambda i: (self.steps[i].rank, i))
         return [self.steps[i] for i in sorted(order[:count])]
 
     def step_for(self, code: str) -> Step | None:

@@ -183,13 +183,12 @@ class OfflineEngine:
 
 def ranked_findings(analysis: Analysis, plan: Plan | None = None) -> list[Finding]:
     """The findings that matter for the analysis's feedback type, in the plan's order of
-    importance: root causes first, then the most serious; a root cause's symptoms follow it."""
+    importance: the worst first (findings.ranking); a root cause's symptoms follow it."""
     kind = analysis.request.feedback_type
     relevant = [f for f in analysis.findings if kind in f.feedback_types]
     plan = plan or build_plan(analysis)
-    important = plan.first(len(plan.steps))
     order: dict[str, int] = {}
-    for i, step in enumerate(sorted(plan.steps, key=important.index)):
+    for i, step in enumerate(sorted(plan.steps, key=lambda s: s.rank)):
         for code in step.finding_codes:
             order.setdefault(code, i)
     return sorted(
@@ -249,21 +248,29 @@ def _headline(ctx: Context, findings: list[Finding], advice: list[Advice]) -> st
             "master_review": f"This master is ready to release: it measures within the "
             f"{ctx.genre} ranges.",
         }[ctx.kind]
-    lead = actionable[0]  # ranked by the plan: a root cause before its symptoms
+    lead = actionable[0]  # the worst finding (findings.ranking), a root cause before symptoms
     summary = advice[findings.index(lead)].summary
     step = ctx.plan.step_for(lead.code)
-    actions = len(actionable)
-    # The evidence opens the headline, so different tracks never open alike; the verdict follows.
+    # The evidence opens the headline, so different tracks never open alike; the verdict follows,
+    # set by the worst finding worth acting on.
+    opening = summary
     if step is not None and step.root_cause and step.explains:
-        return f"{summary} That one cause explains {_count(len(step.explains))} other findings."
-    if lead.severity == "problem":
-        return f"{summary} Not ready yet: fix this first."
-    if lead.severity == "warning":
-        more = actions - 1
-        tail = f" {_count(more).capitalize()} more after that." if more else ""
-        return f"{summary} Close to ready.{tail}"
-    refinements = "refinement" if actions == 1 else "refinements"
-    return f"{summary} Otherwise a solid {_NOUN[ctx.kind]}: {_count(actions)} {refinements} in all."
+        opening += f" That one cause explains {_count(len(step.explains))} other findings."
+    return f"{opening} {_verdict(ctx, actionable)}"
+
+
+def _verdict(ctx: Context, actionable: list[Finding]) -> str:
+    """How far from ready: not ready with any problem, close with warnings at worst."""
+    worst = min(_SEVERITY_RANK[f.severity] for f in actionable)
+    if worst == _SEVERITY_RANK["problem"]:
+        return "Not ready yet: fix this first."
+    if worst == _SEVERITY_RANK["warning"]:
+        more = len(actionable) - 1
+        return "Close to ready." + (
+            f" {_count(more).capitalize()} more after that." if more else ""
+        )
+    refinements = "refinement" if len(actionable) == 1 else "refinements"
+    return f"Otherwise a solid {_NOUN[ctx.kind]}: {_count(len(actionable))} {refinements} in all."
 
 
 def _sections(
@@ -299,11 +306,11 @@ def _sections(
 
 
 def _simple_actions(ctx: Context, findings: list[Finding], advice: list[Advice]) -> list[Section]:
-    """The plan's most important actions, in plain words."""
+    """The plan's most important actions, in plain words, the worst first."""
     by_code = {f.code: a for f, a in zip(findings, advice, strict=True)}
     sections = []
     acting = ctx.plan.model_copy(update={"steps": [s for s in ctx.plan.steps if s.finding_codes]})
-    for step in acting.first(_SIMPLE_MOST):
+    for step in sorted(acting.first(_SIMPLE_MOST), key=lambda s: s.rank):
         item = by_code.get(step.finding_codes[0])
         sections.append(
             Section(

@@ -5,7 +5,7 @@ Public API (stable; the chat, the presets, the offline feedback, the PDF and the
     plan = build_plan(analysis)                 # every known platform sets the ceiling
     plan = build_plan(analysis, platforms=[...])
     plan.steps          # list[Step], in the order to do them (root causes first)
-    plan.first(3)       # the three most important steps, in plan order
+    plan.first(3)       # the three most important steps (the worst findings'), in plan order
     plan.step_for(code) # the step answering a finding code (or explaining it as a symptom)
     plan.target_lufs    # the ONE loudness target (None for a mixdown)
     plan.ceiling_dbtp   # the ONE limiter ceiling (None for a mixdown)
@@ -45,7 +45,9 @@ from mixcoach.feedback import moves
 from mixcoach.feedback import numbers as n
 from mixcoach.feedback.delivery import known_platforms
 from mixcoach.feedback.model import Confidence, LimiterSettings, MoveKind, Plan, Step
+from mixcoach.findings.grading import Context
 from mixcoach.findings.model import Severity
+from mixcoach.findings.ranking import ranked
 from mixcoach.findings.root_cause import polarity_inverted
 from mixcoach.formatting import clock, counted, decoded_peak
 from mixcoach.knowledge.genres import resolve_profile
@@ -110,9 +112,12 @@ class _Planner:
         self.kind = analysis.request.feedback_type
         self.platforms = platforms
         self.profile = resolve_profile(analysis.request.genre, analysis.request.subgenre)
-        self.findings = sorted(
-            (f for f in analysis.findings if self.kind in f.feedback_types),
-            key=lambda f: _SEVERITY_RANK[f.severity],
+        # Worst first, by the judgement's own ranking (a stored analysis keeps its old order).
+        judging = Context(
+            track=analysis, profile=self.profile, feedback_type=self.kind, limits=thresholds()
+        )
+        self.findings = ranked(
+            [f for f in analysis.findings if self.kind in f.feedback_types], judging
         )
         self.by_code = {f.code: f for f in reversed(self.findings)}
         self.explained: set[str] = set()
@@ -174,6 +179,8 @@ class _Planner:
         **settings: object,
     ) -> Step:
         own = [self.by_code[c] for c in codes if c in self.by_code]
+        # A step is as important as the worst finding it answers.
+        rank = min((self.findings.index(f) for f in own), default=len(self.findings))
         default: Severity = "info"
         severity: Severity = min(
             (f.severity for f in own), key=_SEVERITY_RANK.__getitem__, default=default
@@ -190,6 +197,7 @@ class _Planner:
                 "evidence": evidence,
                 "reason": reason,
                 "severity": severity,
+                "rank": rank,
                 "confidence": confidence or _CONFIDENCE[severity],
                 **settings,
             }

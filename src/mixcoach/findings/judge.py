@@ -17,7 +17,8 @@ from mixcoach.errors import InputError
 from mixcoach.findings import file_rules, level_rules, root_cause, section_rules, stereo_rules
 from mixcoach.findings.grading import Context, content_of
 from mixcoach.findings.metrics import MetricStatus, metric_table
-from mixcoach.findings.model import FEEDBACK_TYPES, FINDING_CODES, SEVERITIES, FeedbackType, Finding
+from mixcoach.findings.model import FEEDBACK_TYPES, FeedbackType, Finding
+from mixcoach.findings.ranking import ranked
 from mixcoach.findings.reference import ReferenceComparison, compare, reference_findings
 from mixcoach.findings.spectral import fill_targets, spectral_findings
 from mixcoach.knowledge.genres import GenreProfile
@@ -59,7 +60,7 @@ REFERENCE_NOT_JUDGED = "The comparison with the reference was not judged: {reaso
 
 
 class Judgement(Model):
-    findings: list[Finding]  # most severe first
+    findings: list[Finding]  # worst first (findings.ranking)
     metrics: list[MetricStatus]
     spectrum: Spectrum  # the track's spectrum with the genre targets and deltas filled in
     comparison: ReferenceComparison | None
@@ -102,17 +103,10 @@ def judge(
         else:
             reason = theirs.reason("the reference") if content.judgeable else content.reason()
             notes.append(REFERENCE_NOT_JUDGED.format(reason=reason))
-    # Root causes fold in the findings that follow from them; the worst comes first, and among
-    # equals the root to fix first.
+    # Root causes fold in the findings that follow from them; then the worst comes first.
     findings, explained = root_cause.explain(ctx, findings)
     notes += explained
-    findings.sort(
-        key=lambda f: (
-            -SEVERITIES.index(f.severity),
-            root_cause.priority(f, ctx),
-            FINDING_CODES.index(f.code),
-        )
-    )
+    findings = ranked(findings, ctx)
     return Judgement(
         findings=findings,
         metrics=metric_table(ctx),

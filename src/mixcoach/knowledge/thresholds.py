@@ -54,6 +54,7 @@ class CodeRules(Model):
 class Thresholds(Model):
     escalation: dict[str, dict[str, Escalation]]  # feedback type or "default" -> metric -> steps
     codes: dict[str, CodeRules]
+    leads: dict[FeedbackType, list[str]]  # the codes that matter most for each feedback type
     values: dict[str, Value]  # "section.name" -> value
     ranges: dict[str, Target]  # "section.name" -> range
     severities: dict[str, dict[str, Severity]]  # "section.name" -> feedback type -> severity
@@ -79,8 +80,12 @@ def thresholds() -> Thresholds:
             for kind, table in raw.pop("escalation").items()
         }
         codes = {code: CodeRules(**rules) for code, rules in raw.pop("codes").items()}
+        leads = raw.pop("leads")
+        source(str(leads.pop("source")))
     except (KeyError, TypeError, ValidationError) as exc:
         raise DataError(f"thresholds.toml: {exc}") from exc
+    if set(leads) != set(FEEDBACK_TYPES) or any(set(c) - set(codes) for c in leads.values()):
+        raise DataError(f"thresholds.toml [leads]: expected codes per feedback type, got {leads}")
     for kind, table in escalation.items():
         if kind != "default" and kind not in FEEDBACK_TYPES:
             raise DataError(f"thresholds.toml [escalation.{kind}]: not a feedback type")
@@ -94,7 +99,12 @@ def thresholds() -> Thresholds:
             key, where = f"{section}.{name}", f"thresholds.toml [{section}] {name}"
             _sort(entry, key=key, where=where, values=values, ranges=ranges, severities=severities)
     return Thresholds(
-        escalation=escalation, codes=codes, values=values, ranges=ranges, severities=severities
+        escalation=escalation,
+        codes=codes,
+        leads=leads,
+        values=values,
+        ranges=ranges,
+        severities=severities,
     )
 
 

@@ -94,9 +94,13 @@ def phase_issue(f: Finding, ctx: Context) -> Advice:
     step = h.plan_step(ctx, f.code)
     flipped = step is not None and step.move == "polarity_flip"
     if flipped:
+        cancels = (
+            "the track nearly cancels in mono"
+            if stereo.mono_loss_db is None
+            else f"folding it to mono loses {n.amount_db(stereo.mono_loss_db)}"
+        )
         summary = (
-            "One channel looks polarity-inverted: the track nearly cancels in mono. Flip the "
-            "polarity of one channel."
+            f"One channel looks polarity-inverted: {cancels}. Flip the polarity of one channel."
         )
         steps = ["Flip the polarity of one channel of the whole track and check it in mono."]
     else:
