@@ -8,6 +8,11 @@ delivery codecs; ``v2`` is a second version of a clipped Drascula excerpt, re-re
 the clipping and with a brighter top. Every check reads its expected value from the review's
 own Analysis, codec results or version comparison (never a number written here).
 
+The last 26 questions are everyday phrasings of the same reviews ("which bit", "how hot is it",
+"what's my headroom", "settings for FabFilter Pro-L", "what happens at 1:23", "is the vocal too
+loud?"), each checked against the value, time, plan or setting it asks for; 8 of them are held
+out by the same rule.
+
 The bank is split by a fixed hash of the question text, chosen before any tuning: a question
 whose CRC-32 is divisible by 3 is held out (measured and reported, not tuned for).
 """
@@ -21,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from chat_questions import numbers_with, says, says_time
+from chat_questions import numbers_with, says, says_not_measured, says_time, steps
 from recordings import DRASCULA, SINGULARITY, excerpt, hard_clipped, high_shelf, write
 from test_decoded_ceiling import loud_master, through_all
 
@@ -30,8 +35,11 @@ from mixcoach.api.codec_journey import with_decoded_peaks
 from mixcoach.audio.codecs import CodecResult
 from mixcoach.audio.sections import SongSection
 from mixcoach.feedback.chat_sections import peak_sections
+from mixcoach.feedback.delivery import known_platforms, platform_verdicts
 from mixcoach.feedback.model import Conversation
 from mixcoach.feedback.offline import OfflineEngine
+from mixcoach.feedback.plan import build_plan
+from mixcoach.feedback.presets import derive_presets
 from mixcoach.feedback.version_notes import VersionFacts, quantity
 from mixcoach.findings.versions import compare_versions
 from mixcoach.jobs.codec_runs import CodecRun
@@ -252,6 +260,112 @@ def first_version(a: Asked) -> bool:
     return "first version" in a.text
 
 
+def _metric(a: Asked, key: str) -> float | None:
+    row = next((m for m in a.analysis.metrics if m.metric == key), None)
+    return float(row.value) if row is not None and isinstance(row.value, (int, float)) else None
+
+
+def measured(key: str, unit: str) -> Check:
+    """The metric's measured value, with its unit."""
+    return lambda a: says(a.text, _metric(a, key), unit)
+
+
+def hot(a: Asked) -> bool:
+    """How loud and how high it peaks: integrated loudness and true peak."""
+    return measured("loudness.integrated_lufs", "LUFS")(a) and measured(
+        "loudness.true_peak_dbtp", "dBTP"
+    )(a)
+
+
+def squashed(a: Asked) -> bool:
+    """The dynamics asked about: the peak-to-loudness ratio, and the short-term one."""
+    return measured("loudness.plr_db", "dB")(a) or measured("loudness.psr_db", "dB")(a)
+
+
+def peak_width(a: Asked) -> bool:
+    """Each chorus's width, to two decimals."""
+    return all(
+        s.width is not None and f"{s.width:.2f}" in a.text for s in peak_sections(a.sections)
+    )
+
+
+def louder_for(name: str) -> Check:
+    """The service's loudness target and how far under it this track plays there."""
+
+    def check(a: Asked) -> bool:
+        verdict = next(
+            v for v in platform_verdicts(a.analysis, known_platforms()) if v.platform == name
+        )
+        return says(a.text, verdict.target_lufs, "LUFS") and says(
+            a.text, verdict.level_below_target_db, "dB"
+        )
+
+    return check
+
+
+def key_and_tempo(a: Asked) -> bool:
+    tonality, rhythm = a.analysis.tonality, a.analysis.rhythm
+    return f"{tonality.key} {tonality.mode}" in a.text and says(
+        a.text, rhythm.tempo_bpm, "BPM", tol=0.6
+    )
+
+
+def first_step(a: Asked) -> bool:
+    """The plan's most important step, as the plan words it."""
+    first = build_plan(a.analysis).first(1)
+    return bool(first) and first[0].title.lower() in a.text.lower()
+
+
+def plan_of(count: int) -> Check:
+    """``count`` numbered steps (or every step of a shorter plan)."""
+    return lambda a: steps(a.text) == min(count, len(build_plan(a.analysis).steps)) > 0
+
+
+def at_time(seconds: float) -> Check:
+    """The short-term loudness at that moment and the section it falls in."""
+
+    def check(a: Asked) -> bool:
+        series = a.analysis.loudness.short_term_lufs
+        ends = [series.start_s + i * series.hop_s for i in range(len(series.values))]
+        # The 3 s windows that hold the moment (each value covers the 3 s before its time).
+        near = [
+            v
+            for v, end in zip(series.values, ends, strict=True)
+            if v is not None and 0 <= end - seconds <= 3
+        ]
+        section = next(s for s in a.sections if s.start_s <= seconds < s.end_s)
+        loud = any(says(a.text, v, "LUFS") for v in near)
+        return loud and re.search(rf"\b{section.label}\b", a.text) is not None
+
+    return check
+
+
+def limiter_settings(a: Asked) -> bool:
+    """The plan's limiter: its ceiling and its input gain."""
+    limiter = derive_presets(a.analysis, platforms=known_platforms()).limiter
+    return (
+        limiter is not None
+        and says(a.text, limiter.ceiling_dbtp, "dBTP")
+        and says(a.text, limiter.input_gain_db, "dB")
+    )
+
+
+def eq_settings(a: Asked) -> bool:
+    """Every EQ move's frequency and gain (a plain no-EQ answer when the plan has none)."""
+    moves = derive_presets(a.analysis, platforms=known_platforms()).eq
+    if not moves:
+        return "no eq" in a.text.lower() or "nothing to" in a.text.lower()
+    return all(
+        says(a.text, m.frequency_hz, "Hz", tol=max(1.0, 0.01 * m.frequency_hz))
+        and (m.kind in ("high_pass", "low_pass") or says(a.text, m.gain_db, "dB"))
+        for m in moves
+    )
+
+
+def not_measured(a: Asked) -> bool:
+    return says_not_measured(a.text)
+
+
 # --- The questions (split by :attr:`Question.held_out`) ---------------------------------------
 
 BANK: list[Question] = [
@@ -325,6 +439,36 @@ BANK: list[Question] = [
     Question("v2", "What improved since the earlier version?", what_changed),
     Question("song", "What changed since the last version?", first_version),
     Question("song", "Did I fix the clipping from the previous mix?", first_version),
+    # Everyday phrasings: sections, level, dynamics, width, delivery, music, plans, times,
+    # plugin settings, and what is not measured
+    Question("song", "Which part gets the loudest?", loudest),
+    Question("song", "Where does it get loudest?", loudest),
+    Question("song", "Which section is the loudest one?", loudest),
+    Question("song", "Which bit is the quietest?", quietest),
+    Question("coded", "How hot is it?", hot),
+    Question("coded", "How hot is the master running?", hot),
+    Question("coded", "Is it too squashed?", squashed),
+    Question("coded", "Have I crushed the dynamics?", squashed),
+    Question("v2", "What's my headroom?", measured("loudness.true_peak_dbtp", "dBTP")),
+    Question(
+        "v2", "How much headroom have I got left?", measured("loudness.true_peak_dbtp", "dBTP")
+    ),
+    Question("song", "How wide is the chorus?", peak_width),
+    Question("song", "Can I make it louder for Spotify?", louder_for("spotify")),
+    Question("song", "Is it loud enough for Apple Music?", louder_for("apple-music")),
+    Question("song", "What's the key and bpm?", key_and_tempo),
+    Question("song", "What key and tempo is this in?", key_and_tempo),
+    Question("coded", "What first?", first_step),
+    Question("song", "What should I tackle first?", first_step),
+    Question("coded", "Give me 3 steps", plan_of(3)),
+    Question("song", "What are the two things to do?", plan_of(2)),
+    Question("song", "What happens at 1:23?", at_time(83.0)),
+    Question("song", "What's going on around 0:40?", at_time(40.0)),
+    Question("coded", "Settings for FabFilter Pro-L", limiter_settings),
+    Question("coded", "What should I set my limiter to?", limiter_settings),
+    Question("song", "ReaEQ settings please", eq_settings),
+    Question("song", "Is the vocal too loud?", not_measured),
+    Question("coded", "Is the kick cutting through?", not_measured),
 ]
 
 TUNING = [q for q in BANK if not q.held_out]

@@ -41,6 +41,8 @@ _STEMS = {
     "brighter": ("bright", "shine"),
 }
 _DYNAMICS = ("psr", "dynamic", "punch", "squash", "compress")
+#: A question that asks yes or no ("is it wider?"), not how much ("how wide is it?").
+_YES_NO = r"(is|are|does|do|did|has|have|will|can|could|should|was|were)\b"
 
 
 def answer_sections(ctx: Context, question: Question, draft: Draft) -> bool:
@@ -227,11 +229,16 @@ def _contrast(
     named = next(
         (w for w in words if any(re.search(rf"\b{stem}", asked) for stem in _STEMS[w])), None
     )
-    answer = "" if named is None else ("Yes: t" if named == side else "No: t")
+    yes_no = named is not None and re.match(_YES_NO, asked) is not None
+    answer = "" if not yes_no else ("Yes: t" if named == side else "No: t")
+    each = ""
+    if len(peaks) > 1:
+        listed = ", ".join(f"{name(s)} {show(v)}" for s in peaks if (v := value(s)) is not None)
+        each = f" Each chorus: {listed}."
     draft.add(
         f"{answer or 'T'}he loudest section ({name(loudest)}) has a "
         f"{what} of {show(own)}, against {show(others)} for the verses around it, so it is "
-        f"{show(abs(own - others))} {side}. {judged}",
+        f"{show(abs(own - others))} {side}.{each} {judged}",
         codes=[] if found is None else [code],
     )
 

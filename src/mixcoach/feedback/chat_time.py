@@ -119,6 +119,20 @@ def _at(ctx: Context, time_s: float, points: list[tuple[float, float]], draft: D
         f"At {fmt.format_time(time_s)} the short-term loudness reads {n.lufs(value)} (the 3 s "
         f"from {_span(end)}){_relative(ctx, value)}."
     )
+    section = next(
+        (
+            s
+            for s in ctx.analysis.sections
+            if s.start_s <= time_s < s.end_s and s.integrated_lufs is not None
+        ),
+        None,
+    )
+    if section is not None:
+        draft.add(
+            f"It falls in section {section.label} ({fmt.format_time(section.start_s)} to "
+            f"{fmt.format_time(section.end_s)}), which measures "
+            f"{n.lufs(section.integrated_lufs or 0.0)} integrated."
+        )
     _events(ctx, time_s - 1.0, time_s + 1.0, draft, quiet=False)
 
 

@@ -242,6 +242,10 @@ def _answer(
     if asked.first and not asked.has_subject:
         answer_first(ctx, draft, why=asked.why)
         return
+    if asked.moment in ("loudest", "quietest") and asked.section is None:
+        # On a song with sections, "where does it get loudest" asks for the section; the
+        # loudest 3 s follow it (and answer alone on a track without sections).
+        asked = replace(asked, section="any")
     covered: set[str] = set()
     if asked.setting == "eq" and asked.band is None and asked.frequency_hz is None:
         answer_eq(ctx, asked, draft)

@@ -55,6 +55,19 @@ VALUE_WORDS: tuple[tuple[str, str], ...] = (
     ("integrated", "integrated"),
     ("lufs", "integrated"),
     ("how loud", "integrated"),
+    # How hot it runs is its level and its peaks; headroom is what the peaks leave.
+    ("how hot", "integrated"),
+    ("how hot", "true_peak"),
+    ("hot", "integrated"),
+    ("hot", "true_peak"),
+    ("headroom", "true_peak"),
+    # Squashed or crushed dynamics read as the peak-to-loudness ratios.
+    ("squashed", "plr"),
+    ("squashed", "psr"),
+    ("crushed", "plr"),
+    ("crushed", "psr"),
+    ("dynamics", "plr"),
+    ("dynamics", "psr"),
     ("loudness", "integrated"),
     ("short-term", "short_term_max"),
     ("momentary", "momentary_max"),
@@ -101,10 +114,24 @@ SETTING_WORDS: tuple[tuple[str, str], ...] = (
     ("ceiling", "limiter"),
     ("high-pass", "eq"),
     ("high pass", "eq"),
+    # Plugins by name, as the setting they stand for.
+    ("pro-q", "eq"),
+    ("fabfilter pro-q", "eq"),
+    ("pro-c", "compressor"),
+    ("reacomp", "compressor"),
+    ("glue compressor", "compressor"),
+    ("pro-l", "limiter"),
+    ("fabfilter pro-l", "limiter"),
+    ("maximizer", "limiter"),
+    ("maximiser", "limiter"),
+    ("l2", "limiter"),
+    ("reaxcomp", "compressor"),
 )
 ASPECT_WORDS = ("ratio", "attack", "release", "threshold", "knee", "make-up", "makeup", "ceiling")
 MOMENT_WORDS: tuple[tuple[str, str], ...] = (
     ("loudest", "loudest"),
+    ("hits hardest", "loudest"),
+    ("hardest", "loudest"),
     ("quietest", "quietest"),
     ("softest", "quietest"),
     ("intro", "intro"),
@@ -202,6 +229,13 @@ SECTION_WORDS: tuple[tuple[str, str], ...] = (
     ("section", "any"),
     ("part", "any"),
     ("parts", "any"),
+    # "Bit" as a part of the song, never the bit depth.
+    ("which bit", "any"),
+    ("what bit", "any"),
+    ("bit of", "any"),
+    ("bits of", "any"),
+    ("this bit", "any"),
+    ("that bit", "any"),
     ("structure", "any"),
     ("arrangement", "any"),
 )
@@ -361,16 +395,18 @@ def _first(text: str, table: tuple[tuple[str, str], ...]) -> str | None:
 def _all(text: str, table: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     """Every value of ``table`` whose phrase stands as whole words in ``text``, in table order,
     a phrase inside a longer one already matched not counted again."""
+    meanings: dict[str, list[str]] = {}
+    for phrase, value in table:  # a phrase may name several values ("how hot": level and peak)
+        meanings.setdefault(phrase, []).append(value)
     taken: list[tuple[int, int]] = []
     found: list[str] = []
-    for phrase, value in sorted(table, key=lambda item: -len(item[0])):
+    for phrase in sorted(meanings, key=lambda item: -len(item)):
         for match in re.finditer(rf"(?<![a-z0-9-]){re.escape(phrase)}(?![a-z0-9-])", text):
             span = match.span()
             if any(a <= span[0] and span[1] <= b for a, b in taken):
                 continue
             taken.append(span)
-            if value not in found:
-                found.append(value)
+            found += [value for value in meanings[phrase] if value not in found]
     order = [value for _, value in table]
     return tuple(sorted(found, key=order.index))
 
