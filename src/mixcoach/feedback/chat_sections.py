@@ -81,15 +81,15 @@ def answer_sections(ctx: Context, question: Question, draft: Draft) -> bool:
                 ("darker", "brighter"),
                 text,
             )
-    elif any(word in text for word in _LIFT) or (
-        question.section == "peak" and question.ordinal is None and "where" not in text
-    ):
-        _lift(ctx, sections, draft)
-    elif question.moment in ("loudest", "quietest"):
+    elif question.moment in ("loudest", "quietest"):  # a superlative before any lift word
         loudest = question.moment == "loudest"
         pick = (max if loudest else min)(sections, key=_lufs)
         word = "loudest" if loudest else "quietest"
         draft.add(f"The {word} section is {_figures(pick, ctx)}.")
+    elif any(word in text for word in _LIFT) or (
+        question.section == "peak" and question.ordinal is None and "where" not in text
+    ):
+        _lift(ctx, sections, draft)
     elif question.section == "any" and question.ordinal is None:
         draft.add(_listing(sections, ctx))
     else:
