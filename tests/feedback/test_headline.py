@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+import builders as b
 import mixes
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ from mixcoach.analysis import Analysis, assemble
 from mixcoach.audio.analyze import Measurements, measure
 from mixcoach.feedback.model import DETAIL_LEVELS, Feedback, FeedbackRequest
 from mixcoach.feedback.offline import OfflineEngine
+from mixcoach.feedback.plan import build_plan
 from mixcoach.findings.model import FeedbackType, Finding
 from mixcoach.knowledge.genres import resolve_profile
 
@@ -176,3 +178,27 @@ def test_the_verdict_follows_the_worst_finding_worth_acting_on(
     assert numbers_with(opening, "LUFS") == [] or says(
         opening, analysis.loudness.integrated_lufs, "LUFS"
     )
+
+
+@pytest.mark.parametrize(("peak_dbtp", "lead"), [(0.1, "too_quiet"), (2.5, "true_peak_over")])
+def test_between_two_delivery_problems_the_one_further_outside_its_range_leads(
+    peak_dbtp: float, lead: str
+) -> None:
+    """6.7 LU under a range whose problem step is 4 LU, against peaks 1.1 or 3.5 dB over a
+    ceiling whose problem step is 1 dB: the larger multiple of its step leads."""
+    quiet = b.finding(
+        "too_quiet",
+        b.evidence("loudness.integrated_lufs", -22.7, "LUFS", -16.0, -7.0),
+        severity="problem",
+    )
+    over = b.finding(
+        "true_peak_over",
+        b.evidence("loudness.true_peak_dbtp", peak_dbtp, "dBTP", None, -1.0),
+        severity="problem",
+    )
+    for order in ((quiet, over), (over, quiet)):
+        analysis = b.with_changes(b.clean("master_review"), *order)
+        plan = build_plan(analysis)
+        assert plan.lead_code == lead
+        feedback = compose(analysis, "simple")
+        assert next(s for s in feedback.sections if s.kind == "finding").finding_codes[0] == lead

@@ -187,10 +187,10 @@ def ranked_findings(analysis: Analysis, plan: Plan | None = None) -> list[Findin
     kind = analysis.request.feedback_type
     relevant = [f for f in analysis.findings if kind in f.feedback_types]
     plan = plan or build_plan(analysis)
-    order: dict[str, int] = {}
-    for i, step in enumerate(sorted(plan.steps, key=lambda s: s.rank)):
+    order: dict[str, int] = {}  # each step names its worst finding first
+    for step in sorted(plan.steps, key=lambda s: s.rank):
         for code in step.finding_codes:
-            order.setdefault(code, i)
+            order.setdefault(code, len(order))
     return sorted(
         relevant, key=lambda f: (order.get(f.code, len(order)), _SEVERITY_RANK[f.severity])
     )

@@ -178,9 +178,10 @@ class _Planner:
         confidence: Confidence | None = None,
         **settings: object,
     ) -> Step:
+        # A step is as important as the worst finding it answers, and names it first.
+        codes = sorted(codes, key=self._place)
         own = [self.by_code[c] for c in codes if c in self.by_code]
-        # A step is as important as the worst finding it answers.
-        rank = min((self.findings.index(f) for f in own), default=len(self.findings))
+        rank = min((self._place(c) for c in codes), default=len(self.findings))
         default: Severity = "info"
         severity: Severity = min(
             (f.severity for f in own), key=_SEVERITY_RANK.__getitem__, default=default
@@ -202,6 +203,11 @@ class _Planner:
                 **settings,
             }
         )
+
+    def _place(self, code: str) -> int:
+        """Where the code's finding stands among the findings, worst first (absent: last)."""
+        found = self.by_code.get(code)
+        return len(self.findings) if found is None else self.findings.index(found)
 
     def _present(self, *codes: str) -> list[str]:
         return [c for c in codes if c in self.by_code and c not in self.explained]
