@@ -8,8 +8,9 @@ collection of the tuning set (what bench/tonal_curve_fit.py fitted on) and of th
 
 - detected: the move named by a code of its family, the right way round (and, second figure, with
   its amount within ``AMOUNT_TOLERANCE_DB`` of the planted gain);
-- backwards: a code of the opposite family anywhere (the strict reading: it may be the clean
-  track's own finding);
+- backwards: a code of the opposite family anywhere (the strict reading), split into those the
+  clean excerpt already raised (the track's own balance, still there under the move) and those
+  the plant caused (a code of the opposite family the clean excerpt did not raise);
 - clean: tonal findings per clean excerpt, and how many of them are warnings or problems.
 
     .venv/bin/python bench/tonal_eval.py [--seconds 40] [--cache DIR] [--only COLLECTION ...]
@@ -113,12 +114,15 @@ class Tally:
     detected: int = 0
     with_amount: int = 0
     backwards: int = 0
+    backwards_by_plant: int = 0
     clean: int = 0
     clean_findings: int = 0
     clean_serious: int = 0
     missed: dict[str, int] = field(default_factory=dict)
 
-    def add_planted(self, move: Move, findings: Iterable[Finding]) -> None:
+    def add_planted(
+        self, move: Move, findings: Iterable[Finding], clean_codes: frozenset[str]
+    ) -> None:
         findings = list(findings)
         self.planted += 1
         named = [f for f in findings if f.code in move.expected]
@@ -132,8 +136,11 @@ class Tally:
                 self.with_amount += 1
         else:
             self.missed[move.name] = self.missed.get(move.name, 0) + 1
-        if any(f.code in move.opposite for f in findings):
+        backwards = {f.code for f in findings if f.code in move.opposite}
+        if backwards:
             self.backwards += 1
+        if backwards - clean_codes:
+            self.backwards_by_plant += 1
 
     def add_clean(self, findings: Iterable[Finding]) -> None:
         findings = list(findings)
@@ -143,13 +150,18 @@ class Tally:
 
     def rates(self) -> str:
         p = max(self.planted, 1)
-        return f"{self.detected / p:4.0%} / {self.backwards / p:4.0%}"
+        return (
+            f"{self.detected / p:4.0%} / {self.backwards / p:4.0%} "
+            f"({self.backwards_by_plant / p:4.0%} by the plant)"
+        )
 
     def row(self) -> str:
         p, c = max(self.planted, 1), max(self.clean, 1)
         return (
             f"detected {self.detected / p:5.0%} (amount ok {self.with_amount / p:4.0%})  "
-            f"backwards {self.backwards / p:4.0%}  "
+            f"backwards {self.backwards / p:4.0%} "
+            f"(clean's own {(self.backwards - self.backwards_by_plant) / p:4.0%}, "
+            f"by the plant {self.backwards_by_plant / p:4.0%})  "
             f"clean {self.clean_findings / c:4.2f}/track ({self.clean_serious / c:4.2f} serious)"
         )
 
@@ -169,19 +181,21 @@ def evaluate(
         profile = resolve_profile(genre, None)
         variants = [(m, measured(path, m, seconds=seconds, cache=cache)) for m in MOVES]
         for name, judge in judges.items():
+            clean_findings = judge(clean, profile)
+            clean_codes = frozenset(f.code for f in clean_findings)
             for key in (collection, "all"):
-                tallies[(name, key)].add_clean(judge(clean, profile))
+                tallies[(name, key)].add_clean(clean_findings)
             for move, track in variants:
                 assert track is not None
                 findings = judge(track, profile)
                 for key in (collection, "all"):
-                    tallies[(name, key)].add_planted(move, findings)
-                per_move[(name, move)].add_planted(move, findings)
+                    tallies[(name, key)].add_planted(move, findings, clean_codes)
+                per_move[(name, move)].add_planted(move, findings, clean_codes)
     print(f"  {excerpts} excerpts x {len(MOVES)} moves")
     for collection in [*collections, "all"]:
         for name in judges:
             print(f"  {collection:<12} {name:<12} {tallies[(name, collection)].row()}")
-    print("  per move (detected / backwards):")
+    print("  per move (detected / backwards, strict and by the plant):")
     for move in MOVES:
         cells = "  ".join(f"{name} {per_move[(name, move)].rates()}" for name in judges)
         print(f"    {move.name:<32} {cells}")
