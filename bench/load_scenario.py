@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -367,16 +368,13 @@ def run(
             url = "" if database == "sqlite" else stack.enter_context(throwaway_postgres())
             base = stack.enter_context(serving(root / "data", database_url=url, workers=workers))
             stack.enter_context(busy_core())
-            asyncio.run(
-                _scenario(
-                    base,
-                    tracks,
-                    report,
-                    streams=streams,
-                    gets=gets,
-                    finish_timeout_s=finish_timeout_s,
-                )
+            scenario = _scenario(
+                base, tracks, report, streams=streams, gets=gets, finish_timeout_s=finish_timeout_s
             )
+            # Its own thread and event loop: the caller's thread may run one already (the
+            # test process keeps Playwright's, whose sync API leaves a loop running).
+            with ThreadPoolExecutor(1) as thread:
+                thread.submit(asyncio.run, scenario).result()
     return report
 
 
