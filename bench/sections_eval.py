@@ -20,7 +20,7 @@ import soundfile as sf
 
 from mixcoach.audio import sections
 from mixcoach.audio.frame import FrameSpec, frame_blocks
-from mixcoach.audio.rhythm import RhythmMeter
+from mixcoach.audio.rhythm import Rhythm, RhythmMeter
 
 DRASCULA = Path("/usr/share/scummvm/drascula/audio")
 SINGULARITY = Path("/usr/share/games/singularity/music")
@@ -107,6 +107,24 @@ def render(plan: Plan) -> Arrangement:
     return Arrangement(plan, np.concatenate(pieces, axis=1), boundaries[:-1])
 
 
+def find_on_beats(
+    audio: np.ndarray, sample_rate_hz: int
+) -> tuple[list[sections.SongSection], Rhythm, np.ndarray]:
+    """The sections the meter finds in ``audio``, the rhythm read and the beat times (s)."""
+    spec = FrameSpec.for_stream(
+        sample_rate_hz=sample_rate_hz, channels=audio.shape[0], total_frames=audio.shape[1]
+    )
+    meter, rhythm = sections.SectionsMeter(spec), RhythmMeter(spec)
+    step = spec.block_frames
+    raw = (audio[:, i : i + step] for i in range(0, audio.shape[1], step))
+    for block in frame_blocks(spec, raw):
+        meter.update(block)
+        rhythm.update(block)
+    read = rhythm.result()
+    beats_s = rhythm.beats_s(read.tempo_bpm)
+    return meter.result(beats_s=beats_s), read, beats_s
+
+
 def find(
     audio: np.ndarray, sample_rate_hz: int, *, baseline: bool = False
 ) -> list[sections.SongSection]:
@@ -124,8 +142,8 @@ def find(
         meter.update(block)
         rhythm.update(block)
     if baseline:
-        return meter.result(tempo_bpm=None, weights=(1.0, 0.0, 0.0))
-    return meter.result(tempo_bpm=rhythm.result().tempo_bpm)
+        return meter.result(beats_s=np.zeros(0), weights=(1.0, 0.0, 0.0))
+    return meter.result(beats_s=rhythm.beats_s(rhythm.result().tempo_bpm))
 
 
 def boundary_f(found_s: list[float], truth_s: list[float], *, tolerance_s: float) -> float:

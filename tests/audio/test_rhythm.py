@@ -13,7 +13,8 @@ from meters_support import pink_noise, rhythm_of, white_noise
 from mixes import STYLES, clean_mix
 from signals import sine
 
-from mixcoach.audio.rhythm import MAX_BPM, MIN_BPM, estimate_tempo
+from mixcoach.audio.frame import FrameSpec, frame_blocks
+from mixcoach.audio.rhythm import MAX_BPM, MIN_BPM, RhythmMeter, estimate_tempo
 
 
 def place(track: np.ndarray, sound: np.ndarray, at_s: float, sample_rate_hz: int) -> None:
@@ -257,3 +258,20 @@ def test_uncertain_just_below_the_threshold_and_not_at_it() -> None:
     )
     assert result.judged(min_confidence=result.confidence + 0.001).uncertain is True
     assert result.judged(min_confidence=result.confidence).uncertain is False
+
+
+@pytest.mark.parametrize("bpm", [96.0, 128.0])
+def test_the_beats_fall_on_the_clicks_of_a_click_track(bpm: float) -> None:
+    """A click 0.3 s into the track, then one per period: every tracked beat is on a click."""
+    rate = 44_100
+    clicks = click_track(bpm=bpm, seconds=30.0, sample_rate_hz=rate)
+    audio = np.concatenate([np.zeros((1, round(0.3 * rate))), clicks], axis=1)
+    spec = FrameSpec.for_stream(sample_rate_hz=rate, channels=1, total_frames=audio.shape[1])
+    meter = RhythmMeter(spec)
+    for block in frame_blocks(spec, iter([audio.astype(np.float32)])):
+        meter.update(block)
+    beats_s = meter.beats_s(meter.result().tempo_bpm)
+    period_s = 60.0 / bpm
+    assert beats_s.size >= 30.0 / period_s - 2
+    phase_s = (beats_s - 0.3 + period_s / 2) % period_s - period_s / 2
+    assert np.max(np.abs(phase_s)) < 0.03, phase_s

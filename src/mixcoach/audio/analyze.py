@@ -145,7 +145,7 @@ def measure(
         defects=defects.result(),
         notes=notes,
         sections=sections.measured(
-            sections.result(tempo_bpm=rhythm_result.tempo_bpm),
+            sections.result(beats_s=rhythm.beats_s(rhythm_result.tempo_bpm)),
             loudness=loudness_result,
             high_cutoff_hz=spectrum_result.high_cutoff_hz,
         ),

@@ -13,6 +13,11 @@ beat period and its multiples). Their product peaks at the beat rate alone, whic
 double/half-time errors (Peeters 2006); a broad log-normal prior centred on 115 BPM decides what
 remains ambiguous. The confidence is the normalised autocorrelation at the chosen period: how
 regularly the onsets repeat at that tempo.
+
+Beats: given the tempo, dynamic programming places one beat per period on the onset envelope
+(Ellis 2007): each beat is chosen where the onsets are strong and its distance from the previous
+beat is close to the period, so the grid follows the music's phase and small drifts of its tempo.
+The beat times are kept inside the analysis (the sections sit on them), not in its document.
 """
 
 from __future__ import annotations
@@ -95,6 +100,9 @@ MIN_ONSET_STRENGTH = 0.005
 #: and MIN_PERIODICITY however long the audio.
 NOISE_PERIODICITY = 0.3
 MIN_PERIODICITY = 0.05
+#: How strongly the beat grid keeps to the tempo: the cost of a beat interval ``d`` against the
+#: period ``p`` is ``BEAT_TIGHTNESS * log(d / p) ** 2`` (in onset-envelope standard deviations).
+BEAT_TIGHTNESS = 100.0
 
 
 class RhythmMeter:
@@ -161,6 +169,59 @@ class RhythmMeter:
         if strength < MIN_ONSET_STRENGTH:
             return _no_tempo("No onsets: the audio is silent or a steady tone.")
         return estimate_tempo(envelope, frame_rate_hz=frame_rate_hz)
+
+    def beats_s(self, tempo_bpm: float | None) -> np.ndarray:
+        """Beat times in seconds at ``tempo_bpm`` (the tempo :meth:`result` read); empty without
+        a tempo."""
+        if tempo_bpm is None or not self._envelope:
+            return np.zeros(0)
+        envelope = np.concatenate(self._envelope, axis=1).mean(axis=0)
+        frames = track_beats(
+            envelope, frame_rate_hz=1.0 / self.spec.hop_seconds, tempo_bpm=tempo_bpm
+        )
+        return frames * self.spec.hop_seconds
+
+
+def track_beats(onsets: np.ndarray, *, frame_rate_hz: float, tempo_bpm: float) -> np.ndarray:
+    """Beat frames ``(beats,)`` on an onset envelope ``(frames,)`` at ``tempo_bpm``, by dynamic
+    programming: the best chain of onsets whose intervals stay near the period."""
+    if frame_rate_hz <= 0 or tempo_bpm <= 0:
+        raise ValueError(
+            f"frame_rate_hz and tempo_bpm must be positive, got {frame_rate_hz}, {tempo_bpm}"
+        )
+    period = 60.0 * frame_rate_hz / tempo_bpm
+    n = onsets.size
+    if n < 2 * period:
+        return np.zeros(0, dtype=int)
+    # Onsets smoothed over a few frames, so a beat may sit a little before or after its onset.
+    spread = np.arange(-round(period), round(period) + 1)
+    local = np.convolve(
+        onsets / (onsets.std() + 1e-9), np.exp(-0.5 * (spread * 32.0 / period) ** 2), "same"
+    )
+    shortest = max(1, round(period / 2))
+    lags = np.arange(shortest, round(2 * period) + 1)
+    penalty = -BEAT_TIGHTNESS * np.log(lags / period) ** 2
+    score = local.copy()
+    previous = np.full(n, -1)
+    # A beat's predecessor is at least ``shortest`` frames back, so that many frames are solved
+    # at once from scores already final.
+    for first in range(shortest, n, shortest):
+        frames = np.arange(first, min(first + shortest, n))
+        candidates = frames[:, None] - lags[None, :]
+        valid = candidates >= 0
+        totals = np.where(valid, score[np.maximum(candidates, 0)] + penalty, -np.inf)
+        best = np.argmax(totals, axis=1)
+        gain = totals[np.arange(frames.size), best]
+        chained = gain > 0
+        score[frames[chained]] += gain[chained]
+        previous[frames[chained]] = candidates[np.arange(frames.size), best][chained]
+    # The chain ends at the best score within the last two periods.
+    tail = round(2 * period)
+    beat = n - tail + int(np.argmax(score[-tail:]))
+    beats = [beat]
+    while previous[beats[-1]] >= 0:
+        beats.append(int(previous[beats[-1]]))
+    return np.array(beats[::-1])
 
 
 def _no_tempo(note: str, *, confidence: float = 0.0) -> Rhythm:

@@ -2,12 +2,15 @@
 
 The meter reads the shared STFT block by block and keeps, per group of frames, three feature
 families: timbre (log energies of log-spaced bands), harmony (a 12-class chroma of the bins
-between 65 Hz and 2 kHz) and level (log power). At the end the features are pooled to beats
-(the period from the rhythm meter's tempo; half a second without one), standardised, and
-compared beat with beat (cosine self-similarity). A checkerboard kernel slid along the diagonal
-(Foote 2000) gives a novelty curve whose peaks, on beats, are the boundaries. They are not snapped
-to bars: the rhythm meter gives a tempo but no downbeat, and a bar grid of unknown phase moved
-boundaries further from the truth on the evaluation set (bench/sections_eval.py).
+between 65 Hz and 2 kHz) and level (log power). At the end the features are pooled between the
+beats the rhythm meter placed (a half-second grid without a tempo), each family is standardised
+on its own, and the beats are compared with each other (cosine self-similarity). A checkerboard
+kernel 8 s either side (Foote 2000), slid along the diagonal and rescaled where it overhangs the
+track's ends, gives a novelty curve. Its peaks that stand out from the novelty around them (above
+the running median over a minute by a few median absolute deviations of the whole curve) are the
+boundaries, strongest first and at least 8 s apart. Each boundary then goes to the bar line: the
+beat, within half a bar (two beats), where a short kernel (2 s) finds the sharpest change, so
+the sections start on the beat grid the rhythm meter reports.
 
 Sections are labelled by repetition (a section like an earlier one takes its letter: A, B, A)
 and by energy from their level against the track's (quiet, mid, build, peak).
@@ -60,11 +63,17 @@ CHROMA_HIGH_HZ = 2_000.0
 #: Beat period used when the track has no tempo.
 DEFAULT_BEAT_SECONDS = 0.5
 #: Half-width of the checkerboard kernel: a section must hold its character this long to count.
-KERNEL_SECONDS = 6.0
-#: Boundaries are at least this far apart, and from the track's ends.
+KERNEL_SECONDS = 8.0
+#: Half-width of the kernel that places a boundary on its bar line: the change itself.
+BAR_KERNEL_SECONDS = 2.0
+#: A boundary moves to the sharpest change within this many beats (half a bar of four).
+BAR_REACH_BEATS = 2
+#: Boundaries are at least this far apart; none lies within half of it of the track's ends.
 MIN_SECTION_SECONDS = 8.0
-#: A novelty peak counts when it stands this many median absolute deviations above the median.
-PEAK_THRESHOLD_MADS = 4.0
+#: A novelty peak counts when it stands this many median absolute deviations of the curve above
+#: the curve's running median over NOVELTY_CONTEXT_SECONDS either side.
+PEAK_THRESHOLD_MADS = 3.0
+NOVELTY_CONTEXT_SECONDS = 30.0
 #: Two sections with this cosine similarity of their mean features are the same material.
 REPEAT_SIMILARITY = 0.6
 #: Energy labels from a section's level (mean log power, dB) against the loudest section.
@@ -195,9 +204,10 @@ class SectionsMeter:
     def result(
         self,
         *,
-        tempo_bpm: float | None,
+        beats_s: np.ndarray,
         weights: tuple[float, float, float] = WEIGHTS,
     ) -> list[SongSection]:
+        """The sections, on ``beats_s`` (the rhythm meter's beat times; empty without a tempo)."""
         features = (
             np.concatenate(self._columns, axis=1)
             if self._columns
@@ -209,7 +219,7 @@ class SectionsMeter:
             features,
             column_seconds=column_s,
             duration_s=duration_s,
-            tempo_bpm=tempo_bpm,
+            beats_s=beats_s,
             weights=weights,
         )
 
@@ -338,61 +348,88 @@ def find_sections(
     *,
     column_seconds: float,
     duration_s: float,
-    tempo_bpm: float | None,
+    beats_s: np.ndarray,
     weights: tuple[float, float, float] = WEIGHTS,
 ) -> list[SongSection]:
     """Sections covering ``[0, duration_s]`` in time order, from ``features`` (33, columns).
 
+    ``beats_s``: beat times (seconds, ascending); fewer than two means a half-second grid.
     ``weights`` scale the timbre, chroma and level families in the similarity.
     """
     if duration_s <= 0:
         return []
-    beat_s = 60.0 / tempo_bpm if tempo_bpm else DEFAULT_BEAT_SECONDS
-    beats = _pool(features, round(beat_s / column_seconds) or 1)
+    edges = _beat_columns(beats_s, column_seconds=column_seconds, columns=features.shape[1])
+    starts_s = edges[:-1] * column_seconds
+    beats = _pooled(features, edges)
+    beat_s = float(np.median(np.diff(starts_s))) if starts_s.size > 1 else DEFAULT_BEAT_SECONDS
     if beats.shape[1] < 2 * round(MIN_SECTION_SECONDS / beat_s):
         return [_section(0.0, duration_s, "A", "mid")]
     similarity = _self_similarity(_standardised(beats, weights))
-    half = max(2, round(KERNEL_SECONDS / beat_s))
-    curve = novelty(similarity, half_width=half)
-    boundaries = _pick(curve, min_gap=round(MIN_SECTION_SECONDS / beat_s))
-    times = [b * beat_s for b in boundaries]
-    times = [t for t in times if MIN_SECTION_SECONDS / 2 < t < duration_s - MIN_SECTION_SECONDS / 2]
-    edges = [0.0, *times, duration_s]
-    spans = [
-        (round(a / beat_s), max(round(b / beat_s), round(a / beat_s) + 1))
-        for a, b in itertools.pairwise(edges)
+    curve = novelty(similarity, half_width=max(2, round(KERNEL_SECONDS / beat_s)))
+    peaks = _pick(
+        curve,
+        min_gap=round(MIN_SECTION_SECONDS / beat_s),
+        context=round(NOVELTY_CONTEXT_SECONDS / beat_s),
+    )
+    change = novelty(similarity, half_width=max(2, round(BAR_KERNEL_SECONDS / beat_s)))
+    on_bars = sorted({_bar_line(change, peak) for peak in peaks})
+    kept = [
+        b
+        for b in on_bars
+        if MIN_SECTION_SECONDS / 2 < starts_s[b] < duration_s - MIN_SECTION_SECONDS / 2
     ]
-    labels = _labels([beats[:, a:b] for a, b in spans])
-    levels = [_level_db(beats[:, a:b]) for a, b in spans]
+    spans = [beats[:, a:b] for a, b in itertools.pairwise([0, *kept, beats.shape[1]])]
+    edges_s = [0.0, *(float(starts_s[b]) for b in kept), duration_s]
+    labels = _labels(spans)
+    levels = [_level_db(span) for span in spans]
     loudest = max(level for level, _ in levels)
     return [
         _section(start, end, label, _energy(level, rise, loudest=loudest))
         for (start, end), label, (level, rise) in zip(
-            itertools.pairwise(edges), labels, levels, strict=True
+            itertools.pairwise(edges_s), labels, levels, strict=True
         )
     ]
 
 
 def novelty(similarity: np.ndarray, *, half_width: int) -> np.ndarray:
-    """Foote novelty: a Gaussian-tapered checkerboard kernel correlated along the diagonal."""
+    """Foote novelty: a Gaussian-tapered checkerboard kernel correlated along the diagonal.
+
+    Near the ends the kernel overhangs the matrix; the part inside is scaled up to the whole
+    kernel's weight, so the ends read on the scale of the middle rather than the padding's.
+    """
     n = similarity.shape[0]
     offsets = np.arange(-half_width, half_width) + 0.5
     taper = np.exp(-0.5 * (offsets / (0.5 * half_width)) ** 2)
     kernel = np.outer(taper, taper) * np.sign(offsets)[:, None] * np.sign(offsets)[None, :]
-    padded = np.pad(similarity, half_width, mode="edge")
+    padded = np.pad(similarity, half_width)
+    # The kernel weight inside the matrix, per position: the tapers' sums over the inside.
+    inside = np.pad(np.ones(n), half_width)
+    reach = np.lib.stride_tricks.sliding_window_view(inside, 2 * half_width)[:n] @ taper
+    scale = taper.sum() ** 2 / reach**2
     curve = np.empty(n)
     for i in range(n):
         window = padded[i : i + 2 * half_width, i : i + 2 * half_width]
         curve[i] = float((window * kernel).sum())
-    return np.maximum(curve, 0.0)
+    positive: np.ndarray = np.maximum(curve * scale, 0.0)
+    return positive
 
 
-def _pool(features: np.ndarray, columns: int) -> np.ndarray:
-    count = -(-features.shape[1] // columns)
-    starts = np.arange(count) * columns
-    sums = np.add.reduceat(features, starts, axis=1)
-    sizes = np.diff(np.append(starts, features.shape[1]))
-    return sums / sizes
+def _beat_columns(beats_s: np.ndarray, *, column_seconds: float, columns: int) -> np.ndarray:
+    """Column indices where beats start, from 0 to ``columns``: ``(beats + 1,)`` ascending.
+
+    Without a beat grid, one column group per ``DEFAULT_BEAT_SECONDS``. Beats are rounded to
+    the nearest column, so a beat's time is read back from its column, not its tempo.
+    """
+    if beats_s.size < 2:
+        beats_s = np.arange(0.0, columns * column_seconds, DEFAULT_BEAT_SECONDS)
+    inner = np.round(np.asarray(beats_s) / column_seconds).astype(int)
+    return np.unique(np.concatenate([[0], np.clip(inner, 0, columns), [columns]]))
+
+
+def _pooled(features: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Mean of the columns between consecutive ``edges``: ``(features, len(edges) - 1)``."""
+    sums = np.add.reduceat(features, edges[:-1], axis=1)
+    return sums / np.diff(edges)
 
 
 def _standardised(beats: np.ndarray, weights: tuple[float, float, float]) -> np.ndarray:
@@ -416,18 +453,32 @@ def _self_similarity(x: np.ndarray) -> np.ndarray:
     return similarity
 
 
-def _pick(curve: np.ndarray, *, min_gap: int) -> list[int]:
-    """Local maxima above median + k MAD, strongest first, no two closer than ``min_gap``."""
+def _pick(curve: np.ndarray, *, min_gap: int, context: int) -> list[int]:
+    """Local maxima of ``curve`` more than k MADs above its running median (``context`` beats
+    either side), strongest first, no two closer than ``min_gap``."""
     median = float(np.median(curve))
     spread = float(np.median(np.abs(curve - median))) or 1e-9
-    threshold = median + PEAK_THRESHOLD_MADS * spread
+    padded = np.pad(curve, context, mode="edge")
+    baseline = np.median(np.lib.stride_tricks.sliding_window_view(padded, 2 * context + 1), axis=1)
+    peaks = (
+        np.flatnonzero(
+            (curve[1:-1] >= curve[:-2])
+            & (curve[1:-1] >= curve[2:])
+            & (curve[1:-1] > baseline[1:-1] + PEAK_THRESHOLD_MADS * spread)
+        )
+        + 1
+    )
     chosen: list[int] = []
-    for i in np.argsort(curve)[::-1]:
-        if curve[i] <= threshold:
-            break
-        if all(abs(int(i) - c) >= min_gap for c in chosen):
-            chosen.append(int(i))
+    for i in peaks[np.argsort(curve[peaks])[::-1]].tolist():
+        if all(abs(i - c) >= min_gap for c in chosen):
+            chosen.append(i)
     return sorted(chosen)
+
+
+def _bar_line(change: np.ndarray, beat: int) -> int:
+    """The beat within half a bar of ``beat`` where the short-kernel novelty ``change`` peaks."""
+    low, high = max(0, beat - BAR_REACH_BEATS), min(change.size, beat + BAR_REACH_BEATS + 1)
+    return low + int(np.argmax(change[low:high]))
 
 
 def _labels(parts: list[np.ndarray]) -> list[str]:
