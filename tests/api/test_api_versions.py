@@ -219,6 +219,62 @@ def test_the_offline_feedback_says_what_the_new_version_fixed(
     assert "Sincev1" not in squash("\n".join(page_texts(first_pdf)))
 
 
+def test_a_suggested_render_linked_after_upload_becomes_v2_and_its_feedback_says_what_it_fixed(
+    client: httpx.Client, auth: dict[str, str], renders: dict[str, Path]
+) -> None:
+    clipped = analysed(client, auth, renders["v2"])
+    clean = analysed(client, auth, renders["final"])  # uploaded without naming its earlier one
+    _, before = streamed(list(events(client, auth, clean, "feedback")))
+    assert not [s for s in Feedback.model_validate(before).sections if s.title.startswith("Since")]
+    suggested = client.get(f"/api/reviews/{clean}/versions", headers=auth).json()["suggestions"]
+    assert [s["review_id"] for s in suggested] == [clipped]
+
+    link = {"track_id": suggested[0]["track"]["id"]}
+    linked = client.put(f"/api/reviews/{clean}/previous-version", json=link, headers=auth)
+    assert linked.status_code == 200, linked.text
+    assert [(v["number"], v["review_id"]) for v in linked.json()["versions"]] == [
+        (1, clipped),
+        (2, clean),
+    ]
+    assert linked.json()["suggestions"] == []
+    # The feedback written before the link is written again, with the comparison.
+    _, after = streamed(list(events(client, auth, clean, "feedback")))
+    since = [s for s in Feedback.model_validate(after).sections if s.title == "Since v1"]
+    assert len(since) == 1
+    assert since[0].body.startswith("Compared with v1, v2 fixed the clipping")
+
+    # The other way round would make a loop; a second earlier version, another session's track
+    # or an unknown one are refused, naming the field, and change nothing.
+    mine = _track_id(client, auth, clean)
+    looped = client.put(
+        f"/api/reviews/{clipped}/previous-version", json={"track_id": mine}, headers=auth
+    )
+    assert_error(looped, 422, "invalid_request", "track_id", "already a later version")
+    other = analysed(client, auth, renders["other"])
+    again = {"track_id": _track_id(client, auth, other)}
+    twice = client.put(f"/api/reviews/{clean}/previous-version", json=again, headers=auth)
+    assert_error(twice, 422, "invalid_request", "track_id", "already a new version")
+    stranger = new_session(client)
+    theirs = analysed(client, stranger, renders["v1"])
+    claim = {"track_id": _track_id(client, stranger, theirs)}
+    assert_error(
+        client.put(f"/api/reviews/{other}/previous-version", json=claim, headers=auth),
+        422,
+        "invalid_request",
+        "track_id",
+        "was not found",
+    )
+    assert_error(
+        client.put(f"/api/reviews/{theirs}/previous-version", json=link, headers=auth),
+        404,
+        "not_found",
+    )
+    lineage = client.get(f"/api/reviews/{theirs}/versions", headers=stranger).json()["versions"]
+    assert [v["review_id"] for v in lineage] == [theirs]
+    lineage = client.get(f"/api/reviews/{clean}/versions", headers=auth).json()["versions"]
+    assert [v["review_id"] for v in lineage] == [clipped, clean]
+
+
 def test_the_chat_on_a_new_version_says_what_it_fixed(
     client: httpx.Client, auth: dict[str, str], renders: dict[str, Path]
 ) -> None:

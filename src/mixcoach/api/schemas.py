@@ -495,6 +495,16 @@ class VersionsOut(Out):
     """The session's other tracks that look like versions of it."""
 
 
+class VersionLinkIn(BaseModel):
+    """The review's track as a new version of an earlier track of the session (a suggestion
+    taken after upload)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    track_id: Annotated[str, StringConstraints(min_length=1, max_length=64), NoControlCharacters]
+    """The earlier track: a suggestion's or a version's `track.id`."""
+
+
 class ComparisonOut(Out):
     before_review_id: str
     """The earlier version's review."""

@@ -101,7 +101,9 @@ def _store_review(state: AppState, session: BrowserSession, form: ReceivedForm) 
                     db, session_id=session.id, sha256=sha, filename=received.filename
                 )
             if fields.version_of is not None:
-                _link_version(db, session.id, tracks["track"], fields.version_of)
+                link_version_field(
+                    db, session.id, tracks["track"], fields.version_of, field="version_of"
+                )
             reference, reference_file = tracks.get("reference"), form.files.get("reference")
             analysis = queue_analysis(
                 db,
@@ -132,15 +134,16 @@ def _store_review(state: AppState, session: BrowserSession, form: ReceivedForm) 
         raise
 
 
-def _link_version(db: Session, session_id: str, track: Track, previous_track_id: str) -> None:
-    """The upload as a new version of an earlier track; a FieldError on ``version_of`` when
-    that is not the session's track or the link would make a loop."""
+def link_version_field(
+    db: Session, session_id: str, track: Track, previous_track_id: str, *, field: str
+) -> None:
+    """``track`` as a new version of an earlier track; a FieldError on ``field`` (the request
+    field naming the earlier track) when that is not the session's track or cannot be linked."""
     try:
         link_version(db, session_id=session_id, track=track, previous_track_id=previous_track_id)
     except (NotFound, InputError) as exc:
         raise FieldError(
-            INVALID_REQUEST.format(problems=f"version_of: {exc.message}"),
-            [("version_of", exc.message)],
+            INVALID_REQUEST.format(problems=f"{field}: {exc.message}"), [(field, exc.message)]
         ) from exc
 
 

@@ -1,5 +1,6 @@
 """A review's versions: its track's lineage, the session's tracks that look like versions of it
-(by file name or audio fingerprint), and two versions compared."""
+(by file name or audio fingerprint), a suggestion linked after upload, and two versions
+compared."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Literal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mixcoach.analysis import Analysis
 from mixcoach.api.errors import NotReady
-from mixcoach.api.services import finished_review
+from mixcoach.api.services import finished_review, link_version_field
 from mixcoach.feedback.version_notes import VersionFacts, explain_versions
 from mixcoach.findings.versions import VersionComparison, compare_versions, fingerprint_match
+from mixcoach.storage import feedback as feedback_store
 from mixcoach.storage.models import Review, Track
 from mixcoach.storage.reviews import get_review
 from mixcoach.storage.versions import lineage, newest_reviews
@@ -89,6 +92,16 @@ def review_versions(db: Session, *, session_id: str, review_id: str) -> Versions
         ):
             suggestions.append(Suggestion(review, other.track, "fingerprint"))
     return Versions(versions, suggestions)
+
+
+def link_previous(db: Session, *, session_id: str, review_id: str, track_id: str) -> None:
+    """The review's track as a new version of the session's track ``track_id``. The feedback
+    of that track's reviews was written without the comparison with its previous version, so
+    it is dropped and written again, with it, on its next read."""
+    row = get_review(db, session_id=session_id, review_id=review_id)
+    link_version_field(db, session_id, row.track, track_id, field="track_id")
+    for review in db.scalars(select(Review).where(Review.track_id == row.track.id)):
+        feedback_store.forget_feedback(db, review_id=review.id)
 
 
 def compare_reviews(db: Session, *, session_id: str, review_id: str, other_id: str) -> Comparison:

@@ -46,3 +46,8 @@ def replace_feedback(
     db.add(row)
     db.flush()
     return row
+
+
+def forget_feedback(db: Session, *, review_id: str) -> None:
+    """Drop the review's feedback, so the next read writes it again (from changed facts)."""
+    db.execute(delete(Feedback).where(Feedback.review_id == review_id))

@@ -13,11 +13,13 @@ from mixcoach.storage.tracks import TRACK_NOT_FOUND
 
 VERSION_OF_ITSELF = "A track cannot be a new version of itself (track {track_id})."
 VERSION_CYCLE = "Track {previous_id} is already a later version of track {track_id}."
+ALREADY_A_VERSION = "Track {track_id} is already a new version of track {previous_id}."
 
 
 def link_version(db: Session, *, session_id: str, track: Track, previous_track_id: str) -> None:
     """Record ``track`` as a new version of the session's track ``previous_track_id``;
-    NotFound when that is not the session's, InputError when the link would make a loop."""
+    NotFound when that is not the session's, InputError when the link would make a loop or
+    ``track`` already follows another track."""
     tracks = _session_tracks(db, session_id)
     if previous_track_id not in tracks:
         raise NotFound(TRACK_NOT_FOUND.format(track_id=previous_track_id))
@@ -25,6 +27,10 @@ def link_version(db: Session, *, session_id: str, track: Track, previous_track_i
         raise InputError(VERSION_OF_ITSELF.format(track_id=track.id))
     if track.id in {t.id for t in _ancestors(tracks, previous_track_id)}:
         raise InputError(VERSION_CYCLE.format(previous_id=previous_track_id, track_id=track.id))
+    if track.previous_track_id not in (None, previous_track_id):
+        raise InputError(
+            ALREADY_A_VERSION.format(track_id=track.id, previous_id=track.previous_track_id)
+        )
     track.previous_track_id = previous_track_id
 
 

@@ -1,4 +1,4 @@
-"""A review's versions: the lineage of its track, and two versions compared."""
+"""A review's versions: the lineage of its track, a suggestion linked, and two versions compared."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from mixcoach.api.routers.paths import KnownIds
 from mixcoach.api.schemas import (
     ComparisonOut,
     TrackRef,
+    VersionLinkIn,
     VersionOut,
     VersionsOut,
     VersionSuggestionOut,
 )
-from mixcoach.api.versions_service import compare_reviews, review_versions
+from mixcoach.api.versions_service import compare_reviews, link_previous, review_versions
 
 router = APIRouter(
     prefix="/api/reviews",
@@ -48,6 +49,19 @@ def get_versions(review_id: str, state: StateDep, session: CurrentSession) -> Ve
                 for s in found.suggestions
             ],
         )
+
+
+@router.put("/{review_id}/previous-version")
+def set_previous_version(
+    review_id: str, body: VersionLinkIn, state: StateDep, session: CurrentSession
+) -> VersionsOut:
+    """The review's track becomes a new version of the session's track `track_id` (a
+    suggestion taken after upload); its feedback is written again, with the comparison, on its
+    next read. A track that already follows another, or a link that would make a loop, is a
+    422 naming `track_id`. Answers the review's versions as `GET .../versions` does."""
+    with state.database.writing() as db:
+        link_previous(db, session_id=session.id, review_id=review_id, track_id=body.track_id)
+    return get_versions(review_id, state, session)
 
 
 @router.get("/{review_id}/compare/{other_id}", responses=NOT_READY_RESPONSES)
