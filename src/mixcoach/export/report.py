@@ -306,9 +306,9 @@ class _Report:
         story += self._reference()
         story += version_section(self.version, s)
         story += self._feedback()
-        story += previews_section(self.previews, s)
         story += self._chat()
         story += self._presets()
+        story += previews_section(self.previews, s)
         story += self._notes()
         return story
 
