@@ -1,10 +1,14 @@
-"""A review's track through the delivery codecs, through real HTTP on real recordings: the first
-request starts the encodes and answers 202 with progress, then 200 with each codec's decoded
-peak and each service's peak after its gain; the run is kept per content, so a second review
-of the same audio answers 200 at once; another session's review is not found."""
+"""A review's track through the delivery codecs, through real HTTP on real recordings: the check
+is a job of the server's runner, started by itself when a master review's analysis is done (the
+review's verdict then reads the decoded peaks with no request for it) and by the first request
+for other types, which answers 202 with progress, then 200 with each codec's decoded peak and
+each service's peak after its gain; the run is kept per content, so a second review of the same
+audio answers 200 at once and a run asked for again encodes nothing; a failure says why;
+another session's review is not found."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -17,8 +21,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 from http_helpers import analysed, assert_error, events, new_session, streamed
+from live import LiveServer
+from signals import sine, write
+from sqlalchemy import select
 
 from mixcoach.audio.codecs import CODECS, loudness_of
+from mixcoach.storage.jobs import CODEC_CHECK
+from mixcoach.storage.models import Analysis as JobRow
 
 DRASCULA = Path("/usr/share/scummvm/drascula/audio/track13.ogg")
 SECONDS = 12.0
@@ -55,11 +64,32 @@ def codecs_of(client: httpx.Client, auth: dict[str, str], review_id: str) -> dic
     raise AssertionError(f"the codecs did not finish; progress {seen}")
 
 
+def codec_jobs(server: LiveServer) -> list[JobRow]:
+    """The codec check rows, read from the server's database."""
+    with server.state.database.session() as db:
+        rows = list(db.scalars(select(JobRow).where(JobRow.kind == CODEC_CHECK)))
+        db.expunge_all()
+        return rows
+
+
+def wait_for_codec_job(server: LiveServer, *, timeout_s: float = 120) -> JobRow:
+    """The one codec check row once it is done or failed."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        rows = codec_jobs(server)
+        if rows and rows[0].state in ("done", "failed"):
+            assert len(rows) == 1, rows
+            return rows[0]
+        time.sleep(0.2)
+    raise AssertionError(f"the codec check did not finish: {codec_jobs(server)}")
+
+
 def test_a_clipped_master_peaks_higher_after_aac_and_each_service_judges_the_decoded_peak(
     client: httpx.Client, auth: dict[str, str], tmp_path: Path
 ) -> None:
     track = loud_excerpt(tmp_path, drive_db=6.0)
-    review_id = analysed(client, auth, track, feedback_type="master_review")
+    # A mixdown review starts no check by itself: the first request does.
+    review_id = analysed(client, auth, track, feedback_type="mixdown")
     first = client.get(f"/api/reviews/{review_id}/codecs", headers=auth)
     assert first.status_code == 202, first.text
     body = codecs_of(client, auth, review_id)
@@ -122,7 +152,7 @@ def test_excerpts_play_as_each_service_plays_them_beside_the_original_at_the_sam
     client: httpx.Client, auth: dict[str, str], tmp_path: Path
 ) -> None:
     track = loud_excerpt(tmp_path, drive_db=3.0)
-    review_id = analysed(client, auth, track, feedback_type="master_review")
+    review_id = analysed(client, auth, track, feedback_type="mixdown")
     base = f"/api/reviews/{review_id}/codecs/aac/audio"
     assert_error(client.get(base, headers=auth), 409, "not_ready", "codec check")
     body = codecs_of(client, auth, review_id)
@@ -164,12 +194,20 @@ def test_excerpts_play_as_each_service_plays_them_beside_the_original_at_the_sam
 
 
 def test_a_master_reviews_feedback_written_before_the_codec_check_is_written_again_from_it(
-    client: httpx.Client, auth: dict[str, str], tmp_path: Path
+    server: LiveServer, client: httpx.Client, auth: dict[str, str], tmp_path: Path
 ) -> None:
     track = loud_excerpt(tmp_path, drive_db=6.0)
-    review_id = analysed(client, auth, track, feedback_type="master_review")
-    _, before = streamed(list(events(client, auth, review_id, "feedback")))
+    mixdown = analysed(client, auth, track, feedback_type="mixdown")
+    # Re-judged as a master from the stored measurements: its feedback is written at once, and
+    # no analysis finished, so no check started.
+    rejudged = client.post(
+        f"/api/reviews/{mixdown}/rejudge", headers=auth, json={"feedback_type": "master_review"}
+    )
+    assert rejudged.status_code == 201, rejudged.text
+    review_id = rejudged.json()["review"]["id"]
+    before = rejudged.json()["feedback"]
     assert "encoding it peaks at" not in json.dumps(before)
+    assert codec_jobs(server) == []
 
     body = codecs_of(client, auth, review_id)
     _, after = streamed(list(events(client, auth, review_id, "feedback")))
@@ -189,3 +227,66 @@ def test_a_master_reviews_feedback_written_before_the_codec_check_is_written_aga
     assert plan["ceiling_dbtp"] < before["plan"]["ceiling_dbtp"]
     presets = client.get(f"/api/reviews/{review_id}/presets", headers=auth).json()
     assert presets["limiter"]["ceiling_dbtp"] == plan["ceiling_dbtp"]
+
+
+def test_a_master_reviews_check_starts_by_itself_and_its_verdict_reads_the_decoded_peaks(
+    server: LiveServer, client: httpx.Client, auth: dict[str, str], tmp_path: Path
+) -> None:
+    track = loud_excerpt(tmp_path, drive_db=6.0)
+    review_id = analysed(client, auth, track, feedback_type="master_review")
+    job = wait_for_codec_job(server)  # nobody asked for /codecs
+    assert job.state == "done" and job.error is None and job.attempts == 1, job.error
+    assert job.track_sha256 == hashlib.sha256(track.read_bytes()).hexdigest()
+
+    _, feedback = streamed(list(events(client, auth, review_id, "feedback")))
+    plan = feedback["plan"]
+    said = re.search(
+        r"after (\w+) encoding it peaks at ([+-]\d+\.\d) dBTP: lower the ceiling to (-\d+\.\d)",
+        json.dumps(plan),
+        re.IGNORECASE,
+    )
+    assert said, plan
+    assert float(said[3]) == plan["ceiling_dbtp"]
+    # The figures the words quote are the check's, as the API gives them (at once: stored).
+    body = client.get(f"/api/reviews/{review_id}/codecs", headers=auth)
+    assert body.status_code == 200, body.text
+    peaks = {c["codec"].split()[0].upper(): c["true_peak_dbtp"] for c in body.json()["codecs"]}
+    assert float(said[2]) == pytest.approx(peaks[said[1].upper()], abs=0.051)
+
+    # Asked again (the button), the stored run is read: nothing is encoded a second time.
+    again = client.post(f"/api/reviews/{review_id}/codecs", headers=auth)
+    assert again.status_code == 200 and again.json() == body.json()
+    assert [(row.state, row.attempts) for row in codec_jobs(server)] == [("done", 1)]
+
+
+def test_a_mixdown_review_starts_no_check_and_a_failed_check_says_why_and_runs_again(
+    server: LiveServer, client: httpx.Client, auth: dict[str, str], tmp_path: Path
+) -> None:
+    mix = loud_excerpt(tmp_path, drive_db=1.0)
+    analysed(client, auth, mix, feedback_type="mixdown")
+    # A check is queued in the transaction that records its analysis done.
+    assert codec_jobs(server) == []
+    surround = write(
+        tmp_path / "surround.wav",
+        sine(seconds=3.0, frequency_hz=440.0, channels=3),
+        sample_rate_hz=48000,
+    )
+    master = analysed(client, auth, surround, feedback_type="master_review")
+    job = wait_for_codec_job(server)
+    assert len(codec_jobs(server)) == 1  # the master's only
+    assert job.track_sha256 == hashlib.sha256(surround.read_bytes()).hexdigest()
+
+    assert job.state == "failed"
+    failed = client.get(f"/api/reviews/{master}/codecs", headers=auth)
+    assert failed.status_code == 200, failed.text
+    assert failed.json()["state"] == "failed"
+    assert failed.json()["error"] == (
+        "The codec check could not run: delivery codecs take mono or stereo, not 3 channels."
+    )
+    # Looking again reports the failure; asking again runs it again.
+    assert client.get(f"/api/reviews/{master}/codecs", headers=auth).json()["state"] == "failed"
+    rerun = client.post(f"/api/reviews/{master}/codecs", headers=auth)
+    assert rerun.status_code == 202 and rerun.json()["state"] == "running", rerun.text
+    assert wait_for_codec_job(server).attempts == 1  # counted afresh
+    stranger = new_session(client)
+    assert_error(client.post(f"/api/reviews/{master}/codecs", headers=stranger), 404, "not_found")

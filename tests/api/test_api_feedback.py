@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from export.pdfcheck import page_texts, printed, squash
+from export.pdfcheck import body_text, page_texts, printed, squash
 from feedback.llm_server import Hang, LLMServer, Reply, Step
 from http_helpers import (
     MODEL,
@@ -169,7 +169,8 @@ def test_the_report_prints_the_feedback_the_conversation_and_the_presets(
 
     question = "Why is my low end muddy?"
     _, answer = streamed(list(events(client, auth, review_id, "chat", body={"question": question})))
-    text = squash("\n".join(page_texts(client.get(url, headers=auth).content)))
+    # Without the footers, so an answer running over a page break reads on.
+    text = squash(body_text(page_texts(client.get(url, headers=auth).content)))
     presets = Presets.model_validate(
         client.get(f"/api/reviews/{review_id}/presets", headers=auth).json()
     )

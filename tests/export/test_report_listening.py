@@ -35,7 +35,7 @@ def test_the_report_shows_each_codec_and_each_services_playback_of_its_copy(
     analysis = analyze(write(tmp_path / "loud.wav", master, rate), feedback_type="master_review")
     original = loudness_of(master, rate)
     results = [through_codec(master, rate, c, original=original) for c in CODECS]
-    judged = with_decoded_peaks(analysis, CodecRun(state="done", results=results))
+    judged = with_decoded_peaks(analysis, CodecRun(results=results))
     r = review(judged)
     pdf = render_report(judged, feedback=r.feedback, presets=r.presets, generated_at=WHEN)
     text = body_text(page_texts(pdf))

@@ -74,7 +74,7 @@ def build_reviews(folder: Path) -> dict[str, Review]:
     audio, rate = excerpt(DRASCULA / "track1.ogg", start_s=30.0, seconds=20.0)
     master = loud_master(audio, rate, how="limited")
     coded = analyze(write(folder / "coded.wav", master, rate), feedback_type="master_review")
-    run = CodecRun(state="done", progress_percent=100, results=through_all(master, rate))
+    run = CodecRun(results=through_all(master, rate))
     reviews["coded"] = Review(with_decoded_peaks(coded, run))
     raw, rate = excerpt(DRASCULA / "track23.ogg", start_s=20.0, seconds=20.0)
     raw = raw * (0.5 / np.max(np.abs(raw)))

@@ -53,7 +53,7 @@ def through_all(audio: np.ndarray, rate: int) -> list[CodecResult]:
 def reviewed(tmp_path: Path, master: np.ndarray, rate: int) -> tuple[Analysis, list[CodecResult]]:
     analysis = analyze(write(tmp_path / "master.wav", master, rate), feedback_type="master_review")
     results = through_all(master, rate)
-    run = CodecRun(state="done", progress_percent=100, results=results)
+    run = CodecRun(results=results)
     return with_decoded_peaks(analysis, run), results
 
 

@@ -10,6 +10,7 @@ from mixcoach.jobs.events import ProgressHub
 from mixcoach.jobs.runner import JobRunner
 from mixcoach.storage.database import Database
 from mixcoach.storage.files import FileStore
+from mixcoach.storage.rendered import FolderRendered
 
 # fixtures shared with the others
 __all__ = ["database", "database_url", "postgres_url", "s3_bucket", "s3_server", "store"]
@@ -24,7 +25,13 @@ def make_runner(database: Database, store: FileStore) -> Iterator[Callable[..., 
         hub: ProgressHub | None = None, *, on: Database | None = None, **options: float
     ) -> JobRunner:
         runner = JobRunner(
-            on or database, store, hub or ProgressHub(), workers=1, max_attempts=3, **options
+            on or database,
+            store,
+            hub or ProgressHub(),
+            rendered=FolderRendered(store.root),
+            workers=1,
+            max_attempts=3,
+            **options,
         )
         runners.append(runner)
         return runner

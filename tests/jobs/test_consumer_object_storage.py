@@ -25,7 +25,7 @@ from mixcoach.storage.database import Database
 from mixcoach.storage.jobs import job_status
 from mixcoach.storage.models import Analysis as AnalysisRow
 from mixcoach.storage.reviews import queue_analysis
-from mixcoach.storage.s3 import S3Store
+from mixcoach.storage.s3 import S3Rendered, S3Store
 from mixcoach.storage.store import open_store
 from mixcoach.storage.tracks import add_file
 
@@ -42,6 +42,18 @@ def bucket_store(tmp_path: Path, storage: StorageSettings) -> S3Store:
     store = open_store(Settings(data_dir=tmp_path / "worker", storage=storage))
     assert isinstance(store, S3Store)
     return store
+
+
+def consumer_of(database: Database, store: S3Store, sent: list[str] | None = None) -> Consumer:
+    """A consumer on ``store``, its renders in the same bucket; the jobs it sends go to
+    ``sent``."""
+    return Consumer(
+        database,
+        store,
+        rendered=S3Rendered(store),
+        max_attempts=3,
+        submit=(sent if sent is not None else []).append,
+    )
 
 
 def queued(database: Database, store: S3Store, tmp_path: Path, *, upload: bool = True) -> str:
@@ -75,7 +87,7 @@ def test_the_worker_analyses_a_file_read_from_the_bucket_and_keeps_no_copy(
 ) -> None:
     store = bucket_store(tmp_path, storage_settings(s3_server, s3_bucket, new_prefix()))
     analysis_id = queued(sqlite, store, tmp_path)
-    Consumer(sqlite, store, max_attempts=3).analyse(analysis_id)
+    consumer_of(sqlite, store).analyse(analysis_id)
     assert state_of(sqlite, analysis_id) == ("done", None, 1)
     with sqlite.session() as db:
         row = db.get(AnalysisRow, analysis_id)
@@ -89,7 +101,7 @@ def test_a_file_missing_from_the_bucket_fails_the_job_with_a_message(
 ) -> None:
     store = bucket_store(tmp_path, storage_settings(s3_server, s3_bucket, new_prefix()))
     analysis_id = queued(sqlite, store, tmp_path, upload=False)
-    Consumer(sqlite, store, max_attempts=3).analyse(analysis_id)
+    consumer_of(sqlite, store).analyse(analysis_id)
     assert state_of(sqlite, analysis_id)[:2] == ("failed", FILE_MISSING)
 
 
@@ -111,6 +123,6 @@ def test_a_store_that_does_not_answer_leaves_the_job_to_the_queue(
     monkeypatch.setattr(consumer_module, "STORAGE_PATIENCE_S", 0.5)
     monkeypatch.setattr(consumer_module, "STORAGE_RETRY_S", 0.1)
     with pytest.raises(StorageUnavailable):  # unacknowledged: the message comes back
-        Consumer(sqlite, bucket_store(tmp_path, away), max_attempts=3).analyse(analysis_id)
+        consumer_of(sqlite, bucket_store(tmp_path, away)).analyse(analysis_id)
     state, error, _ = state_of(sqlite, analysis_id)
     assert state == "running" and error is None  # not failed; its lease runs out

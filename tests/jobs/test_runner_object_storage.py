@@ -21,7 +21,7 @@ from mixcoach.storage.browser_sessions import create_session
 from mixcoach.storage.database import Database
 from mixcoach.storage.models import Analysis
 from mixcoach.storage.reviews import queue_analysis
-from mixcoach.storage.s3 import S3Store
+from mixcoach.storage.s3 import S3Rendered, S3Store
 from mixcoach.storage.store import open_store
 from mixcoach.storage.tracks import add_file
 
@@ -58,7 +58,9 @@ def test_the_runner_analyses_downloads_and_removes_them(
     database.migrate()
     store = bucket_store(tmp_path / "data", storage_settings(s3_server, s3_bucket, new_prefix()))
     analysis_id = queued(database, store, tmp_path)
-    runner = JobRunner(database, store, ProgressHub(), workers=1, max_attempts=3)
+    runner = JobRunner(
+        database, store, ProgressHub(), rendered=S3Rendered(store), workers=1, max_attempts=3
+    )
     runner.start()
     try:
         deadline = time.monotonic() + 60
@@ -86,8 +88,9 @@ def test_a_store_that_does_not_answer_keeps_the_job_queued(
     away = good.model_copy(
         update={"s3_endpoint_url": f"http://127.0.0.1:{port}", "access_key_id": SecretStr("k")}
     )
+    store = bucket_store(tmp_path / "data", away)
     runner = JobRunner(
-        database, bucket_store(tmp_path / "data", away), ProgressHub(), workers=1, max_attempts=3
+        database, store, ProgressHub(), rendered=S3Rendered(store), workers=1, max_attempts=3
     )
     runner.start()
     try:

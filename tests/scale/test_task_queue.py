@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+import soundfile as sf
 from cluster import Deployment, deployment, new_session, wait_for_job
 from sqlalchemy import create_engine, text
 from storage.s3_server import S3Server, new_prefix
@@ -187,3 +188,50 @@ def test_one_worker_with_concurrency_runs_its_jobs_side_by_side(cluster: Deploym
     assert max(first["started_at"], second["started_at"]) < min(
         first["finished_at"], second["finished_at"]
     ), (first, second)
+
+
+def codec_checks(cluster: Deployment) -> list[dict[str, Any]]:
+    engine = create_engine(cluster.database_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as db:
+            rows = db.execute(
+                text("SELECT state, attempts, worker, error FROM analyses WHERE kind = 'codecs'")
+            )
+            return [dict(row._mapping) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def test_a_mastering_reviews_codec_check_runs_on_a_worker_by_itself(
+    cluster: Deployment, tmp_path: Path
+) -> None:
+    """The analysis of a mastering review queues the codec check of its track, which a worker
+    runs (the row names it), not the server; the server then answers with the stored run."""
+    worker = cluster.worker(1)
+    server, client = cluster.server(1)
+    audio, rate = sf.read(MUSIC[0], dtype="float32", always_2d=True, frames=12 * 44100)
+    excerpt = tmp_path / "excerpt.flac"
+    sf.write(excerpt, audio, rate, subtype="PCM_16")
+    auth = new_session(client)
+    files = {"track": (excerpt.name, excerpt.read_bytes(), "audio/flac")}
+    response = client.post(
+        "/api/reviews", headers=auth, files=files, data={"feedback_type": "mastering"}
+    )
+    assert response.status_code == 202, response.text
+    review_id = response.json()["id"]
+    assert wait_for_job(client, auth, review_id, timeout_s=120)["state"] == "done"
+    deadline = time.monotonic() + 120
+    while not (checks := codec_checks(cluster)) or checks[0]["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, f"the codec check did not finish: {checks}"
+        time.sleep(0.2)
+    assert len(checks) == 1 and checks[0]["state"] == "done", checks
+    holder = int(checks[0]["worker"].rsplit(":", 1)[1])
+    assert holder == worker.popen.pid and holder != server.popen.pid
+    body = client.get(f"/api/reviews/{review_id}/codecs", headers=auth)
+    assert body.status_code == 200 and body.json()["state"] == "done", body.text
+    assert [c["codec"] for c in body.json()["codecs"]] == [
+        "AAC 256 kbps",
+        "Opus 160 kbps",
+        "MP3 320 kbps",
+    ]
+    assert codec_checks(cluster)[0]["attempts"] == 1  # read from the store, not run again

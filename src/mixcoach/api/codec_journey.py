@@ -2,7 +2,10 @@
 codec (the first of Mixcoach's codecs its data names), its gain for the decoded loudness, and the
 decoded true peak after that gain against the service's ceiling; and the loudest excerpt as
 each service plays it, beside the original at the same loudness, its mono fold-down and the
-codec's artifacts alone."""
+codec's artifacts alone.
+
+The check itself is a job (``storage.jobs`` ``queue_codec_check``): asking for it queues it
+when no run of the content is stored, and its row says how far it is or why it failed."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import soundfile as sf
 
 from mixcoach.analysis import Analysis, rejudge
 from mixcoach.api.schemas import CodecPlatformOut, CodecResultOut, CodecsOut
+from mixcoach.api.state import AppState
 from mixcoach.audio.codecs import CODECS, Codec, CodecResult
 from mixcoach.audio.excerpts import EXCERPT_SECONDS, excerpt_through, loudest_start
 from mixcoach.errors import InputError
@@ -27,6 +31,8 @@ from mixcoach.knowledge.platforms import (
     platform,
     platforms,
 )
+from mixcoach.storage.jobs import queue_codec_check
+from mixcoach.storage.reviews import get_review
 
 
 def with_decoded_peaks(analysis: Analysis, run: CodecRun | None) -> Analysis:
@@ -42,6 +48,29 @@ def with_decoded_peaks(analysis: Analysis, run: CodecRun | None) -> Analysis:
         feedback_type=analysis.request.feedback_type,
         codecs=run.results,
     )
+
+
+def codec_check(state: AppState, *, session_id: str, review_id: str, again: bool) -> CodecsOut:
+    """The codec check of a session's review's audio: done (the journey), running (queued now
+    if no run of the content is stored) or failed; ``again`` queues a failed one again.
+    NotFound for another session's review, before anything is queued."""
+    with state.database.session() as db:
+        sha256 = get_review(db, session_id=session_id, review_id=review_id).track.file_sha256
+    run = state.codec_runs.finished(sha256)
+    if run is not None:
+        return journey(run)
+    # No results stored: a row that says done lost them (removed with a review), so it runs
+    # again; it finds any stored meanwhile and encodes nothing.
+    with state.database.writing() as db:
+        status, queued = queue_codec_check(
+            db, sha256, again=("done", "failed") if again else ("done",)
+        )
+    if queued:
+        state.job_queued(status.analysis_id)
+    percent = int(status.progress_percent)
+    if status.state == "failed":
+        return CodecsOut(state="failed", progress_percent=percent, error=status.error)
+    return CodecsOut(state="running", progress_percent=percent)
 
 
 def journey(run: CodecRun) -> CodecsOut:

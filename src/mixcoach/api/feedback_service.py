@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
@@ -37,6 +37,7 @@ from mixcoach.api.services import finished_review
 from mixcoach.api.versions_service import previous_version
 from mixcoach.export.presets import to_json, to_reaeq_rpl
 from mixcoach.export.report import render_report
+from mixcoach.export.report_previews import PreviewRow
 from mixcoach.feedback import (
     ChatMessage,
     Conversation,
@@ -367,6 +368,7 @@ def report_pdf(
     session_id: str,
     review_id: str,
     generated_at: datetime,
+    previews: Sequence[PreviewRow] = (),
 ) -> Download:
     """The PDF report: the analysis, the feedback (written now if there is none yet), the whole
     conversation and the presets. Every turn is stored, so the report prints them all and no
@@ -394,6 +396,7 @@ def report_pdf(
         repr(version),  # a frozen dataclass of a model: its repr is its content
         # The waveform's outline follows from the audio's content and the outline's format.
         peaks_name(ready.track.file_sha256),
+        repr(tuple(previews)),  # frozen dataclasses: a preview rendered since is a new report
         *(turn.model_dump_json() for turn in chat),
     ]
     name = report_name(review_id, hashlib.sha256("\0".join(inputs).encode()).hexdigest())
@@ -409,6 +412,7 @@ def report_pdf(
             reference_name=reference_name,
             version=version,
             peaks=cached_peaks(rendered, store, ready.track.file_sha256),
+            previews=previews,
         )
         rendered.remove_folder(report_folder(review_id))  # made from earlier inputs
         rendered.put(name, pdf)

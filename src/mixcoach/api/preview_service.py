@@ -23,6 +23,7 @@ from mixcoach.api.feedback_service import Ready, ready_review
 from mixcoach.audio.codecs import CODECS, encode
 from mixcoach.audio.decode import open_audio
 from mixcoach.errors import NotFound
+from mixcoach.export.report_previews import PreviewChange, PreviewRow
 from mixcoach.feedback.model import Plan
 from mixcoach.feedback.plan import build_plan
 from mixcoach.jobs.codec_runs import CodecRuns
@@ -57,6 +58,47 @@ def review_previews(
     ready = ready_review(database, runs, session_id=session_id, review_id=review_id)
     plan = build_plan(ready.analysis)
     return ready, plan, preview_specs(plan, ready.analysis.findings)
+
+
+def preview_rows(
+    database: Database,
+    runs: CodecRuns,
+    rendered: RenderedStore,
+    cache: PreviewCache,
+    *,
+    session_id: str,
+    review_id: str,
+) -> list[PreviewRow]:
+    """The review's previews as the API lists them, for the PDF, each with its measured change
+    and gains when it was rendered already (this server's cache, or stored by any server);
+    nothing is rendered here."""
+    _, plan, specs = review_previews(database, runs, session_id=session_id, review_id=review_id)
+    rows = []
+    for spec in specs:
+        key = (review_id, plan_hash(plan), spec.id)
+        known = cache.get(key)
+        if known is None:
+            stored = rendered.get(preview_name(*key))
+            try:
+                known = None if stored is None else preview_from_bytes(stored, spec)
+            except ValueError:  # another release's: listed without figures
+                known = None
+        rows.append(
+            PreviewRow(
+                title=spec.title,
+                move=spec.move,
+                finding_codes=tuple(spec.finding_codes),
+                changes=None
+                if known is None
+                else tuple(
+                    PreviewChange(c.metric, c.unit, c.before, c.after) for c in known.changes
+                ),
+                # as the API gives them
+                before_gain_db=None if known is None else round(known.matched.before_gain_db, 2),
+                after_gain_db=None if known is None else round(known.matched.after_gain_db, 2),
+            )
+        )
+    return rows
 
 
 def rendered_preview(

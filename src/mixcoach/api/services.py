@@ -25,6 +25,7 @@ from mixcoach.findings.metrics import MetricStatus
 from mixcoach.findings.section_view import SectionTable, section_tables
 from mixcoach.knowledge.genres import resolve_profile
 from mixcoach.knowledge.platforms import Playback, playback
+from mixcoach.storage.jobs import queue_follow_up
 from mixcoach.storage.models import BrowserSession, Track
 from mixcoach.storage.reviews import (
     AnalysisRequest,
@@ -70,15 +71,21 @@ async def submit_review(request: Request, state: AppState, session: BrowserSessi
         max_file_bytes=int(state.settings.uploads.max_file_mb * 1e6),
     )
     try:
-        row = await run_in_threadpool(_store_review, state, session, form)
+        row, follow_up = await run_in_threadpool(_store_review, state, session, form)
     finally:
         form.discard()  # whatever was not kept
     if row.analysis.state == "queued":
-        state.analysis_queued(row.analysis.id)
+        state.job_queued(row.analysis.id)
+    if follow_up is not None:
+        state.job_queued(follow_up)
     return row
 
 
-def _store_review(state: AppState, session: BrowserSession, form: ReceivedForm) -> ReviewRow:
+def _store_review(
+    state: AppState, session: BrowserSession, form: ReceivedForm
+) -> tuple[ReviewRow, str | None]:
+    """The stored review, and the codec check it queued (its analysis done already, for an
+    earlier upload of the same audio, so nothing else will start it)."""
     fields = _check_form(form)
     profile = resolve_profile(fields.genre, fields.subgenre)
     facts = {
@@ -127,7 +134,8 @@ def _store_review(state: AppState, session: BrowserSession, form: ReceivedForm) 
                 track_filename=form.files["track"].filename,
                 reference_filename=reference_file.filename if reference_file else None,
             )
-            return get_review(db, session_id=session.id, review_id=review.id)
+            follow_up = queue_follow_up(db, analysis.id)
+            return get_review(db, session_id=session.id, review_id=review.id), follow_up
     except BaseException:
         for sha in kept:
             forget_if_unreferenced(state.database, state.store, sha)

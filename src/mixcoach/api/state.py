@@ -84,6 +84,7 @@ class AppState:
                 database,
                 store,
                 hub,
+                rendered=open_rendered(settings, store),
                 workers=settings.jobs.workers,
                 max_attempts=settings.jobs.max_attempts,
                 stall_s=settings.jobs.stall_seconds,
@@ -95,8 +96,9 @@ class AppState:
             raise
         return cls(settings, database, store, hub, runner, engine)
 
-    def analysis_queued(self, analysis_id: str) -> None:
-        """Start an analysis just queued: wake the runner, or send it to the task queue."""
+    def job_queued(self, analysis_id: str) -> None:
+        """Start a job just queued (an analysis or a codec check): wake the runner, or send it
+        to the task queue."""
         if self.publisher is not None:
             self.publisher.submit(analysis_id)
         elif self.runner is not None:

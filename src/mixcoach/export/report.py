@@ -73,6 +73,7 @@ from mixcoach.analysis import Analysis
 from mixcoach.audio.peaks import Peaks
 from mixcoach.export import report_charts as charts
 from mixcoach.export.report_listening import listening_section
+from mixcoach.export.report_previews import PreviewRow, previews_section
 from mixcoach.export.report_sections import section_flowables
 from mixcoach.export.report_styles import (
     FOOTER_BOTTOM_PT,
@@ -160,6 +161,7 @@ def render_report(
     reference_name: str | None = None,
     version: VersionFacts | None = None,
     peaks: Peaks | None = None,
+    previews: Sequence[PreviewRow] = (),
 ) -> bytes:
     """The PDF report of ``analysis`` (see the module docstring), as bytes.
 
@@ -183,6 +185,7 @@ def render_report(
         reference_name=reference_name,
         version=version,
         peaks=peaks,
+        previews=tuple(previews),
         styles=report_styles(),
     )
     # "Page n of N" needs N: a first pass counts the pages (the footer sits outside the text
@@ -214,6 +217,7 @@ class _Report:
     reference_name: str | None
     version: VersionFacts | None  # the comparison with the previous version, when it is one
     peaks: Peaks | None  # the track's outline, for the waveform
+    previews: tuple[PreviewRow, ...]  # the plan's previews, with the figures known
     styles: Styles
 
     def build(self, *, total_pages: int | None) -> tuple[bytes, int]:
@@ -304,6 +308,7 @@ class _Report:
         story += self._feedback()
         story += self._chat()
         story += self._presets()
+        story += previews_section(self.previews, s)
         story += self._notes()
         return story
 

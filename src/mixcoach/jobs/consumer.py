@@ -1,9 +1,14 @@
-"""`mixcoach worker`: analysis workers fed by the task queue (scale-out mode).
+"""`mixcoach worker`: job workers fed by the task queue (scale-out mode).
 
-    RabbitMQ ──message (analysis id)──▶ Consumer.analyse: claim the row ─▶ local copy of the audio
-                                        (the file itself, or a temporary download from S3)
-                                        ─▶ analyze ─ progress, heartbeat ──▶ analyses row
-                                        ─▶ done | failed ──▶ analyses row, and only then the ack
+    RabbitMQ ──message (job id)──▶ Consumer.analyse: claim the row ─▶ local copy of the audio
+                                   (the file itself, or a temporary download from S3)
+                                   ─▶ analyze | check_codecs ─ progress, heartbeat ──▶ the row
+                                   ─▶ done | failed ──▶ the row, and only then the ack
+
+A job is an analysis or a codec check (``storage.jobs``). A codec check's results are kept
+beside the audio before its row says done, and one whose results are stored already is done
+without encoding; an analysis whose advice is about delivery, once done, queues the codec check
+of its track and sends its message.
 
 One analysis at a time per process (``--concurrency N`` runs N processes): analyses are
 CPU-bound, and a process that dies takes only its own job with it. The message is acknowledged
@@ -24,7 +29,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,20 +37,31 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mixcoach.config import Settings
 from mixcoach.errors import AudioMissing, StorageUnavailable
-from mixcoach.jobs.protocol import Failed, Finished, Progress, RunAnalysis, WorkerMessage
+from mixcoach.jobs.codec_runs import keep_run, stored_run
+from mixcoach.jobs.protocol import (
+    Failed,
+    Finished,
+    Progress,
+    RunAnalysis,
+    RunCodecs,
+    WorkerMessage,
+)
 from mixcoach.jobs.queue import ACTOR_NAME, connect, send
 from mixcoach.storage.database import Database
 from mixcoach.storage.jobs import (
+    CODEC_CHECK,
     ClaimedJob,
     claim,
     heartbeat,
     lost_jobs,
     mark_submitted,
+    queue_follow_up,
     record_done,
     record_failure,
     record_progress,
     requeue,
 )
+from mixcoach.storage.rendered import RenderedStore
 from mixcoach.storage.store import AudioStore
 
 #: A running analysis's row is written at least this often, so others know its worker lives.
@@ -75,17 +91,29 @@ log = logging.getLogger(__name__)
 
 
 class Consumer:
-    """Runs the analyses whose messages this process receives, one at a time."""
+    """Runs the jobs whose messages this process receives, one at a time; ``submit`` sends a
+    job it queued (a codec check after an analysis) to the task queue."""
 
-    def __init__(self, database: Database, store: AudioStore, *, max_attempts: int) -> None:
+    def __init__(
+        self,
+        database: Database,
+        store: AudioStore,
+        *,
+        rendered: RenderedStore,
+        max_attempts: int,
+        submit: Callable[[str], None],
+    ) -> None:
         self._database = database
         self._store = store
+        self._rendered = rendered
+        self._submit = submit
         self._max_attempts = max_attempts
         #: The analysis running now (read by the shutdown, which may have to give it back).
         self.current: str | None = None
         from mixcoach.jobs.worker import load_analyze
 
         self._analyze = load_analyze()
+        self._progress = _ProgressWriter(database)
 
     def analyse(self, analysis_id: str) -> None:
         """The actor: run ``analysis_id`` unless it is not this worker's to run."""
@@ -107,10 +135,44 @@ class Consumer:
         self.current = analysis_id
         try:
             with _heartbeat(self._database, analysis_id):
-                outcome = self._run(job)
-            self._record(outcome)
+                outcome = self._run_codecs(job) if job.kind == CODEC_CHECK else self._run(job)
+            follow_up = self._record(outcome, document=job.kind != CODEC_CHECK)
         finally:
             self.current = None
+        if follow_up is not None:
+            self._submit(follow_up)
+
+    def _run_codecs(self, job: ClaimedJob) -> Finished | Failed:
+        """The codec check, its results kept beside the audio (a run already stored is not
+        encoded again)."""
+        from mixcoach.jobs.worker import run_codecs
+
+        if self._stored(job.track_sha256):
+            return Finished(job.analysis_id, "")
+        with contextlib.ExitStack() as files:
+            try:
+                track = self._local_copy(files, job.track_sha256)
+            except AudioMissing:
+                return Failed(job.analysis_id, FILE_MISSING)
+            outcome = run_codecs(RunCodecs.of(job, track=track), send=self._progress)
+        if isinstance(outcome, Finished):
+            not_kept = keep_run(self._rendered, job.track_sha256, outcome.document_json)
+            if not_kept is not None:
+                return Failed(job.analysis_id, not_kept)
+        return outcome
+
+    def _stored(self, sha256: str) -> bool:
+        """Whether the content's codec run is stored (a store that does not answer is waited
+        out like the audio's, then leaves the message to the queue)."""
+        deadline = time.monotonic() + STORAGE_PATIENCE_S
+        while True:
+            try:
+                return stored_run(self._rendered, sha256) is not None
+            except StorageUnavailable as exc:
+                if time.monotonic() > deadline:
+                    raise
+                log.warning("cannot read the stored codec runs yet (%s); retrying", exc.message)
+                time.sleep(STORAGE_RETRY_S)
 
     def _run(self, job: ClaimedJob) -> Finished | Failed:
         from mixcoach.jobs.worker import run_job
@@ -126,7 +188,7 @@ class Consumer:
             except AudioMissing:
                 return Failed(job.analysis_id, FILE_MISSING)
             run = RunAnalysis.of(job, track=track, reference=reference)
-            return run_job(run, analyze=self._analyze, send=_ProgressWriter(self._database))
+            return run_job(run, analyze=self._analyze, send=self._progress)
 
     def _local_copy(self, files: contextlib.ExitStack, sha256: str) -> Path:
         """A path to the file for the decoder (a temporary download from an object store,
@@ -143,17 +205,20 @@ class Consumer:
                 log.warning("cannot read the audio to analyse yet (%s); retrying", exc.message)
                 time.sleep(STORAGE_RETRY_S)
 
-    def _record(self, outcome: Finished | Failed) -> None:
-        """Write the outcome, waiting out a database outage (the message is acked after)."""
+    def _record(self, outcome: Finished | Failed, *, document: bool) -> str | None:
+        """Write the outcome (with its document unless the job keeps its results beside the
+        audio), waiting out a database outage (the message is acked after). Returns the job
+        the outcome queued, to be sent."""
         deadline = time.monotonic() + RECORD_PATIENCE_S
         while True:
             try:
                 with self._database.writing() as db:
                     if isinstance(outcome, Finished):
-                        record_done(db, outcome.analysis_id, json.loads(outcome.document_json))
-                    else:
-                        record_failure(db, outcome.analysis_id, outcome.message)
-                return
+                        stored = json.loads(outcome.document_json) if document else None
+                        record_done(db, outcome.analysis_id, stored)
+                        return queue_follow_up(db, outcome.analysis_id)
+                    record_failure(db, outcome.analysis_id, outcome.message)
+                return None
             except SQLAlchemyError:
                 if time.monotonic() > deadline:
                     raise  # unacknowledged: the row's lease runs out and the job runs again
@@ -162,10 +227,11 @@ class Consumer:
 
 
 class _ProgressWriter:
-    """Writes a running analysis's progress to its row, at most every so often."""
+    """Writes a running job's progress to its row, at most every so often."""
 
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._job: str | None = None
         self._stage: str | None = None
         self._written_at = 0.0
 
@@ -173,6 +239,8 @@ class _ProgressWriter:
         if not isinstance(message, Progress):
             return
         now = time.monotonic()
+        if message.analysis_id != self._job:  # one writer serves the consumer's jobs in turn
+            self._job, self._stage = message.analysis_id, None
         if message.stage == self._stage and now - self._written_at < PROGRESS_WRITE_INTERVAL_S:
             return
         percent = round(min(max(message.fraction, 0.0), 1.0) * RUNNING_MAX_PERCENT, 1)
@@ -250,6 +318,7 @@ def consume(settings: Settings) -> int:
     import dramatiq
 
     import mixcoach.jobs.warm  # noqa: F401  (one math thread, the engine loaded)
+    from mixcoach.storage.rendered import open_rendered
     from mixcoach.storage.store import open_store
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
@@ -262,7 +331,22 @@ def consume(settings: Settings) -> int:
     store = open_store(settings)
     queue_name = settings.jobs.queue
     broker = connect(url, queue_name)
-    consumer = Consumer(database, store, max_attempts=settings.jobs.max_attempts)
+
+    def submit(job_id: str) -> None:  # a lost message is sent again by resend_lost
+        try:
+            send(broker, queue_name, job_id)
+            with database.writing() as db:
+                mark_submitted(db, [job_id])
+        except Exception:
+            log.warning("could not send job %s; it is sent again later", job_id, exc_info=True)
+
+    consumer = Consumer(
+        database,
+        store,
+        rendered=open_rendered(settings, store),
+        max_attempts=settings.jobs.max_attempts,
+        submit=submit,
+    )
     dramatiq.Actor(
         consumer.analyse,
         broker=broker,

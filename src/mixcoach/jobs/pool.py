@@ -1,4 +1,4 @@
-"""Worker processes, each running one analysis at a time, and what became of them.
+"""Worker processes, each running one job at a time, and what became of them.
 
 A pool of our own rather than ``ProcessPoolExecutor``: when a worker dies (killed for memory, a
 crash in native code) the executor breaks every job in flight, while here exactly the job that
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
-from mixcoach.jobs.protocol import RunAnalysis, WorkerMessage
+from mixcoach.jobs.protocol import Job, WorkerMessage
 from mixcoach.jobs.worker import worker_main
 
 WARM_MODULE = "mixcoach.jobs.warm"
@@ -25,7 +25,7 @@ STOP_GRACE_S = 2.0
 class Worker:
     process: BaseProcess
     conn: Connection
-    job: RunAnalysis | None = None
+    job: Job | None = None
 
     @property
     def pid(self) -> int | None:
@@ -43,7 +43,7 @@ class Death:
     """A worker exited; ``job`` is what it was running (None if idle)."""
 
     pid: int | None
-    job: RunAnalysis | None
+    job: Job | None
     exit_code: int | None
 
     def describe(self) -> str:
@@ -92,7 +92,7 @@ class WorkerPool:
     def has_idle(self) -> bool:
         return len(self.workers) < self.size or any(w.job is None for w in self.workers)
 
-    def assign(self, worker: Worker, job: RunAnalysis) -> None:
+    def assign(self, worker: Worker, job: Job) -> None:
         worker.job = job
         worker.conn.send(job)
 
@@ -132,7 +132,7 @@ class WorkerPool:
         self.workers.remove(worker)
         return death
 
-    def stop(self) -> list[RunAnalysis]:
+    def stop(self) -> list[Job]:
         """Stop every worker; returns the jobs they were running (to be queued again)."""
         running = [w.job for w in self.workers if w.job is not None]
         for worker in self.workers:

@@ -33,8 +33,24 @@ class RunAnalysis:
 
 
 @dataclass(frozen=True)
+class RunCodecs:
+    """Runner → worker: put this track through the delivery codecs."""
+
+    analysis_id: str
+    track_path: str
+
+    @classmethod
+    def of(cls, job: ClaimedJob, *, track: Path) -> RunCodecs:
+        return cls(analysis_id=job.analysis_id, track_path=str(track))
+
+
+#: What a worker is asked to run.
+Job = RunAnalysis | RunCodecs
+
+
+@dataclass(frozen=True)
 class Progress:
-    """Worker → runner: the analysis reached ``stage``, ``fraction`` (0..1) of the way."""
+    """Worker → runner: the job reached ``stage``, ``fraction`` (0..1) of the way."""
 
     analysis_id: str
     stage: str
@@ -43,7 +59,7 @@ class Progress:
 
 @dataclass(frozen=True)
 class Finished:
-    """Worker → runner: the Analysis document, as JSON text."""
+    """Worker → runner: the Analysis document (or the codec run), as JSON text."""
 
     analysis_id: str
     document_json: str
@@ -51,7 +67,7 @@ class Finished:
 
 @dataclass(frozen=True)
 class Failed:
-    """Worker → runner: the analysis raised; ``message`` is for the producer."""
+    """Worker → runner: the job raised; ``message`` is for the producer."""
 
     analysis_id: str
     message: str

@@ -1,10 +1,14 @@
-"""The in-process job runner: one thread that claims queued analyses, hands them to worker
-processes, and records what comes back.
+"""The in-process job runner: one thread that claims queued jobs (analyses and codec checks),
+hands them to worker processes, and records what comes back.
 
     API ──queue_analysis──▶ analyses table ◀──claim / progress / done / failed── runner thread
         ──notify()──────────────────────────────────────────────────────────────▶ │
                                                        pipe per worker ◀──────────┘
-                                                       worker process: analyze(...)
+                                     worker process: analyze(...) | check_codecs(...)
+
+A codec check's results are kept beside the audio (``jobs.codec_runs``) by the runner before
+its row says done; one whose results are stored already is done without a worker. An analysis
+whose advice is about delivery queues the codec check of its track when it is recorded done.
 
 Everything the runner knows is in the database, so a restart loses nothing: analyses left
 running are queued again at start (``resume_interrupted``), up to ``max_attempts`` times.
@@ -35,14 +39,17 @@ from typing import Any, Literal
 from sqlalchemy.exc import SQLAlchemyError
 
 from mixcoach.errors import AudioMissing, StorageUnavailable
+from mixcoach.jobs.codec_runs import keep_run, stored_run
 from mixcoach.jobs.events import ProgressHub
 from mixcoach.jobs.pool import Death, Message, Worker, WorkerPool
-from mixcoach.jobs.protocol import Failed, Finished, Progress, RunAnalysis
+from mixcoach.jobs.protocol import Failed, Finished, Job, Progress, RunAnalysis, RunCodecs
 from mixcoach.storage.database import Database
 from mixcoach.storage.jobs import (
+    CODEC_CHECK,
     ClaimedJob,
     JobStatus,
     claim_next,
+    queue_follow_up,
     record_done,
     record_failure,
     record_progress,
@@ -51,6 +58,7 @@ from mixcoach.storage.jobs import (
     running_ids,
 )
 from mixcoach.storage.models import utc_now
+from mixcoach.storage.rendered import RenderedStore
 from mixcoach.storage.store import AudioStore
 
 #: The runner looks at the queue this often even when nobody calls notify().
@@ -69,6 +77,10 @@ RUNNING_MAX_PERCENT = 99.0
 WORKER_DIED = (
     "The analysis worker stopped unexpectedly while {stage} ({how}), so the analysis did not "
     "finish. Upload the track again to retry."
+)
+CODECS_WORKER_DIED = (
+    "The worker stopped unexpectedly while putting the track through the codecs ({how}), so "
+    "the codec check did not finish. Check the codecs again to retry."
 )
 FILE_MISSING = "The uploaded file is no longer stored, so it cannot be analysed."
 LOOP_SILENT = "The job runner has not looked at the queue for {seconds:.0f} s."
@@ -93,6 +105,7 @@ class RunnerHealth:
 @dataclass
 class _Running:
     pid: int | None
+    job: ClaimedJob | None = None
     stage: str = "starting"
     percent: float = 0.0
     written_at: float = field(default_factory=time.monotonic)
@@ -122,6 +135,7 @@ class JobRunner:
         store: AudioStore,
         hub: ProgressHub,
         *,
+        rendered: RenderedStore,
         workers: int,
         max_attempts: int,
         stall_s: float = 300.0,
@@ -129,6 +143,7 @@ class JobRunner:
     ) -> None:
         self._database = database
         self._store = store
+        self._rendered = rendered
         self._hub = hub
         self._max_attempts = max_attempts
         self._stall_s = stall_s
@@ -269,6 +284,9 @@ class JobRunner:
                 return
             files = contextlib.ExitStack()
             try:
+                if job.kind == CODEC_CHECK and stored_run(self._rendered, job.track_sha256):
+                    self._decide(_Outcome(job.analysis_id, "done"))  # nothing to encode again
+                    continue
                 run = self._run_message(job, files)
             except StorageUnavailable as exc:  # not the job's fault: it waits for the store
                 files.close()
@@ -291,14 +309,16 @@ class JobRunner:
                 files.close()
                 self._decide(_Outcome(job.analysis_id, "queued", count_attempt=False))
                 return
-            self._running[job.analysis_id] = _Running(pid=worker.pid, files=files)
+            self._running[job.analysis_id] = _Running(pid=worker.pid, job=job, files=files)
             self._publish(job.analysis_id, "running", "starting", 0.0, at=job.claimed_at)
 
-    def _run_message(self, job: ClaimedJob, files: contextlib.ExitStack) -> RunAnalysis | None:
+    def _run_message(self, job: ClaimedJob, files: contextlib.ExitStack) -> Job | None:
         """The worker's message, with paths to local copies of the files (entered on
         ``files``); None when a file is no longer stored."""
         try:
             track = files.enter_context(self._store.local_copy(job.track_sha256))
+            if job.kind == CODEC_CHECK:
+                return RunCodecs.of(job, track=track)
             reference = (
                 None
                 if job.reference_sha256 is None
@@ -316,9 +336,16 @@ class JobRunner:
         if isinstance(message, Progress):
             self._progress(message)
             return
-        reached = self._running.get(message.analysis_id, _Running(pid=None)).percent
+        running = self._running.get(message.analysis_id, _Running(pid=None))
+        reached, job = running.percent, running.job
         self._free(event.worker, message.analysis_id)
-        if isinstance(message, Finished):
+        if isinstance(message, Finished) and job is not None and job.kind == CODEC_CHECK:
+            not_kept = keep_run(self._rendered, job.track_sha256, message.document_json)
+            if not_kept is None:
+                self._decide(_Outcome(message.analysis_id, "done"))
+            else:
+                self._decide(_Outcome(message.analysis_id, "failed", error=not_kept))
+        elif isinstance(message, Finished):
             document = json.loads(message.document_json)
             self._decide(_Outcome(message.analysis_id, "done", document=document))
         elif isinstance(message, Failed):
@@ -344,7 +371,10 @@ class JobRunner:
             # Asked to stop (a service manager stopping everything): not the job's fault.
             self._decide(_Outcome(analysis_id, "queued", count_attempt=False))
             return
-        message = WORKER_DIED.format(stage=running.stage, how=death.describe())
+        if isinstance(death.job, RunCodecs):
+            message = CODECS_WORKER_DIED.format(how=death.describe())
+        else:
+            message = WORKER_DIED.format(stage=running.stage, how=death.describe())
         self._decide(_Outcome(analysis_id, "failed", error=message, percent=running.percent))
 
     def _progress(self, message: Progress) -> None:
@@ -385,7 +415,10 @@ class JobRunner:
             at = utc_now()
             with self._database.writing() as db:
                 changed = self._write(db, outcome, at)
+                follow_up = queue_follow_up(db, outcome.analysis_id) if changed else None
             self._unrecorded.popleft()
+            if follow_up is not None:
+                self.notify()  # the runner claims it on its next turn
             if changed:
                 percent = {"done": 100.0, "queued": 0.0}.get(outcome.state, outcome.percent)
                 self._publish(
@@ -402,7 +435,7 @@ class JobRunner:
     @staticmethod
     def _write(db: Any, outcome: _Outcome, at: datetime) -> bool:
         if outcome.state == "done":
-            return record_done(db, outcome.analysis_id, outcome.document or {}, at=at)
+            return record_done(db, outcome.analysis_id, outcome.document, at=at)
         if outcome.state == "failed":
             return record_failure(
                 db, outcome.analysis_id, outcome.error or "", percent=outcome.percent, at=at

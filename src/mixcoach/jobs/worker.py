@@ -1,4 +1,5 @@
-"""A worker process: runs the analyses the runner sends, one at a time, until its pipe closes.
+"""A worker process: runs the jobs the runner sends (analyses, codec checks), one at a time,
+until its pipe closes.
 
 Workers run at a lower CPU priority than the server, with one math thread each (see ``warm``),
 so the API keeps answering quickly while every core is busy analysing.
@@ -14,12 +15,22 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from mixcoach.jobs.protocol import Failed, Finished, Progress, RunAnalysis, WorkerMessage
+from mixcoach.jobs.protocol import (
+    Failed,
+    Finished,
+    Job,
+    Progress,
+    RunAnalysis,
+    RunCodecs,
+    WorkerMessage,
+)
 
 #: Added to the worker's nice value: the event loop serving requests comes first.
 WORKER_NICENESS = 10
 #: Progress is sent when the stage changes or the fraction moves by at least this much.
 PROGRESS_STEP = 0.01
+
+CODECS_REFUSED = "The codec check could not run: {reason}."
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +48,12 @@ def worker_main(conn: Connection) -> None:
             job = conn.recv()
         except EOFError:  # the runner closed the pipe or died: nothing more to do
             return
-        if not isinstance(job, RunAnalysis):
-            raise TypeError(f"worker expected RunAnalysis, got {type(job).__name__}")
-        conn.send(run_job(job, analyze=analyze, send=conn.send))
+        if isinstance(job, RunCodecs):
+            conn.send(run_codecs(job, send=conn.send))
+        elif isinstance(job, RunAnalysis):
+            conn.send(run_job(job, analyze=analyze, send=conn.send))
+        else:
+            raise TypeError(f"worker expected a job, got {type(job).__name__}")
 
 
 def load_analyze() -> Analyze | Exception:
@@ -76,6 +90,25 @@ def run_job(
     return Finished(job.analysis_id, analysis.model_dump_json())
 
 
+def run_codecs(job: RunCodecs, *, send: Callable[[WorkerMessage], None]) -> Finished | Failed:
+    """Put one track through the delivery codecs, sending progress, and return the run as JSON
+    (never raises ``Exception``: an encoder's error fails this job, not the worker)."""
+    from mixcoach.errors import MixcoachError
+    from mixcoach.jobs.codec_runs import check_codecs
+
+    try:
+        run = check_codecs(job.track_path, progress=_Throttle(job.analysis_id, send))
+    except MixcoachError as exc:
+        return Failed(job.analysis_id, _without_paths(exc.message, job))
+    except ValueError as exc:  # audio the delivery codecs do not take
+        return Failed(job.analysis_id, _without_paths(CODECS_REFUSED.format(reason=exc), job))
+    except Exception as exc:
+        log.exception("codec check %s failed", job.analysis_id)
+        message = _unexpected(exc, what="The codec check")
+        return Failed(job.analysis_id, _without_paths(message, job))
+    return Finished(job.analysis_id, run.to_json())
+
+
 class _Throttle:
     """A progress callback that sends a message only when there is news worth sending."""
 
@@ -97,14 +130,14 @@ class _Throttle:
             self._send(Progress(self._analysis_id, stage, fraction))
 
 
-def _unexpected(exc: BaseException) -> str:
+def _unexpected(exc: BaseException, *, what: str = "The analysis") -> str:
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return f"The analysis stopped on an unexpected error ({detail})."
+    return f"{what} stopped on an unexpected error ({detail})."
 
 
-def _without_paths(message: str, job: RunAnalysis) -> str:
+def _without_paths(message: str, job: Job) -> str:
     """Messages name files by their path; the producer knows them as the track and reference."""
     message = message.replace(job.track_path, "the track")
-    if job.reference_path is not None:
+    if isinstance(job, RunAnalysis) and job.reference_path is not None:
         message = message.replace(job.reference_path, "the reference track")
     return message[:1].upper() + message[1:]

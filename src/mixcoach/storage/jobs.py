@@ -1,5 +1,7 @@
-"""The analysis queue as the job runner sees it: claim, progress, finish, fail, resume.
+"""The job queue as the job runner sees it: claim, progress, finish, fail, resume.
 
+A job is an analysis or the codec check of one content (``Analysis.kind``); the codec check is
+queued by itself when an analysis whose advice is about delivery is done (``DELIVERY_TYPES``).
 Every transition is one conditional UPDATE, so a row changes state exactly once even when two
 runners (or a runner and a delete) race for it: ``queued → running → done | failed``, and
 ``running → queued`` for a job interrupted by a restart.
@@ -7,6 +9,9 @@ runners (or a runner and a delete) race for it: ``queued → running → done | 
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,7 +19,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from mixcoach.storage.models import Analysis, utc_now
+from mixcoach.storage.database import insert_ignore
+from mixcoach.storage.models import Analysis, JobKind, utc_now
+
+#: The feedback types whose finished analysis starts the codec check of its track: their advice
+#: is about delivery (a master review's verdict reads the decoded peaks).
+DELIVERY_TYPES = ("master_review", "mastering")
+CODEC_CHECK: JobKind = "codecs"
 
 WORKERS_LOST_TOO_OFTEN = (
     "The analysis worker stopped {attempts} times while running this analysis, so it was not "
@@ -37,6 +48,7 @@ class ClaimedJob:
     subgenre: str | None
     feedback_type: str
     claimed_at: datetime
+    kind: str = "analysis"
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,7 @@ def _claimed(row: Analysis, at: datetime) -> ClaimedJob:
         subgenre=row.subgenre,
         feedback_type=row.feedback_type,
         claimed_at=at,
+        kind=row.kind,
     )
 
 
@@ -186,6 +199,63 @@ def claim(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return _claimed(db.get_one(Analysis, analysis_id), now)
+
+
+def codec_check_key(sha256: str) -> str:
+    """The codec check's row key: one check per content."""
+    return hashlib.sha256(json.dumps([CODEC_CHECK, sha256]).encode("utf-8")).hexdigest()
+
+
+def queue_codec_check(
+    db: Session, sha256: str, *, again: Collection[str] = ()
+) -> tuple[JobStatus, bool]:
+    """The codec check of a content: the existing job, or a new queued one; one in a state of
+    ``again`` ("failed", or "done" when its stored results are gone) is queued again. Returns
+    its status and whether it was queued now (to be sent to the workers)."""
+    key = codec_check_key(sha256)
+    inserted = db.execute(select(Analysis.id).where(Analysis.key == key)).first() is None
+    if inserted:
+        insert_ignore(
+            db,
+            Analysis,
+            {
+                "key": key,
+                "kind": CODEC_CHECK,
+                "track_sha256": sha256,
+                "feedback_type": "",
+                "analyzer_version": CODEC_CHECK,
+            },
+        )
+    row = db.scalar(select(Analysis).where(Analysis.key == key).with_for_update())
+    if row is None:
+        raise RuntimeError(f"the codec check of {sha256[:12]} vanished while it was being queued")
+    queued = inserted  # two inserting at once may both send it: a claim runs it once
+    if row.state in again:
+        row.state, row.stage, row.progress_percent = "queued", "queued", 0.0
+        row.error, row.attempts, row.submitted_at = None, 0, None
+        row.updated_at = utc_now()
+        queued = True
+    db.flush()
+    status = JobStatus(
+        row.id, row.state, row.stage, row.progress_percent, row.error, row.updated_at
+    )
+    return status, queued
+
+
+def queue_follow_up(db: Session, analysis_id: str) -> str | None:
+    """What a done analysis starts: the codec check of its track when its feedback type is
+    about delivery. Returns the check's id when it was queued now."""
+    row = db.execute(
+        select(Analysis.kind, Analysis.feedback_type, Analysis.track_sha256, Analysis.state).where(
+            Analysis.id == analysis_id
+        )
+    ).first()
+    if row is None or row.kind == CODEC_CHECK or row.state != "done":
+        return None
+    if row.feedback_type not in DELIVERY_TYPES:
+        return None
+    status, queued = queue_codec_check(db, row.track_sha256)
+    return status.analysis_id if queued else None
 
 
 def mark_submitted(db: Session, analysis_ids: list[str], *, at: datetime | None = None) -> None:
@@ -251,8 +321,10 @@ def record_progress(
 
 
 def record_done(
-    db: Session, analysis_id: str, document: dict[str, Any], *, at: datetime | None = None
+    db: Session, analysis_id: str, document: dict[str, Any] | None, *, at: datetime | None = None
 ) -> bool:
+    """Finish a running job with its document (None for a codec check: its results are kept
+    beside the audio)."""
     return _finish(db, analysis_id, "done", document=document, at=at)
 
 

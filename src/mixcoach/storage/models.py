@@ -41,6 +41,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 JobState = Literal["queued", "running", "done", "failed"]
 JOB_STATES: tuple[JobState, ...] = ("queued", "running", "done", "failed")
+#: What a job computes: an Analysis document, or the content through the delivery codecs.
+JobKind = Literal["analysis", "codecs"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -134,7 +136,11 @@ class Track(Base):
 
 
 class Analysis(Base):
-    """The Analysis document for one question about one content, and the job that makes it."""
+    """The Analysis document for one question about one content, and the job that makes it.
+
+    A row of ``kind`` "codecs" is the codec check of ``track_sha256`` (one per content): the
+    same job, its results kept beside the audio (``storage/rendered.py``), not in ``document``.
+    """
 
     __tablename__ = "analyses"
     __table_args__ = (
@@ -143,6 +149,7 @@ class Analysis(Base):
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16), default="analysis", server_default="analysis")
     #: sha256 of the inputs and analyzer version: equal keys, equal documents.
     key: Mapped[str] = mapped_column(String(64), unique=True)
     track_sha256: Mapped[str] = mapped_column(ForeignKey("files.sha256"), index=True)

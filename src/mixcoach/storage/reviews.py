@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from mixcoach.errors import NotFound
 from mixcoach.storage.database import Database, insert_ignore
-from mixcoach.storage.jobs import JobStatus
+from mixcoach.storage.jobs import JobStatus, codec_check_key
 from mixcoach.storage.models import Analysis, Feedback, Review, Track, utc_now
 from mixcoach.storage.rendered import RenderedStore, forget_review
 
@@ -232,7 +232,7 @@ def delete_review(
     database: Database, rendered: RenderedStore, *, session_id: str, review_id: str
 ) -> None:
     """Delete a review with its feedback, chat and presets (not its tracks), then its renders
-    (previews, reports; the codec run too when no other review has that content)."""
+    (previews, reports; the codec run and its job too when no other review has that content)."""
     with database.writing() as db:
         sha = get_review(db, session_id=session_id, review_id=review_id).track.file_sha256
         db.execute(delete(Review).where(Review.id == review_id))
@@ -241,4 +241,10 @@ def delete_review(
             .join(Track, Review.track_id == Track.id)
             .where(Track.file_sha256 == sha)
         )
+        if not others:  # its results go below: a later review of it checks the codecs again
+            db.execute(
+                delete(Analysis).where(
+                    Analysis.key == codec_check_key(sha), Analysis.state != "running"
+                )
+            )
     forget_review(rendered, review_id, content=None if others else sha)

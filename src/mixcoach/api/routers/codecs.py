@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse, Response
 from mixcoach.api.codec_journey import (
     CODECS_NOT_STARTED,
     ExcerptKind,
+    codec_check,
     codec_slug,
-    journey,
     played_excerpt,
 )
 from mixcoach.api.deps import CurrentSession, StateDep
@@ -39,25 +39,31 @@ router = APIRouter(
 )
 
 
-@router.get(
-    "/{review_id}/codecs",
-    response_model=CodecsOut,
-    responses={202: {"model": CodecsOut, "description": "The encodes are running: ask again."}},
-)
+_CHECK_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"model": CodecsOut, "description": "The check is queued or running: ask again."}
+}
+
+
+@router.get("/{review_id}/codecs", response_model=CodecsOut, responses=_CHECK_RESPONSES)
 def get_codecs(review_id: str, state: StateDep, session: CurrentSession) -> JSONResponse:
     """The track through each delivery codec (decoded true peak, its change, the loudness
-    change, clipped samples) and what each service plays. The first request starts the encodes
-    (once per audio content) and answers 202 with their progress until they are done."""
-    with state.database.session() as db:
-        sha256 = get_review(db, session_id=session.id, review_id=review_id).track.file_sha256
-    run = state.codec_runs.get_or_start(sha256, state.store)
-    if run.state == "running":
-        body = CodecsOut(state="running", progress_percent=run.progress_percent)
-        return JSONResponse(body.model_dump(mode="json"), status_code=202)
-    if run.state == "failed":
-        body = CodecsOut(state="failed", progress_percent=run.progress_percent, error=run.error)
-        return JSONResponse(body.model_dump(mode="json"))
-    return JSONResponse(journey(run).model_dump(mode="json"))
+    change, clipped samples) and what each service plays. The check runs as a job once per
+    audio content (by itself after a master review's or a mastering review's analysis); the
+    first request starts it if it has not run, and the answer is 202 with its progress until
+    it is done, then 200 (`failed`, with the reason, when it failed)."""
+    return _answer(codec_check(state, session_id=session.id, review_id=review_id, again=False))
+
+
+@router.post("/{review_id}/codecs", response_model=CodecsOut, responses=_CHECK_RESPONSES)
+def run_codecs(review_id: str, state: StateDep, session: CurrentSession) -> JSONResponse:
+    """Start the codec check, or start it again after it failed; answers as the GET does (a
+    run already stored is not encoded again)."""
+    return _answer(codec_check(state, session_id=session.id, review_id=review_id, again=True))
+
+
+def _answer(body: CodecsOut) -> JSONResponse:
+    status = 202 if body.state == "running" else 200
+    return JSONResponse(body.model_dump(mode="json"), status_code=status)
 
 
 @router.get(

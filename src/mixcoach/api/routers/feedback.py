@@ -24,6 +24,7 @@ from mixcoach.api.errors import (
     STORAGE_RESPONSES,
     ErrorResponse,
 )
+from mixcoach.api.preview_service import preview_rows
 from mixcoach.api.routers.paths import KnownIds
 from mixcoach.api.schemas import (
     CHUNK_DATA,
@@ -226,5 +227,13 @@ def get_report(
             session_id=session.id,
             review_id=review_id,
             generated_at=utc_now(),
+            previews=preview_rows(
+                state.database,
+                state.codec_runs,
+                state.rendered,
+                state.previews,
+                session_id=session.id,
+                review_id=review_id,
+            ),
         )
     )

@@ -1,5 +1,6 @@
-// The track as listeners get it (GET /api/reviews/{id}/codecs): "Check the codecs" starts the
-// encodes, polls their progress (202) until the table is there (200), then offers the loudest
+// The track as listeners get it (/api/reviews/{id}/codecs): "Check the codecs" asks for the
+// check (POST: it starts it, or starts it again after a failure; a master review's started by
+// itself), polls its progress (GET, 202) until the table is there (200), then offers the loudest
 // excerpt as each service plays it, the original at the same loudness, mono and the artifacts.
 
 import { ApiError, getJson, request } from "./api.js";
@@ -36,8 +37,8 @@ async function checkCodecs({ reviewId, signal }) {
   button.disabled = true;
   const path = `/api/reviews/${encodeURIComponent(reviewId)}/codecs`;
   try {
-    for (;;) {
-      const response = await request(path, { signal });
+    for (let method = "POST"; ; method = "GET") {
+      const response = await request(path, { method, signal });
       const body = await response.json();
       if (response.status === 200) {
         if (body.state === "failed") throw new ApiError(200, "failed", body.error);
