@@ -38,7 +38,11 @@ _INVERSION_SYMPTOMS = (
     "reference_darker",
     "reference_more_bass",
     "reference_less_bass",
+    "section_peak_narrow",
+    "section_peak_dark",
+    "reference_section_differs",
 )
+#: A fold loses most level where the mix is widest, so a wide peak section stops lifting.
 _MONO_FOLD_SYMPTOMS = (
     "phase_issue",
     "stereo_too_wide",
@@ -46,6 +50,9 @@ _MONO_FOLD_SYMPTOMS = (
     "channel_imbalance",
     "reference_wider",
     "reference_narrower",
+    "section_peak_narrow",
+    "section_no_lift",
+    "reference_section_differs",
 )
 _TONAL = {"too_thin", "too_boomy", "muddy", "harsh", "too_bright", "too_dull"}
 #: How a suppressed finding reads in the root's sentence "It explains ...".
@@ -68,6 +75,10 @@ _SYMPTOM_WORDS = {
     "reference_more_bass": "the bass difference from the reference",
     "reference_less_bass": "the bass difference from the reference",
     "low_resolution_source": "the missing top of the spectrum",
+    "section_peak_narrow": "the narrower peak section",
+    "section_peak_dark": "the darker peak section",
+    "section_no_lift": "the peak section's missing lift",
+    "reference_section_differs": "the section differences from the reference",
 }
 TONE_NOT_JUDGED = (
     "The tonal balance was not judged: it is read from the left-plus-right sum, which the "
