@@ -116,6 +116,21 @@ def test_a_clipped_new_version_and_an_album(
     page.page.wait_for_selector(".versions-summary")
     against_v1 = page.api(f"/api/reviews/{first}/compare/{fourth}").json()
     assert page.text(".versions-summary") == against_v1["summary"]
+    # Linked at a click after v2: the review opens again as v3, its feedback written anew with
+    # what changed since v2.
+    link = 'button[aria-label="Link with Song v2.wav as versions of one song"]'
+    page.page.click(f"#versions-suggestions {link}")
+    page.page.wait_for_selector("#versions-timeline li:nth-child(3)")
+    lineage = page.api(f"/api/reviews/{fourth}/versions").json()["versions"]
+    assert [(v["number"], v["review_id"]) for v in lineage] == [
+        (1, first),
+        (2, second),
+        (3, fourth),
+    ]
+    assert "this review is v3" in page.text("#versions-intro")
+    page.page.locator(".feedback-section h3", has_text="Since v2").wait_for()
+    since_v2 = page.api(f"/api/reviews/{second}/compare/{fourth}").json()["summary"]
+    assert squashed(since_v2) in squashed(page.text("#versions-comparison .versions-summary"))
 
     # An album of v1, v2 and another song, chosen in the history panel: v2 (9 dB louder and
     # clipped) stands out from the other two.

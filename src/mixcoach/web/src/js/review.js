@@ -51,7 +51,7 @@ export async function openReview(id, { onChanged }) {
   closeReview();
   const controller = new AbortController();
   const signal = controller.signal;
-  const current = { id, controller, player: null, analysis: null };
+  const current = { id, controller, player: null, analysis: null, onChanged };
   open = current;
   byId("results").hidden = true;
   byId("exports").hidden = true;
@@ -147,7 +147,9 @@ function showResults(review, analysis, current) {
   };
   byId("feedback-again").onclick = () => writeFeedback(true);
   writeFeedback(false);
-  loadVersions(review.id, { signal, dates: reviewDates() });
+  // A suggestion linked as a version: the review opens again, its feedback written anew.
+  const onLinked = () => openReview(review.id, { onChanged: current.onChanged });
+  loadVersions(review.id, { signal, dates: reviewDates(), onLinked });
   wireExports(review);
 }
 

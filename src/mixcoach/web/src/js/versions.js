@@ -1,8 +1,9 @@
 // A review's versions: the timeline of its track's versions (v1, v2...), the session's tracks
-// that look like versions of it, and the comparison with the previous version (in words, then
-// finding by finding and metric by metric). At upload, the "New version of" choice.
+// that look like versions of it (compared, or linked as versions, at a click), and the
+// comparison with the previous version (in words, then finding by finding and metric by
+// metric). At upload, the "New version of" choice.
 
-import { ApiError, getJson } from "./api.js";
+import { ApiError, getJson, request } from "./api.js";
 import { alertIn, byId, formatDate, formatNumber, h, humanize } from "./dom.js";
 
 const STATUS = { fixed: "Fixed", still_there: "Still there", new: "New" };
@@ -32,8 +33,11 @@ export function clearVersions() {
   alertIn(byId("versions-error"), "");
 }
 
-/** Show the versions of review `id` (`dates`: review id → created_at, from the history). */
-export async function loadVersions(id, { signal, dates = {} }) {
+/**
+ * Show the versions of review `id` (`dates`: review id → created_at, from the history);
+ * `onLinked(laterId)` once a suggestion is linked as a version (its feedback is new).
+ */
+export async function loadVersions(id, { signal, dates = {}, onLinked = () => {} }) {
   clearVersions();
   const problem = (err) => {
     if (err.name !== "AbortError") alertIn(byId("versions-error"), err instanceof ApiError ? err.message : String(err));
@@ -64,9 +68,25 @@ export async function loadVersions(id, { signal, dates = {} }) {
   }));
 
   const compareWith = (before, after) => compare(before, after, { signal }).catch(problem);
+  // The earlier upload becomes the previous version of the later one.
+  const trackOf = { [id]: versions[index] ? versions[index].track.id : null };
+  const link = async (button, suggestion) => {
+    trackOf[suggestion.review_id] = suggestion.track.id;
+    const [earlier, later] = inOrder(suggestion.review_id, id, dates);
+    button.disabled = true;
+    try {
+      await request(`/api/reviews/${encodeURIComponent(later)}/previous-version`, { method: "PUT", json: { track_id: trackOf[earlier] }, signal });
+      onLinked(later);
+    } catch (err) {
+      button.disabled = false;
+      problem(err);
+    }
+  };
   byId("versions-suggestions").replaceChildren(...found.suggestions.map((s) => h("li", { class: "flex flex-wrap items-center gap-3 version-suggestion" },
     h("span", { class: "min-w-0 truncate", text: `${s.track.filename} (${s.reason === "fingerprint" ? "sounds like the same song" : "same song name"})` }),
-    h("button", { type: "button", class: "btn btn-small", text: "Compare", "aria-label": `Compare with ${s.track.filename}`, onclick: () => compareWith(...inOrder(s.review_id, id, dates)) }))));
+    h("button", { type: "button", class: "btn btn-small", text: "Compare", "aria-label": `Compare with ${s.track.filename}`, onclick: () => compareWith(...inOrder(s.review_id, id, dates)) }),
+    h("button", { type: "button", class: "btn btn-small", text: "Link as versions", "aria-label": `Link with ${s.track.filename} as versions of one song`,
+      onclick: (event) => link(event.currentTarget, s) }))));
   byId("versions-suggestions-box").hidden = found.suggestions.length === 0;
 
   const previous = index > 0 ? versions[index - 1] : null;
