@@ -186,7 +186,9 @@ export class Waveform {
         if (i === 0) labels.push(h("span", { class: `wave-label region-${finding.severity}`, text: humanize(finding.code), ...attrs }));
       });
     }
-    byId("wave-regions").replaceChildren(...regions);
+    // Widest first, so a short place painted over a long one stays on top and can be clicked.
+    const width = (region) => region.dataset.end - region.dataset.start;
+    byId("wave-regions").replaceChildren(...regions.sort((a, b) => width(b) - width(a)));
     byId("wave-labels").replaceChildren(...labels);
     const legend = byId("wave-legend");
     legend.hidden = !painted.length || !duration;
