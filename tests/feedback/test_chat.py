@@ -24,6 +24,7 @@ from mixcoach.feedback.model import (
 )
 from mixcoach.feedback.offline import OfflineEngine
 from mixcoach.feedback.offline_chat import OFF_TOPIC
+from mixcoach.feedback.plan import build_plan
 
 ENGINE = OfflineEngine()
 
@@ -219,3 +220,37 @@ def test_a_clear_tempo_carries_no_caveat() -> None:
     analysis = b.clean(tempo_bpm=120.0)
     analysis = analysis.model_copy(update={"rhythm": analysis.rhythm.judged(min_confidence=0.2)})
     assert "uncertain" not in ask(analysis, "What's the tempo?").text.lower()
+
+
+def test_what_first_after_a_metric_question_answers_from_the_plan_not_that_metric() -> None:
+    analysis = b.dc_offset(b.too_quiet(b.clean("master_review")))
+    earlier = "How much headroom do I have?"
+    first_answer = ask(analysis, earlier).text
+    history = Conversation(
+        turns=[
+            ChatMessage(role="user", content=earlier),
+            ChatMessage(role="assistant", content=first_answer),
+        ]
+    )
+    for question in ("What should I fix first?", "What first?", "Summarise it in three steps"):
+        alone = ask(analysis, question).text
+        followed = ENGINE.chat(analysis, None, history, question).result().text
+        assert followed == alone, question
+        assert followed != first_answer
+
+
+def test_a_true_peak_inside_the_range_but_over_the_plans_ceiling_is_answered_from_the_plan() -> (
+    None
+):
+    quiet = b.too_quiet(b.clean("master_review"))
+    analysis = b.with_changes(
+        quiet, loudness=quiet.loudness.model_copy(update={"true_peak_dbtp": -1.5})
+    )
+    answer = ENGINE.chat(analysis, None, Conversation(), "What's my true peak?").result()
+    ceiling = build_plan(analysis).ceiling_dbtp
+    assert ceiling is not None and ceiling < -1.5  # the plan's ceiling is below the reading
+    text = answer.text
+    assert "-1.5 dBTP" in text
+    assert f"ceiling is {ceiling:.1f} dBTP" in text
+    assert f"{-1.5 - ceiling:.1f} dB too high" in text
+    assert "nothing to change" not in text

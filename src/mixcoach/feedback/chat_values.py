@@ -182,8 +182,26 @@ def _measure(ctx: Context, measure: Measure, draft: Draft, *, why: bool) -> None
             f"{range_text(low, high, measure.unit, scale=measure.scale)}: it sits "
             f"{against_range(value, scaled[0], scaled[1], measure.unit)}."
         )
+    limiter = _limiter_over(ctx, value) if measure.metric == "loudness.true_peak_dbtp" else None
+    if limiter is not None:
+        # The plan's ceiling can sit below the genre's range (a platform's guidance, or a
+        # codec's overshoot): the words follow the plan, not the range.
+        ceiling = ctx.plan.ceiling_dbtp or 0.0
+        text += (
+            f" The plan's limiter ceiling is {n.db(ceiling, unit='dBTP')}, so it is "
+            f"{n.db(value - ceiling)} too high; the plan's step: {limiter.title}."
+        )
     draft.add(text)
-    _finding_move(ctx, measure.codes, draft, why=why)
+    if limiter is None:
+        _finding_move(ctx, measure.codes, draft, why=why)
+
+
+def _limiter_over(ctx: Context, true_peak_dbtp: float) -> Step | None:
+    """The plan's limiter step when the true peak is above the plan's ceiling."""
+    ceiling = ctx.plan.ceiling_dbtp
+    if ceiling is None or true_peak_dbtp <= ceiling:
+        return None
+    return next((step for step in ctx.plan.steps if step.move == "limiter"), None)
 
 
 def _written(value: float, measure: Measure) -> str:

@@ -350,6 +350,8 @@ def in_context(question: Question, previous: Question | None) -> Question:
     (an amount, a reason) where it changes only the subject ("and at 5 kHz?")."""
     if previous is None or not (question.follow_up or not question.has_subject):
         return question
+    if (question.first or question.steps is not None) and not question.has_subject:
+        return question  # "what first?", "in three steps": the whole plan, whatever came before
     merged = question
     if not question.has_subject:
         merged = replace(
