@@ -290,3 +290,30 @@ def test_a_mixdown_review_starts_no_check_and_a_failed_check_says_why_and_runs_a
     assert wait_for_codec_job(server).attempts == 1  # counted afresh
     stranger = new_session(client)
     assert_error(client.post(f"/api/reviews/{master}/codecs", headers=stranger), 404, "not_found")
+
+
+def test_a_check_whose_results_the_store_refuses_fails_saying_so_and_runs_again(
+    server: LiveServer, client: httpx.Client, auth: dict[str, str], tmp_path: Path
+) -> None:
+    # A file where the results' folder should be: the data folder refuses to store them.
+    blocked = server.settings.data_dir / "codecs"
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_bytes(b"")
+    track = loud_excerpt(tmp_path, drive_db=1.0)
+    review_id = analysed(client, auth, track, feedback_type="master_review")
+    job = wait_for_codec_job(server)
+    assert job.state == "failed"
+    body = client.get(f"/api/reviews/{review_id}/codecs", headers=auth).json()
+    assert body["state"] == "failed"
+    assert "results could not be stored" in body["error"] and "Check the codecs" in body["error"]
+    assert str(server.settings.data_dir) not in body["error"]  # no path in words a user reads
+    # The review's feedback is written all the same, from the measurements.
+    _, feedback = streamed(list(events(client, auth, review_id, "feedback")))
+    assert feedback["plan"]
+
+    blocked.unlink()
+    rerun = client.post(f"/api/reviews/{review_id}/codecs", headers=auth)
+    assert rerun.status_code == 202, rerun.text
+    assert codecs_of(client, auth, review_id)["state"] == "done"
+    sha = hashlib.sha256(track.read_bytes()).hexdigest()
+    assert (server.settings.data_dir / "codecs" / f"{sha}.json").is_file()

@@ -8,9 +8,9 @@ from storage_helpers import request_for, stored
 from mixcoach.storage.database import Database
 from mixcoach.storage.files import FileStore
 from mixcoach.storage.jobs import (
-    INTERRUPTED_TOO_OFTEN,
     claim_next,
     job_status,
+    queue_codec_check,
     record_done,
     record_failure,
     record_progress,
@@ -97,13 +97,30 @@ def test_interrupted_jobs_resume_until_they_have_used_their_attempts(
         resumed, failed = resume_interrupted(db, max_attempts=max_attempts)
     if max_attempts == 1:
         assert (resumed, failed) == ([], [analysis_id])
-        assert row(database, analysis_id).error == INTERRUPTED_TOO_OFTEN.format(attempts=1)
+        error = row(database, analysis_id).error or ""
+        assert "interrupted by 1 restarts" in error and "upload the track again" in error
     else:
         assert (resumed, failed) == ([analysis_id], [])
         assert (row(database, analysis_id).state, row(database, analysis_id).attempts) == (
             "queued",
             1,
         )
+
+
+def test_a_codec_check_given_up_after_restarts_says_how_to_run_it_again(
+    database: Database, store: FileStore
+) -> None:
+    sha = stored(database, store, b"seven")
+    with database.writing() as db:
+        check_id = queue_codec_check(db, sha)[0].analysis_id
+    with database.writing() as db:
+        claimed = claim_next(db)
+        assert claimed is not None and claimed.analysis_id == check_id
+    with database.writing() as db:
+        assert resume_interrupted(db, max_attempts=1) == ([], [check_id])
+    error = row(database, check_id).error or ""
+    assert "codec check was interrupted" in error and "Check the codecs" in error
+    assert "upload the track" not in error
 
 
 def test_a_clean_shutdown_requeues_without_spending_an_attempt(

@@ -11,12 +11,12 @@ from storage_helpers import request_for, stored
 from mixcoach.storage.database import Database
 from mixcoach.storage.files import FileStore
 from mixcoach.storage.jobs import (
-    WORKERS_LOST_TOO_OFTEN,
     ClaimedJob,
     claim,
     heartbeat,
     lost_jobs,
     mark_submitted,
+    queue_codec_check,
     record_done,
 )
 from mixcoach.storage.models import Analysis, utc_now
@@ -103,7 +103,22 @@ def test_an_analysis_that_keeps_losing_its_worker_is_failed(
     assert take(database, analysis_id, holder_gone=True) is None  # max_attempts=2 reached
     failed = row(database, analysis_id)
     assert failed.state == "failed"
-    assert failed.error == WORKERS_LOST_TOO_OFTEN.format(attempts=2)
+    assert "stopped 2 times while running this analysis" in (failed.error or "")
+    assert "upload the track again" in (failed.error or "")
+
+
+def test_a_codec_check_that_keeps_losing_its_worker_says_how_to_run_it_again(
+    database: Database, store: FileStore
+) -> None:
+    sha = stored(database, store, b"two")
+    with database.writing() as db:
+        check_id = queue_codec_check(db, sha)[0].analysis_id
+    assert take(database, check_id) is not None
+    assert take(database, check_id, holder_gone=True) is not None
+    assert take(database, check_id, holder_gone=True) is None
+    error = row(database, check_id).error or ""
+    assert "running this codec check" in error and "Check the codecs" in error
+    assert "upload the track" not in error
 
 
 def test_lost_jobs_are_the_unsent_and_the_long_silent(database: Database, store: FileStore) -> None:

@@ -30,7 +30,10 @@ from mixcoach.storage.store import AudioStore
 _BLOCK_SECONDS = 10
 _RESULTS = TypeAdapter(list[CodecResult])
 
-NOT_KEPT = "The codec check finished, but its results could not be stored: {reason}"
+NOT_KEPT = (
+    "The codec check finished, but its results could not be stored: {reason}. "
+    'Press "Check the codecs" to run it again.'
+)
 
 
 @dataclass
@@ -110,9 +113,11 @@ def keep_run(rendered: RenderedStore, sha256: str, run_json: str) -> str | None:
     try:
         rendered.put(codecs_name(sha256), run_json.encode())
     except MixcoachError as exc:
-        return NOT_KEPT.format(reason=exc.message)
-    except OSError as exc:
-        return NOT_KEPT.format(reason=exc.strerror or type(exc).__name__)
+        return NOT_KEPT.format(reason=exc.message.rstrip("."))
+    except OSError as exc:  # the reason without the path: a user reads it
+        return NOT_KEPT.format(
+            reason=f"the data folder refused it ({exc.strerror or 'an OS error'})"
+        )
     return None
 
 

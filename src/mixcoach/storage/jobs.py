@@ -28,13 +28,26 @@ DELIVERY_TYPES = ("master_review", "mastering")
 CODEC_CHECK: JobKind = "codecs"
 
 WORKERS_LOST_TOO_OFTEN = (
-    "The analysis worker stopped {attempts} times while running this analysis, so it was not "
-    "started again; upload the track again to retry."
+    "The worker stopped {attempts} times while running this {job}, so it was not started "
+    "again; {retry}."
 )
 INTERRUPTED_TOO_OFTEN = (
-    "The analysis was interrupted by {attempts} restarts of Mixcoach and was not started again; "
-    "upload the track again to retry."
+    "The {job} was interrupted by {attempts} restarts of Mixcoach and was not started again; "
+    "{retry}."
 )
+
+#: Job kind -> (what the producer calls it, how they run it again).
+_JOB_WORDS: dict[str, tuple[str, str]] = {
+    "analysis": ("analysis", "upload the track again to retry"),
+    CODEC_CHECK: ("codec check", 'press "Check the codecs" to run it again'),
+}
+
+
+def gave_up(template: str, kind: str, attempts: int) -> str:
+    """A given-up job's message in the words of its kind (a codec check is run again from the
+    review, an analysis by uploading again)."""
+    job, retry = _JOB_WORDS.get(kind, _JOB_WORDS["analysis"])
+    return template.format(job=job, attempts=attempts, retry=retry)
 
 
 @dataclass(frozen=True)
@@ -84,11 +97,11 @@ def resume_interrupted(db: Session, *, max_attempts: int) -> tuple[list[str], li
     resumed: list[str] = []
     failed: list[str] = []
     interrupted = db.execute(
-        select(Analysis.id, Analysis.attempts).where(Analysis.state == "running")
+        select(Analysis.id, Analysis.attempts, Analysis.kind).where(Analysis.state == "running")
     )
-    for analysis_id, attempts in interrupted:
+    for analysis_id, attempts, kind in interrupted:
         if attempts >= max_attempts:
-            message = INTERRUPTED_TOO_OFTEN.format(attempts=attempts)
+            message = gave_up(INTERRUPTED_TOO_OFTEN, kind, attempts)
             _finish(db, analysis_id, "failed", error=message)
             failed.append(analysis_id)
         else:
@@ -161,20 +174,20 @@ def claim(
     do it forever). Done, failed, deleted and freshly held analyses are left alone, so a
     message that arrives twice runs the analysis once. ``worker`` names the claimer (host:pid)."""
     row = db.execute(
-        select(Analysis.state, Analysis.attempts, Analysis.updated_at).where(
+        select(Analysis.state, Analysis.attempts, Analysis.updated_at, Analysis.kind).where(
             Analysis.id == analysis_id
         )
     ).first()
     if row is None:
         return None
-    state, attempts, updated_at = row
+    state, attempts, updated_at, kind = row
     now = utc_now()
     if state == "running":
         if not holder_gone and now - updated_at < timedelta(seconds=lease_s):
             return None
         if attempts >= max_attempts:
             _finish(
-                db, analysis_id, "failed", error=WORKERS_LOST_TOO_OFTEN.format(attempts=attempts)
+                db, analysis_id, "failed", error=gave_up(WORKERS_LOST_TOO_OFTEN, kind, attempts)
             )
             return None
     elif state != "queued":

@@ -185,7 +185,7 @@ class FolderRendered:
     def get(self, name: str) -> bytes | None:
         try:
             return self._path(name).read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # a file where a folder goes: none
             return None
 
     def put(self, name: str, content: bytes) -> None:
