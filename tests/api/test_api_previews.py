@@ -1,5 +1,5 @@
 """Previews through real HTTP on a real recording with an inverted channel: listed with their
-moves, rendered once, each side playable as Opus and WAV, matched in loudness; another
+moves, rendered once, each side playable as Opus, AAC and WAV, matched in loudness; another
 session's review and an unknown preview answer 404."""
 
 from __future__ import annotations
@@ -61,10 +61,18 @@ def test_previews_list_render_once_and_play_matched(
         assert opus.content[:4] == b"OggS"
         # The page's compact form: a tenth of the WAV's bytes or less, at the same loudness.
         assert len(opus.content) * 10 <= len(wav.content), (len(opus.content), len(wav.content))
-        decoded, decoded_rate = decode(opus.content)
-        assert loudness_of(decoded, decoded_rate).integrated_lufs == pytest.approx(
-            loudness_of(audio.T, rate).integrated_lufs, abs=0.5
-        )
+        # For browsers without Opus: AAC in ADTS frames (each starts with the 12-bit syncword).
+        aac = client.get(f"/api/reviews/{review_id}/previews/all/{side}?format=aac", headers=auth)
+        assert aac.status_code == 200 and aac.headers["content-type"] == "audio/aac"
+        assert aac.content[0] == 0xFF and aac.content[1] & 0xF0 == 0xF0
+        assert len(aac.content) * 5 <= len(wav.content), (len(aac.content), len(wav.content))
+        for compact in (opus, aac):
+            decoded, decoded_rate = decode(compact.content)
+            assert decoded.shape[0] == audio.shape[1]
+            assert decoded.shape[1] / decoded_rate == pytest.approx(len(audio) / rate, abs=0.1)
+            assert loudness_of(decoded, decoded_rate).integrated_lufs == pytest.approx(
+                loudness_of(audio.T, rate).integrated_lufs, abs=0.5
+            )
     before = loudness_of(sides["before"], rate).integrated_lufs
     after = loudness_of(sides["after"], rate).integrated_lufs
     assert before is not None and after is not None and after == pytest.approx(before, abs=0.5)
@@ -73,6 +81,8 @@ def test_previews_list_render_once_and_play_matched(
     assert_error(
         client.get(f"/api/reviews/{review_id}/previews/9-eq/after", headers=auth), 404, "not_found"
     )
+    unknown = client.get(f"/api/reviews/{review_id}/previews/all/after?format=flac", headers=auth)
+    assert unknown.status_code == 422 and "aac" in unknown.text
     other = new_session(client)
     assert_error(client.get(f"/api/reviews/{review_id}/previews", headers=other), 404, "not_found")
     assert_error(

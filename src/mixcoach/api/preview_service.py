@@ -36,9 +36,13 @@ from mixcoach.storage.store import AudioStore
 log = logging.getLogger(__name__)
 
 Side = Literal["before", "after"]
-AudioFormat = Literal["opus", "wav"]
+AudioFormat = Literal["opus", "aac", "wav"]
 NO_PREVIEW = "This review has no preview {preview_id!r}; GET its previews for their ids."
-_OPUS = next(c for c in CODECS if c.encoder == "libopus")
+#: The compact forms for the page: Opus in Ogg, and AAC (ADTS) for browsers without Opus.
+_COMPACT = {
+    "opus": (next(c for c in CODECS if c.encoder == "libopus"), "audio/ogg"),
+    "aac": (next(c for c in CODECS if c.encoder == "aac"), "audio/aac"),
+}
 _BLOCK_FRAMES = 1 << 18
 
 
@@ -147,10 +151,12 @@ def rendered_preview(
 
 
 def preview_audio(preview: RenderedPreview, side: Side, audio_format: AudioFormat) -> PreviewAudio:
-    """One side of the matched preview as Opus in Ogg (the page's default) or 32-bit float WAV."""
+    """One side of the matched preview as Opus in Ogg (the page's default), AAC or 32-bit float
+    WAV."""
     samples = preview.matched.before if side == "before" else preview.matched.after
     if audio_format == "wav":
         out = io.BytesIO()
         sf.write(out, samples.T, preview.sample_rate_hz, format="WAV", subtype="FLOAT")
         return PreviewAudio(out.getvalue(), "audio/wav")
-    return PreviewAudio(encode(samples, preview.sample_rate_hz, _OPUS), "audio/ogg")
+    codec, media_type = _COMPACT[audio_format]
+    return PreviewAudio(encode(samples, preview.sample_rate_hz, codec), media_type)

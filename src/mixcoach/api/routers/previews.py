@@ -132,7 +132,7 @@ async def get_preview(
 @router.get(
     "/{review_id}/previews/{preview_id}/{side}",
     response_class=Response,
-    responses={200: {"content": {"audio/ogg": {}, "audio/wav": {}}}},
+    responses={200: {"content": {"audio/ogg": {}, "audio/aac": {}, "audio/wav": {}}}},
 )
 async def get_preview_audio(
     review_id: str,
@@ -140,9 +140,10 @@ async def get_preview_audio(
     side: Literal["before", "after"],
     state: StateDep,
     session: CurrentSession,
-    format: Literal["opus", "wav"] = "opus",
+    format: service.AudioFormat = "opus",
 ) -> Response:
-    """One side of the preview, loudness-matched: Opus in Ogg, or WAV with `?format=wav`."""
+    """One side of the preview, loudness-matched: Opus in Ogg, AAC with `?format=aac` (for
+    browsers without Opus), or WAV with `?format=wav`."""
     preview = await _rendered(state, session.id, review_id, preview_id)
     audio = await run_in_threadpool(service.preview_audio, preview, side, format)
     return Response(audio.content, media_type=audio.media_type)

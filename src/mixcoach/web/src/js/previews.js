@@ -10,6 +10,10 @@ import { byId, formatNumber, formatTime, h, humanize } from "./dom.js";
 
 let state = null; // {base, signal, list, listed, chosen, side, audio: {before, after}, urls}
 
+// Opus is the compact form; a browser that cannot play it (older Safari) gets AAC instead.
+const compactQuery = () =>
+  document.createElement("audio").canPlayType('audio/ogg; codecs="opus"') ? "" : "?format=aac";
+
 const problem = (err) => (err instanceof ApiError ? err.message : String(err));
 
 /** Words for a measured quantity's code: "level_at_3620_hz" → "Level at 3620 Hz". */
@@ -150,7 +154,7 @@ async function render(current, preview) {
     if (state !== current || current.chosen !== preview.id) return;
     showRendered(rendered);
     const [before, after] = await Promise.all(["before", "after"].map((side) =>
-      download(`${path}/${side}`, side, { signal: current.signal })));
+      download(`${path}/${side}${compactQuery()}`, side, { signal: current.signal })));
     if (state !== current || current.chosen !== preview.id) return;
     for (const [side, file] of [["before", before], ["after", after]]) {
       const url = URL.createObjectURL(file.blob);
