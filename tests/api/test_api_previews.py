@@ -41,6 +41,15 @@ def test_previews_list_render_once_and_play_matched(
     assert moves[0] == "polarity_flip" and moves[-1] == "all"
     flip = previews[0]
     assert "phase_issue" in flip["finding_codes"]
+    assert flip["presets"] == []  # done by hand: no plugin setting
+    # Every other preview names where its settings are in the review's presets.
+    presets = client.get(f"/api/reviews/{review_id}/presets", headers=auth).json()
+    for preview in previews[1:-1]:
+        for place in preview["presets"]:
+            kind, _, index = place.partition(".")
+            held = presets[kind][int(index)] if index else presets[kind]
+            assert held, (place, presets)
+    assert previews[-1]["presets"] == [p for preview in previews[:-1] for p in preview["presets"]]
 
     rendered = client.get(f"/api/reviews/{review_id}/previews/{flip['id']}", headers=auth)
     assert rendered.status_code == 200, rendered.text

@@ -8,6 +8,7 @@ from preview_tracks import DRASCULA, SINGULARITY, Planted, PlantedTracks
 
 from mixcoach.audio.codecs import loudness_of
 from mixcoach.feedback.model import EqMove
+from mixcoach.feedback.presets import presets_from_plan
 from mixcoach.preview.previews import (
     ALL_FIXES,
     balance_db,
@@ -192,3 +193,47 @@ def test_the_excerpt_is_the_loudest_ten_seconds_or_centred_on_the_finding() -> N
     # Near an end, the excerpt stays inside the track at its full length.
     assert excerpt_around(audio, sample_rate_hz=rate, time_s=58.0) == (50 * rate, 60 * rate)
     assert loudest_excerpt(audio[:, : 4 * rate], sample_rate_hz=rate) == (0, 4 * rate)
+
+
+@pytest.mark.parametrize("plant", ["quiet", "high_shelf", "wide_lows", "polarity_flip"])
+def test_each_previews_preset_places_hold_the_settings_it_plays(
+    tracks: PlantedTracks, plant: str
+) -> None:
+    planted = tracks.get(DRASCULA, plant)
+    presets = presets_from_plan(planted.plan)
+    specs = preview_specs(planted.plan, planted.analysis.findings)
+    single = [s for s in specs if s.id != ALL_FIXES]
+    assert single, [s.move for s in planted.plan.steps]
+    for spec in single:
+        (step,) = spec.steps
+        if step.move in ("polarity_flip", "gain", "balance"):
+            assert spec.presets == [], spec.id  # by hand or a fader: no plugin setting
+            continue
+        (place,) = spec.presets
+        kind, _, index = place.partition(".")
+        held = {
+            "eq": presets.eq,
+            "stereo": presets.stereo,
+            "compressor": presets.compressor,
+            "limiter": presets.limiter,
+        }[kind]
+        if index:
+            assert isinstance(held, list)
+            held = held[int(index)]
+        played = {
+            "eq": step.eq,
+            "stereo": step.width,
+            "compressor": step.compressor,
+            "limiter": step.limiter,
+        }[kind]
+        # The same numbers: what the preset file says is what the preview renders.
+        assert held is not None and held == played, (spec.id, place)
+    everything = specs[-1]
+    assert everything.id == ALL_FIXES
+    assert everything.presets == [place for s in single for place in s.presets]
+    # Every plugin setting of the presets can be heard in some preview.
+    places = {p for s in single for p in s.presets}
+    expected = {f"eq.{i}" for i in range(len(presets.eq))}
+    expected |= {f"stereo.{i}" for i in range(len(presets.stereo))}
+    expected |= {name for name in ("compressor", "limiter") if getattr(presets, name)}
+    assert places == expected

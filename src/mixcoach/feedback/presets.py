@@ -20,6 +20,7 @@ from mixcoach.knowledge.platforms import Platform
 __all__ = [
     "LOW_END_SPLIT_HZ",
     "derive_presets",
+    "preset_places",
     "presets_from_plan",
     "q_to_octaves",
     "side_gain_percent",
@@ -34,18 +35,41 @@ def derive_presets(analysis: Analysis, *, platforms: Sequence[Platform] | None =
     return presets_from_plan(build_plan(analysis, platforms=platforms))
 
 
+def preset_places(plan: Plan) -> list[str | None]:
+    """Where each of the plan's steps lands in its presets, step by step: ``eq.N``, ``stereo.N``
+    (the Nth entry of that list), ``compressor``, ``limiter``, or None (done by hand, or no
+    setting). :func:`presets_from_plan` reads the settings through these places, so a preview of
+    a step plays exactly the setting at its place in the preset file."""
+    counts = {"eq": 0, "stereo": 0}
+    places: list[str | None] = []
+    for step in plan.steps:
+        place = None
+        if step.eq is not None or step.width is not None:
+            kind = "eq" if step.eq is not None else "stereo"
+            place = f"{kind}.{counts[kind]}"
+            counts[kind] += 1
+        elif step.compressor is not None and "compressor" not in places:
+            place = "compressor"
+        elif (
+            step.limiter is not None
+            and "limiter" not in places
+            and plan.feedback_type != "mixdown"  # limiting is mastering's job
+        ):
+            place = "limiter"
+        places.append(place)
+    return places
+
+
 def presets_from_plan(plan: Plan) -> Presets:
-    steps = plan.steps
+    placed = [(s, place) for s, place in zip(plan.steps, preset_places(plan), strict=True) if place]
     by_hand = [
-        f"{s.title}: do this before the settings below." for s in steps if s.move in _BY_HAND
+        f"{s.title}: do this before the settings below." for s in plan.steps if s.move in _BY_HAND
     ]
-    compressor = next((s.compressor for s in steps if s.compressor is not None), None)
-    limiter = next((s.limiter for s in steps if s.limiter is not None), None)
     return Presets(
         feedback_type=plan.feedback_type,
-        eq=[s.eq for s in steps if s.eq is not None],
-        compressor=compressor,
-        limiter=None if plan.feedback_type == "mixdown" else limiter,
-        stereo=[s.width for s in steps if s.width is not None],
+        eq=[s.eq for s, place in placed if s.eq is not None and place.startswith("eq.")],
+        compressor=next((s.compressor for s, place in placed if place == "compressor"), None),
+        limiter=next((s.limiter for s, place in placed if place == "limiter"), None),
+        stereo=[s.width for s, place in placed if s.width is not None],
         notes=[*by_hand, *plan.notes],
     )

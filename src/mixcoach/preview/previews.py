@@ -15,6 +15,7 @@ from scipy import signal
 
 from mixcoach.audio.codecs import loudness_of
 from mixcoach.feedback.model import Plan, Step
+from mixcoach.feedback.presets import preset_places
 from mixcoach.findings.model import Finding
 from mixcoach.preview.render import (
     RENDERABLE,
@@ -41,6 +42,8 @@ class PreviewSpec:
     finding_codes: list[str]
     steps: list[Step]
     time_s: float | None
+    #: Where its settings are in the review's presets (``eq.0``, ``limiter``...), in its order.
+    presets: list[str]
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,11 @@ class RenderedPreview:
 
 def preview_specs(plan: Plan, findings: Sequence[Finding]) -> list[PreviewSpec]:
     """The previews of ``plan``: one per renderable step, then all fixes (when there are any)."""
-    steps = [s for s in plan.steps if s.move in RENDERABLE and _does_something(s)]
+    chosen = [
+        (s, place)
+        for s, place in zip(plan.steps, preset_places(plan), strict=True)
+        if s.move in RENDERABLE and _does_something(s)
+    ]
     specs = [
         PreviewSpec(
             id=f"{i + 1}-{s.move}",
@@ -74,14 +81,17 @@ def preview_specs(plan: Plan, findings: Sequence[Finding]) -> list[PreviewSpec]:
             finding_codes=list(s.finding_codes),
             steps=[s],
             time_s=_first_time(s.finding_codes, findings),
+            presets=[place] if place else [],
         )
-        for i, s in enumerate(steps)
+        for i, (s, place) in enumerate(chosen)
     ]
     if not specs:
         return []
+    steps = [s for s, _ in chosen]
     codes = list(dict.fromkeys(c for s in steps for c in s.finding_codes))
     title = "All fixes: the whole plan in order"
-    return [*specs, PreviewSpec(ALL_FIXES, title, ALL_FIXES, codes, steps, None)]
+    places = [place for _, place in chosen if place]
+    return [*specs, PreviewSpec(ALL_FIXES, title, ALL_FIXES, codes, steps, None, places)]
 
 
 def _does_something(step: Step) -> bool:

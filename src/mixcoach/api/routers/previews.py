@@ -53,6 +53,9 @@ class PreviewOut(BaseModel):
     """The findings the move answers."""
     time_s: float | None
     """Where the finding is, in seconds; None for the loudest 10 s."""
+    presets: list[str]
+    """Where the settings it plays are in the review's presets (`GET .../presets`): `eq.0`
+    (the first EQ move), `stereo.1`, `compressor`, `limiter`; empty for a move done by hand."""
 
 
 class RenderedPreviewOut(PreviewOut):
@@ -96,6 +99,7 @@ def _spec(spec: PreviewSpec) -> dict[str, object]:
         "move": spec.move,
         "finding_codes": spec.finding_codes,
         "time_s": spec.time_s,
+        "presets": spec.presets,
     }
 
 

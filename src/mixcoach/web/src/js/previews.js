@@ -70,6 +70,23 @@ export function setupPreviews(review, { signal }) {
   current.list.then((previews) => { if (state === current) offerOnFindings(previews, current); }).catch(() => {});
 }
 
+/** The single-move previews by the presets place they play ("eq.0" → its preview), once listed. */
+export async function previewsByPlace() {
+  const current = state;
+  const byPlace = new Map();
+  if (!current) return byPlace;
+  for (const preview of await current.list) {
+    if (preview.move === "all") continue;
+    for (const place of preview.presets) byPlace.set(place, preview);
+  }
+  return byPlace;
+}
+
+/** Open the panel on one preview (from a finding card or a setting). */
+export function hearPreview(id) {
+  if (state) openPreview(state, id);
+}
+
 /** A "Hear the fix" button on each finding card whose finding a single move previews. */
 function offerOnFindings(previews, current) {
   for (const preview of previews) {

@@ -13,6 +13,7 @@ import { renderSections } from "./sections.js";
 import { clearCodecs } from "./codecs.js";
 import { clearPlatforms, loadPlatforms, showVerdicts } from "./platforms.js";
 import { Player, showFinding } from "./player.js";
+import { clearPresets, renderPresets } from "./presets.js";
 import { clearPreviews, setupPreviews } from "./previews.js";
 import { followJob, isFinal, showProgress } from "./progress.js";
 import { hideRejudge, showRejudge } from "./rejudge.js";
@@ -31,6 +32,7 @@ export function closeReview() {
   clearFeedback();
   clearChat();
   clearPreviews();
+  clearPresets();
   clearVersions();
   open = null;
 }
@@ -125,6 +127,7 @@ function showResults(review, analysis, current) {
   current.player = player;
   const onFinding = (code) => showFinding(code, player);
   setupPreviews(review, { signal });
+  renderPresets(review, { signal });
   const problem = (err) => (err instanceof ApiError ? err.message : String(err));
   player.load(signal).catch((err) => { if (!signal.aborted) player.status(`The audio could not be loaded: ${problem(err)}`); });
 
