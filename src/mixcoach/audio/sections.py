@@ -364,14 +364,14 @@ def find_sections(
     beat_s = float(np.median(np.diff(starts_s))) if starts_s.size > 1 else DEFAULT_BEAT_SECONDS
     if beats.shape[1] < 2 * round(MIN_SECTION_SECONDS / beat_s):
         return [_section(0.0, duration_s, "A", "mid")]
-    similarity = _self_similarity(_standardised(beats, weights))
-    curve = novelty(similarity, half_width=max(2, round(KERNEL_SECONDS / beat_s)))
+    unit = _unit_columns(_standardised(beats, weights))
+    curve = novelty(unit, half_width=max(2, round(KERNEL_SECONDS / beat_s)))
     peaks = _pick(
         curve,
         min_gap=round(MIN_SECTION_SECONDS / beat_s),
         context=round(NOVELTY_CONTEXT_SECONDS / beat_s),
     )
-    change = novelty(similarity, half_width=max(2, round(BAR_KERNEL_SECONDS / beat_s)))
+    change = novelty(unit, half_width=max(2, round(BAR_KERNEL_SECONDS / beat_s)))
     on_bars = sorted({_bar_line(change, peak) for peak in peaks})
     kept = [
         b
@@ -391,25 +391,30 @@ def find_sections(
     ]
 
 
-def novelty(similarity: np.ndarray, *, half_width: int) -> np.ndarray:
-    """Foote novelty: a Gaussian-tapered checkerboard kernel correlated along the diagonal.
+def novelty(unit: np.ndarray, *, half_width: int) -> np.ndarray:
+    """Foote novelty of the beats' cosine self-similarity: a Gaussian-tapered checkerboard
+    kernel correlated along the diagonal. ``unit`` holds the beats' unit feature vectors as
+    columns, ``(features, beats)``.
 
+    The kernel only reads the similarity within ``half_width`` beats of the diagonal, so each
+    window's similarities are computed as it is read: memory grows with the beats, not their
+    square (an hour at 120 BPM would need 415 MB for the whole matrix, twice with its padding).
     Near the ends the kernel overhangs the matrix; the part inside is scaled up to the whole
     kernel's weight, so the ends read on the scale of the middle rather than the padding's.
     """
-    n = similarity.shape[0]
+    n = unit.shape[1]
     offsets = np.arange(-half_width, half_width) + 0.5
     taper = np.exp(-0.5 * (offsets / (0.5 * half_width)) ** 2)
     kernel = np.outer(taper, taper) * np.sign(offsets)[:, None] * np.sign(offsets)[None, :]
-    padded = np.pad(similarity, half_width)
+    padded = np.pad(unit, ((0, 0), (half_width, half_width)))  # zero columns: similarity 0
     # The kernel weight inside the matrix, per position: the tapers' sums over the inside.
     inside = np.pad(np.ones(n), half_width)
     reach = np.lib.stride_tricks.sliding_window_view(inside, 2 * half_width)[:n] @ taper
     scale = taper.sum() ** 2 / reach**2
     curve = np.empty(n)
     for i in range(n):
-        window = padded[i : i + 2 * half_width, i : i + 2 * half_width]
-        curve[i] = float((window * kernel).sum())
+        columns = padded[:, i : i + 2 * half_width]
+        curve[i] = float(((columns.T @ columns) * kernel).sum())
     positive: np.ndarray = np.maximum(curve * scale, 0.0)
     return positive
 
@@ -447,10 +452,10 @@ def _standardised(beats: np.ndarray, weights: tuple[float, float, float]) -> np.
     return np.concatenate(parts)
 
 
-def _self_similarity(x: np.ndarray) -> np.ndarray:
-    unit = x / (np.linalg.norm(x, axis=0, keepdims=True) + 1e-9)
-    similarity: np.ndarray = unit.T @ unit
-    return similarity
+def _unit_columns(x: np.ndarray) -> np.ndarray:
+    """Each column scaled to length 1 (the dot product of two is their cosine similarity)."""
+    unit: np.ndarray = x / (np.linalg.norm(x, axis=0, keepdims=True) + 1e-9)
+    return unit
 
 
 def _pick(curve: np.ndarray, *, min_gap: int, context: int) -> list[int]:
