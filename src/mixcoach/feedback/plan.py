@@ -514,10 +514,11 @@ class _Planner:
             release_ms=round(release),
             target_lufs=target,
             reason=(
-                f"Ceiling {n.db(ceiling, unit='dBTP')} in true-peak mode; input gain "
-                f"{n.db(gain, signed=True)} brings {n.lufs(integrated)}"
+                f"The input gain brings {n.lufs(integrated)}"
                 + (", less the fader move above," if arriving_db else "")
-                + f" to {n.lufs(target)}."
+                + f" to the {n.lufs(target)} target; true-peak mode holds the "
+                f"{n.db(ceiling, unit='dBTP')} ceiling on the peaks between samples too, which "
+                "the platforms' encoders would turn into overs."
             ),
             finding_codes=codes,
         )
