@@ -296,6 +296,10 @@ def estimate_tempo(envelope: np.ndarray, *, frame_rate_hz: float) -> Rhythm:
     salience = np.maximum(periodicity, 0.0) * rate / rate.max() * prior
     best = int(np.argmax(salience))
     lag = _refine_lag(acf, lags[best])
+    if 60.0 * frame_rate_hz / lag > MAX_BPM and 2 * lag < length - 2:
+        # The peak lay past the range's fast edge (the grid's last point only leaned towards
+        # it): a subdivision, so the beat is the pulse at twice the period.
+        lag = _refine_lag(acf, 2 * lag)
     confidence = float(np.clip(np.interp(lag, np.arange(length), acf), 0.0, 1.0))
     seconds = envelope.shape[1] / frame_rate_hz
     if confidence < max(MIN_PERIODICITY, NOISE_PERIODICITY / np.sqrt(seconds)):
