@@ -67,9 +67,9 @@ def presets_from_plan(plan: Plan) -> Presets:
     ]
     return Presets(
         feedback_type=plan.feedback_type,
-        eq=[s.eq for s, place in placed if s.eq is not None and place.startswith("eq.")],
+        eq=[s.eq for s, _ in placed if s.eq is not None],
         compressor=next((s.compressor for s, place in placed if place == "compressor"), None),
         limiter=next((s.limiter for s, place in placed if place == "limiter"), None),
-        stereo=[s.width for s, place in placed if s.width is not None],
+        stereo=[s.width for s, _ in placed if s.width is not None],
         notes=[*by_hand, *plan.notes],
     )

@@ -17,7 +17,7 @@ function hz(value) {
 const db = (value) => `${formatNumber(value, { signed: true, decimals: 1 })} dB`;
 
 /** Each setting as [place, what to set, why]. */
-export function settingRows(presets) {
+function settingRows(presets) {
   const rows = presets.eq.map((move, i) => [
     `eq.${i}`,
     move.kind.endsWith("_pass")
